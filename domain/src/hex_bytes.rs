@@ -1,0 +1,59 @@
+//! Fixed-size byte strings that travel as `0x`-prefixed hex (keys, signatures, hashes).
+
+use crate::DomainError;
+
+pub(crate) fn decode_fixed<const N: usize>(s: &str, what: &'static str) -> Result<[u8; N], DomainError> {
+    let digits = s.strip_prefix("0x").unwrap_or(s);
+    let mut out = [0u8; N];
+    hex::decode_to_slice(digits, &mut out).map_err(|e| DomainError::InvalidKeyMaterial {
+        what,
+        reason: format!("expected {} hex digits: {e}", N * 2),
+    })?;
+    Ok(out)
+}
+
+macro_rules! hex_bytes_type_impl {
+    ($ty:ident, $n:literal, $what:literal) => {
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "0x{}", hex::encode(self.0))
+            }
+        }
+        impl std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "{}({self})", stringify!($ty))
+            }
+        }
+        impl std::str::FromStr for $ty {
+            type Err = $crate::DomainError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                $crate::hex_bytes::decode_fixed::<$n>(s, $what).map($ty)
+            }
+        }
+        impl serde::Serialize for $ty {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_str(self)
+            }
+        }
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+                s.parse().map_err(serde::de::Error::custom)
+            }
+        }
+        impl schemars::JsonSchema for $ty {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($ty).into()
+            }
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!({
+                    "type": "string",
+                    "pattern": concat!("^0x[0-9a-f]{", stringify!($n), "}$"),
+                    "description": concat!($what, ", 0x-prefixed hex")
+                })
+            }
+        }
+    };
+}
+
+pub(crate) use hex_bytes_type_impl as hex_bytes_type;

@@ -1,0 +1,133 @@
+//! Events of the Move package `computestream`, as the indexer decodes them.
+//! Field names follow the Move `#[event]` structs; amounts are octas.
+
+use computestream_domain::{AccountAddress, JobStatus, Octas, PublicKey};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// `provider_registry::ProviderRegistered`: a provider listed its GPU and locked its stake.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ProviderRegistered {
+    pub provider: AccountAddress,
+    pub gpu_type: String,
+    pub vram_gb: u32,
+    pub price_per_second: Octas,
+    pub stake: Octas,
+}
+
+/// `provider_registry::PriceUpdated`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ProviderPriceUpdated {
+    pub provider: AccountAddress,
+    pub price_per_second: Octas,
+}
+
+/// `provider_registry::AvailabilityUpdated`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ProviderAvailabilityUpdated {
+    pub provider: AccountAddress,
+    pub is_active: bool,
+}
+
+/// `provider_registry::Staked`: stake added (registration stakes too).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ProviderStaked {
+    pub provider: AccountAddress,
+    pub amount: Octas,
+    pub total_stake: Octas,
+}
+
+/// `provider_registry::Unstaked`: the provider withdrew its stake and left the market.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ProviderUnstaked {
+    pub provider: AccountAddress,
+    pub amount: Octas,
+}
+
+/// `job_registry::JobCreated`: a job exists, funded and with its stream open (the same
+/// transaction also emits `EscrowDeposited` and `StreamOpened`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct JobCreated {
+    pub job_id: u64,
+    pub buyer: AccountAddress,
+    pub provider: AccountAddress,
+    pub docker_image: String,
+    pub max_duration_secs: u64,
+    pub escrow_amount: Octas,
+    pub price_per_second: Octas,
+}
+
+/// `job_registry::JobStatusChanged`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct JobStatusChanged {
+    pub job_id: u64,
+    pub from: JobStatus,
+    pub to: JobStatus,
+    /// Who made the change (the provider or the buyer).
+    pub actor: AccountAddress,
+    /// Container exit code, when the job ended by exiting.
+    pub exit_code: Option<i64>,
+    /// Human-readable reason for failures and cancellations; empty otherwise.
+    pub reason: String,
+    /// Where the outputs are stored, when the job completed with outputs.
+    pub output_url: Option<String>,
+    /// IPFS CIDv1 (raw, sha2-256) of the outputs.
+    pub output_cid: Option<String>,
+}
+
+/// `escrow::Deposited`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct EscrowDeposited {
+    pub job_id: u64,
+    pub buyer: AccountAddress,
+    pub amount: Octas,
+    pub total_deposited: Octas,
+}
+
+/// `escrow::Released`: paid from escrow to the provider.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct EscrowReleased {
+    pub job_id: u64,
+    pub provider: AccountAddress,
+    pub amount: Octas,
+    pub total_released: Octas,
+}
+
+/// `escrow::Refunded`: returned from escrow to the buyer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct EscrowRefunded {
+    pub job_id: u64,
+    pub buyer: AccountAddress,
+    pub amount: Octas,
+}
+
+/// `payment_stream::StreamOpened`. The stream id is the job id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct StreamOpened {
+    pub stream_id: u64,
+    pub buyer: AccountAddress,
+    pub provider: AccountAddress,
+    /// The key vouchers must be signed with (checked against the buyer's auth key).
+    pub buyer_public_key: PublicKey,
+    pub rate_per_second: Octas,
+    pub escrow: Octas,
+}
+
+/// `payment_stream::StreamSettled`: a voucher was redeemed in a batch.
+/// `paid_now` is zero for a stale or repeated voucher.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct StreamSettled {
+    pub stream_id: u64,
+    pub cumulative_amount: Octas,
+    pub paid_now: Octas,
+    pub paid_total: Octas,
+}
+
+/// `payment_stream::StreamClosed`: final payment made and the rest refunded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct StreamClosed {
+    pub stream_id: u64,
+    pub final_payment: Octas,
+    pub paid_total: Octas,
+    pub refunded: Octas,
+}

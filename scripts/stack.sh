@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# The local stack ComputeStream runs against: PostgreSQL 15, a Kafka-protocol broker
+# (nisshi) and the Docker engine with a locally imported test image.
+#
+#   scripts/stack.sh up [--durable]   install what is missing, start what is not running
+#   scripts/stack.sh down             stop what `up` started
+#   scripts/stack.sh env              print the connection settings (eval-able)
+#   scripts/stack.sh status           show what is running
+#
+# Idempotent: every step checks first and skips what is already installed or running.
+# Needs root on Debian 12 (apt-get); nothing is pulled from any container registry.
+# Production points the same settings at Kafka/Redpanda/MSK, managed Postgres with
+# TimescaleDB, and a normal Docker engine (see docs/OPERATIONS.md).
+set -euo pipefail
+
+STATE_DIR=${COMPUTESTREAM_STACK_DIR:-/var/lib/computestream-stack}
+LOG_DIR=$STATE_DIR/log
+NISSHI_VERSION=0.8.1
+NISSHI_ROOT=${COMPUTESTREAM_NISSHI_ROOT:-/opt/computestream/nisshi}
+NISSHI_BIN=$NISSHI_ROOT/bin/nisshi
+BROKER_PORT=${COMPUTESTREAM_BROKER_PORT:-9092}
+PG_PORT=5432
+PG_USER=computestream
+PG_PASSWORD=computestream
+TEST_IMAGE=computestream/busybox:latest
+
+log() { printf '[stack] %s\n' "$*" >&2; }
+die() { printf '[stack] error: %s\n' "$*" >&2; exit 1; }
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+docker_up() { docker info >/dev/null 2>&1; }
+
+wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
+  local secs=$1 what=$2; shift 2
+  for _ in $(seq 1 $((secs * 4))); do
+    if "$@"; then return 0; fi
+    sleep 0.25
+  done
+  die "$what did not come up within ${secs}s (logs in $LOG_DIR)"
+}
+
+apt_install() { # apt_install PACKAGE... (only those missing)
+  local missing=()
+  for p in "$@"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing ${missing[*]}"
+  if [ ! -f "$STATE_DIR/.apt-updated" ]; then
+    apt-get update -qq
+    touch "$STATE_DIR/.apt-updated"
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+install_all() {
+  mkdir -p "$STATE_DIR" "$LOG_DIR"
+  apt_install postgresql postgresql-client docker.io busybox-static iproute2 ca-certificates
+  if [ ! -x "$NISSHI_BIN" ]; then
+    log "building the nisshi $NISSHI_VERSION broker (debug build, several minutes on 2 cores)"
+    CARGO_TARGET_DIR=$STATE_DIR/nisshi-target cargo install nisshi --version "$NISSHI_VERSION" \
+      --locked --ignore-rust-version --no-default-features --features dynostore,libsql --debug \
+      --root "$NISSHI_ROOT" >"$LOG_DIR/nisshi-install.log" 2>&1 \
+      || { tail -30 "$LOG_DIR/nisshi-install.log" >&2; die "cargo install nisshi failed"; }
+    rm -rf "$STATE_DIR/nisshi-target"
+  fi
+}
+
+start_postgres() {
+  local cluster
+  cluster=$(pg_lsclusters -h | awk 'NR==1 {print $1" "$2}')
+  [ -n "$cluster" ] || die "no PostgreSQL cluster found (pg_lsclusters is empty)"
+  # shellcheck disable=SC2086
+  if ! pg_lsclusters -h | awk 'NR==1 {print $4}' | grep -q online; then
+    log "starting PostgreSQL cluster $cluster"
+    pg_ctlcluster $cluster start
+  fi
+  wait_for 30 "PostgreSQL" port_open "$PG_PORT"
+  # A login role that may create the per-test databases; the analysts' read-only role is
+  # created by the migrations.
+  su postgres -c "psql -qtA -p $PG_PORT" <<SQL >/dev/null
+DO \$\$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$PG_USER') THEN
+    CREATE ROLE $PG_USER LOGIN CREATEDB CREATEROLE PASSWORD '$PG_PASSWORD';
+  END IF;
+END \$\$;
+SELECT 'CREATE DATABASE computestream OWNER $PG_USER'
+  WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'computestream') \gexec
+SQL
+}
+
+start_broker() {
+  local durable=$1
+  if port_open "$BROKER_PORT"; then return 0; fi
+  local storage="memory://nisshi/"
+  if [ "$durable" = 1 ]; then storage="sqlite://$STATE_DIR/broker.db"; fi
+  log "starting the nisshi broker on 127.0.0.1:$BROKER_PORT ($storage)"
+  nohup "$NISSHI_BIN" broker \
+    --listener-url "tcp://127.0.0.1:$BROKER_PORT" \
+    --advertised-listener-url "tcp://127.0.0.1:$BROKER_PORT" \
+    --storage-engine "$storage" >"$LOG_DIR/broker.log" 2>&1 &
+  echo $! >"$STATE_DIR/broker.pid"
+  wait_for 30 "the broker" port_open "$BROKER_PORT"
+}
+
+start_docker() {
+  if docker_up; then return 0; fi
+  log "starting dockerd"
+  nohup dockerd >"$LOG_DIR/dockerd.log" 2>&1 &
+  echo $! >"$STATE_DIR/dockerd.pid"
+  wait_for 60 "dockerd" docker_up
+}
+
+import_test_image() {
+  if docker image inspect "$TEST_IMAGE" >/dev/null 2>&1; then return 0; fi
+  log "importing $TEST_IMAGE from Debian's busybox-static"
+  local root
+  root=$(mktemp -d)
+  mkdir -p "$root/bin" "$root/etc" "$root/tmp" "$root/work" "$root/out"
+  cp /bin/busybox "$root/bin/busybox"
+  for applet in sh echo cat sleep ls wget nc id touch mkdir dd head yes true false env; do
+    ln -s busybox "$root/bin/$applet"
+  done
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$root/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
+  chmod 1777 "$root/tmp"
+  tar -C "$root" -c . | docker import --change 'CMD ["/bin/sh"]' - "$TEST_IMAGE" >/dev/null
+  rm -rf "$root"
+}
+
+print_env() {
+  cat <<ENV
+export COMPUTESTREAM_DATABASE_URL=postgres://$PG_USER:$PG_PASSWORD@127.0.0.1:$PG_PORT/computestream
+export COMPUTESTREAM_KAFKA_BROKERS=127.0.0.1:$BROKER_PORT
+export COMPUTESTREAM_DOCKER_TEST_IMAGE=$TEST_IMAGE
+export PATH=$NISSHI_ROOT/bin:\$PATH
+ENV
+}
+
+stop_pidfile() {
+  local f=$STATE_DIR/$1.pid
+  if [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null; then
+    log "stopping $1"
+    kill "$(cat "$f")" || true
+    for _ in $(seq 1 40); do kill -0 "$(cat "$f")" 2>/dev/null || break; sleep 0.25; done
+  fi
+  rm -f "$f"
+}
+
+status() {
+  port_open "$PG_PORT" && echo "postgres: up (:$PG_PORT)" || echo "postgres: down"
+  port_open "$BROKER_PORT" && echo "broker:   up (:$BROKER_PORT)" || echo "broker:   down"
+  docker info >/dev/null 2>&1 && echo "docker:   up" || echo "docker:   down"
+}
+
+cmd=${1:-up}
+case "$cmd" in
+  up)
+    durable=0
+    [ "${2:-}" = "--durable" ] && durable=1
+    [ "$(id -u)" = 0 ] || die "run as root (it installs Debian packages and starts dockerd)"
+    install_all
+    start_postgres
+    start_broker "$durable"
+    start_docker
+    import_test_image
+    status >&2
+    print_env
+    ;;
+  down)
+    stop_pidfile broker
+    stop_pidfile dockerd
+    pg_ctlcluster 15 main stop 2>/dev/null || true
+    ;;
+  env) print_env ;;
+  status) status ;;
+  *) die "usage: $0 up [--durable] | down | env | status" ;;
+esac
