@@ -1,0 +1,49 @@
+//! Topic administration.
+
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::types::RDKafkaErrorCode;
+
+use computestream_schemas::topics::TopicSpec;
+
+use crate::{EventLogError, KafkaSettings};
+
+/// Creates each topic with its partitions and retention; topics that exist are left as they
+/// are. Returns the broker-side names.
+pub async fn ensure_topics(
+    settings: &KafkaSettings,
+    specs: &[TopicSpec],
+) -> Result<Vec<String>, EventLogError> {
+    let admin: AdminClient<DefaultClientContext> = settings
+        .client_config("computestream-admin")
+        .create()
+        .map_err(|e| EventLogError::Setup(e.to_string()))?;
+    let names: Vec<String> = specs.iter().map(|s| settings.topic(s.name)).collect();
+    let retention: Vec<String> = specs.iter().map(|s| s.retention_ms().to_string()).collect();
+    let new: Vec<NewTopic<'_>> = specs
+        .iter()
+        .zip(&names)
+        .zip(&retention)
+        .map(|((spec, name), retention)| {
+            NewTopic::new(name, spec.partitions, TopicReplication::Fixed(settings.replication))
+                .set("retention.ms", retention)
+        })
+        .collect();
+    let opts = AdminOptions::new().operation_timeout(Some(settings.timeout()));
+    let results = admin
+        .create_topics(&new, &opts)
+        .await
+        .map_err(|e| EventLogError::kafka("create topics", e))?;
+    for r in results {
+        match r {
+            Ok(_) | Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
+            Err((topic, code)) => {
+                return Err(EventLogError::Topic {
+                    topic,
+                    reason: code.to_string(),
+                })
+            }
+        }
+    }
+    Ok(names)
+}

@@ -1,0 +1,43 @@
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use thiserror::Error;
+
+/// Errors talking to the broker.
+#[derive(Debug, Error)]
+pub enum EventLogError {
+    #[error("kafka client setup: {0}")]
+    Setup(String),
+    #[error("kafka {op}: {source}")]
+    Kafka {
+        op: &'static str,
+        #[source]
+        source: KafkaError,
+    },
+    #[error("topic {topic}: {reason}")]
+    Topic { topic: String, reason: String },
+}
+
+impl EventLogError {
+    pub(crate) fn kafka(op: &'static str, source: KafkaError) -> Self {
+        EventLogError::Kafka { op, source }
+    }
+
+    /// Whether trying again later can succeed (broker down, timeouts, leader changes), as
+    /// opposed to a configuration or authorization problem that needs an operator.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            EventLogError::Setup(_) => false,
+            EventLogError::Topic { .. } => false,
+            EventLogError::Kafka { source, .. } => match source.rdkafka_error_code() {
+                Some(
+                    RDKafkaErrorCode::TopicAuthorizationFailed
+                    | RDKafkaErrorCode::ClusterAuthorizationFailed
+                    | RDKafkaErrorCode::GroupAuthorizationFailed
+                    | RDKafkaErrorCode::MessageSizeTooLarge
+                    | RDKafkaErrorCode::InvalidConfig
+                    | RDKafkaErrorCode::UnsupportedVersion,
+                ) => false,
+                _ => true,
+            },
+        }
+    }
+}

@@ -1,0 +1,33 @@
+use thiserror::Error;
+
+/// Errors of the Postgres store.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("migration failed: {0}")]
+    Migrate(#[source] sqlx::migrate::MigrateError),
+    #[error("postgres: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("offset {offset} for {topic}/{partition} is not a valid next offset")]
+    BadOffset {
+        topic: String,
+        partition: i32,
+        offset: i64,
+    },
+}
+
+impl StoreError {
+    /// Connection loss, pool timeouts and serialization failures are worth retrying;
+    /// constraint violations and migration conflicts are not.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            StoreError::Migrate(_) | StoreError::BadOffset { .. } => false,
+            StoreError::Db(e) => match e {
+                sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => true,
+                sqlx::Error::Database(db) => {
+                    matches!(db.code().as_deref(), Some("40001" | "40P01" | "57P01"))
+                }
+                _ => false,
+            },
+        }
+    }
+}

@@ -1,0 +1,64 @@
+use sqlx::{PgPool, Postgres, Transaction};
+
+use crate::StoreError;
+
+/// Consumer offsets in Postgres (`consumer_offsets`).
+#[derive(Debug, Clone)]
+pub struct OffsetStore {
+    consumer: String,
+}
+
+impl OffsetStore {
+    pub fn new(consumer: impl Into<String>) -> Self {
+        OffsetStore {
+            consumer: consumer.into(),
+        }
+    }
+
+    /// The next offset of each partition of `topic` this consumer has stored; partitions it
+    /// never committed are absent (start them at 0).
+    pub async fn load(&self, pool: &PgPool, topic: &str) -> Result<Vec<(i32, i64)>, StoreError> {
+        let rows = sqlx::query!(
+            r#"SELECT partition, next_offset FROM consumer_offsets
+               WHERE consumer = $1 AND topic = $2 ORDER BY partition"#,
+            self.consumer,
+            topic
+        )
+        .fetch_all(pool)
+        .await?;
+        Ok(rows.into_iter().map(|r| (r.partition, r.next_offset)).collect())
+    }
+
+    /// Records `next_offset` for a partition inside the caller's transaction — the one that
+    /// also writes the rows those records produced. Offsets never move backwards here; a
+    /// replay resets them explicitly.
+    pub async fn save(
+        &self,
+        tx: &mut Transaction<'_, Postgres>,
+        topic: &str,
+        partition: i32,
+        next_offset: i64,
+    ) -> Result<(), StoreError> {
+        if partition < 0 || next_offset < 0 {
+            return Err(StoreError::BadOffset {
+                topic: topic.to_owned(),
+                partition,
+                offset: next_offset,
+            });
+        }
+        sqlx::query!(
+            r#"INSERT INTO consumer_offsets (consumer, topic, partition, next_offset)
+               VALUES ($1, $2, $3, $4)
+               ON CONFLICT (consumer, topic, partition) DO UPDATE
+               SET next_offset = GREATEST(consumer_offsets.next_offset, EXCLUDED.next_offset),
+                   updated_at = now()"#,
+            self.consumer,
+            topic,
+            partition,
+            next_offset
+        )
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+}

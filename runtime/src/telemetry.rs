@@ -1,0 +1,32 @@
+//! Logging (`tracing`) and metrics (`metrics` with a Prometheus recorder).
+
+use std::sync::OnceLock;
+
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use tracing_subscriber::EnvFilter;
+
+use crate::RuntimeError;
+
+/// Installs the `tracing` subscriber: `RUST_LOG` filters (default `info`), output to stderr.
+/// Safe to call more than once (later calls do nothing).
+pub fn init_tracing() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+static PROMETHEUS: OnceLock<PrometheusHandle> = OnceLock::new();
+
+/// Installs the process-wide Prometheus recorder once and returns its handle.
+pub fn prometheus() -> Result<PrometheusHandle, RuntimeError> {
+    if let Some(h) = PROMETHEUS.get() {
+        return Ok(h.clone());
+    }
+    let handle = PrometheusBuilder::new()
+        .install_recorder()
+        .map_err(|e| RuntimeError::Telemetry(e.to_string()))?;
+    Ok(PROMETHEUS.get_or_init(|| handle).clone())
+}

@@ -1,0 +1,98 @@
+//! Shared support for integration tests against the real local stack (`scripts/stack.sh
+//! up`): each test gets its own Postgres database, its own topic prefix on the broker, and
+//! the Docker engine with the locally imported test image.
+//!
+//! Connection settings come from the same variables the services read
+//! (`COMPUTESTREAM_DATABASE__URL`, `COMPUTESTREAM_KAFKA__BROKERS`), with the stack's
+//! defaults. A missing service is a test failure with a message that says how to start it,
+//! never a silent skip.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use std::str::FromStr;
+
+use computestream_eventlog::KafkaSettings;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, Connection, PgPool};
+
+/// The stack's Postgres, as `scripts/stack.sh env` prints it.
+pub const DEFAULT_DATABASE_URL: &str =
+    "postgres://computestream:computestream@127.0.0.1:5432/computestream";
+pub const DEFAULT_BROKERS: &str = "127.0.0.1:9092";
+pub const DEFAULT_TEST_IMAGE: &str = "computestream/busybox:latest";
+
+const HOW_TO_START: &str = "start the local stack with `scripts/stack.sh up`";
+
+pub fn database_url() -> String {
+    std::env::var("COMPUTESTREAM_DATABASE__URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.into())
+}
+
+/// A database created for one test. It is dropped by [`TestDatabase::drop_now`] or, if the
+/// test failed before that, left for inspection (names start with `cs_test_`).
+#[derive(Debug)]
+pub struct TestDatabase {
+    pub name: String,
+    pub url: String,
+    pub pool: PgPool,
+}
+
+impl TestDatabase {
+    /// Creates an empty database with a unique name.
+    pub async fn fresh() -> TestDatabase {
+        let admin_url = database_url();
+        let name = format!("cs_test_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = sqlx::PgConnection::connect(&admin_url)
+            .await
+            .unwrap_or_else(|e| panic!("cannot reach Postgres at {admin_url}: {e}; {HOW_TO_START}"));
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .expect("create test database");
+        let _ = admin.close().await;
+        let opts = PgConnectOptions::from_str(&admin_url)
+            .expect("database url")
+            .database(&name);
+        let url = opts.to_url_lossy().to_string();
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .connect_with(opts)
+            .await
+            .expect("connect to test database");
+        TestDatabase { name, url, pool }
+    }
+
+    /// Closes the pool and drops the database.
+    pub async fn drop_now(self) {
+        self.pool.close().await;
+        let mut admin = sqlx::PgConnection::connect(&database_url())
+            .await
+            .expect("admin connection");
+        sqlx::query(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
+            .execute(&mut admin)
+            .await
+            .expect("drop test database");
+    }
+}
+
+/// Broker settings whose topic names are unique to this call, so tests never see each
+/// other's records.
+pub fn kafka() -> KafkaSettings {
+    let brokers = std::env::var("COMPUTESTREAM_KAFKA__BROKERS").unwrap_or_else(|_| DEFAULT_BROKERS.into());
+    KafkaSettings::new(brokers).with_topic_prefix(format!("t{}.", uuid::Uuid::new_v4().simple()))
+}
+
+/// The local Docker engine, API version negotiated (Debian's docker.io speaks 1.41).
+pub async fn docker() -> bollard::Docker {
+    let d = bollard::Docker::connect_with_local_defaults()
+        .unwrap_or_else(|e| panic!("cannot reach the Docker engine: {e}; {HOW_TO_START}"));
+    let d = d
+        .negotiate_version()
+        .await
+        .unwrap_or_else(|e| panic!("the Docker engine does not answer: {e}; {HOW_TO_START}"));
+    d
+}
+
+/// The locally imported image the stack provides for test containers.
+pub fn test_image() -> String {
+    std::env::var("COMPUTESTREAM_DOCKER_TEST_IMAGE").unwrap_or_else(|_| DEFAULT_TEST_IMAGE.into())
+}
