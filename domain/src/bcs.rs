@@ -78,6 +78,9 @@ mod tests {
 
     #[test]
     fn u64_is_little_endian() {
-        assert_eq!(BcsWriter::new().u64(1).finish(), vec![1, 0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(
+            BcsWriter::new().u64(1).finish(),
+            vec![1, 0, 0, 0, 0, 0, 0, 0]
+        );
     }
 }

@@ -7,7 +7,9 @@ use crate::{DomainError, Octas};
 /// Conservation: `deposited = released + refunded + locked`, always. `locked` is kept as its
 /// own balance (as the Move module keeps a coin store), and every operation moves value
 /// between the buckets, so [`EscrowLedger::is_conserved`] checks a fact, not a definition.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct EscrowLedger {
     pub deposited: Octas,
     pub released: Octas,
@@ -70,6 +72,9 @@ mod tests {
         assert!(e.release(Octas(71)).is_err());
         assert_eq!(e.refund_rest(), Ok(Octas(70)));
         assert!(e.is_conserved());
-        assert_eq!((e.released, e.refunded, e.locked), (Octas(30), Octas(70), Octas(0)));
+        assert_eq!(
+            (e.released, e.refunded, e.locked),
+            (Octas(30), Octas(70), Octas(0))
+        );
     }
 }

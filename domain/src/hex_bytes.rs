@@ -2,7 +2,10 @@
 
 use crate::DomainError;
 
-pub(crate) fn decode_fixed<const N: usize>(s: &str, what: &'static str) -> Result<[u8; N], DomainError> {
+pub(crate) fn decode_fixed<const N: usize>(
+    s: &str,
+    what: &'static str,
+) -> Result<[u8; N], DomainError> {
     let digits = s.strip_prefix("0x").unwrap_or(s);
     let mut out = [0u8; N];
     hex::decode_to_slice(digits, &mut out).map_err(|e| DomainError::InvalidKeyMaterial {

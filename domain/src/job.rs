@@ -3,9 +3,7 @@ use serde::{Deserialize, Serialize};
 use crate::DomainError;
 
 /// A job's status, with the `u8` codes the Move package uses.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum JobStatus {
     Pending = 0,
@@ -51,13 +49,13 @@ impl JobStatus {
     /// a terminal status never changes.
     pub fn transition(self, to: JobStatus, actor: Actor) -> Result<JobStatus, DomainError> {
         use JobStatus::*;
-        let allowed = match (self, to, actor) {
-            (Pending, Running, Actor::Provider) => true,
-            (Pending | Running, Failed, Actor::Provider) => true,
-            (Running, Completed, Actor::Provider) => true,
-            (Pending | Running, Cancelled, Actor::Buyer) => true,
-            _ => false,
-        };
+        let allowed = matches!(
+            (self, to, actor),
+            (Pending, Running, Actor::Provider)
+                | (Pending | Running, Failed, Actor::Provider)
+                | (Running, Completed, Actor::Provider)
+                | (Pending | Running, Cancelled, Actor::Buyer)
+        );
         if allowed {
             Ok(to)
         } else {
@@ -76,7 +74,11 @@ mod tests {
 
     #[test]
     fn terminal_states_are_final() {
-        for from in [JobStatus::Completed, JobStatus::Failed, JobStatus::Cancelled] {
+        for from in [
+            JobStatus::Completed,
+            JobStatus::Failed,
+            JobStatus::Cancelled,
+        ] {
             for code in 0..=4 {
                 let to = JobStatus::from_code(code).expect("code");
                 assert!(from.transition(to, Actor::Provider).is_err());
@@ -87,10 +89,18 @@ mod tests {
 
     #[test]
     fn who_may_do_what() {
-        assert!(JobStatus::Pending.transition(JobStatus::Running, Actor::Provider).is_ok());
-        assert!(JobStatus::Pending.transition(JobStatus::Running, Actor::Buyer).is_err());
-        assert!(JobStatus::Running.transition(JobStatus::Cancelled, Actor::Buyer).is_ok());
-        assert!(JobStatus::Running.transition(JobStatus::Completed, Actor::Buyer).is_err());
+        assert!(JobStatus::Pending
+            .transition(JobStatus::Running, Actor::Provider)
+            .is_ok());
+        assert!(JobStatus::Pending
+            .transition(JobStatus::Running, Actor::Buyer)
+            .is_err());
+        assert!(JobStatus::Running
+            .transition(JobStatus::Cancelled, Actor::Buyer)
+            .is_ok());
+        assert!(JobStatus::Running
+            .transition(JobStatus::Completed, Actor::Buyer)
+            .is_err());
         assert!(JobStatus::from_code(5).is_err());
     }
 }

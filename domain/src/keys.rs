@@ -26,7 +26,10 @@ impl SigningKey {
 
     /// Parses a `0x`-prefixed or bare 64-hex-digit seed, the form Aptos tools print.
     pub fn from_hex(s: &str) -> Result<Self, DomainError> {
-        Ok(Self::from_seed(decode_fixed::<32>(s, "ed25519 private key")?))
+        Ok(Self::from_seed(decode_fixed::<32>(
+            s,
+            "ed25519 private key",
+        )?))
     }
 
     pub fn public_key(&self) -> PublicKey {
@@ -45,7 +48,11 @@ impl SigningKey {
 
 impl fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SigningKey(public {:?}, secret redacted)", self.public_key())
+        write!(
+            f,
+            "SigningKey(public {:?}, secret redacted)",
+            self.public_key()
+        )
     }
 }
 

@@ -32,12 +32,14 @@ pub use escrow::EscrowLedger;
 pub use job::{Actor, JobStatus};
 pub use keys::{ed25519_authentication_key, PublicKey, Signature, SigningKey};
 pub use metering::{
-    GpuSample, MeteringChain, MeteringError, MeteringRecord, MeteringVerdict, SignedMeteringRecord,
-    METERING_DOMAIN, METERING_GENESIS_HASH,
+    GpuSample, MeteringChain, MeteringError, MeteringRecord, MeteringVerdict, RecordHash,
+    SignedMeteringRecord, METERING_DOMAIN, METERING_GENESIS_HASH,
 };
 pub use money::Octas;
 pub use stream::{StreamAccount, StreamStatus, VoucherOutcome};
-pub use voucher::{SignedVoucher, Voucher, VoucherBook, VoucherContext, VoucherError, VOUCHER_DOMAIN};
+pub use voucher::{
+    SignedVoucher, Voucher, VoucherBook, VoucherContext, VoucherError, VOUCHER_DOMAIN,
+};
 
 /// The native coin of Movement: `0x1::aptos_coin::AptosCoin`, 8 decimals.
 pub const NATIVE_COIN: &str = "0x1::aptos_coin::AptosCoin";

@@ -65,7 +65,10 @@ impl MeteringRecord {
             .u64(self.memory_bytes);
         match self.gpu {
             None => w.option_none(),
-            Some(g) => w.option_some().u8(g.utilization_percent).u64(g.memory_bytes),
+            Some(g) => w
+                .option_some()
+                .u8(g.utilization_percent)
+                .u64(g.memory_bytes),
         };
         w.finish()
     }
@@ -153,7 +156,10 @@ impl MeteringChain {
 
     /// Verifies `signed` and appends it if it is the next second. Redelivery of the last
     /// accepted record is a harmless [`MeteringVerdict::Duplicate`].
-    pub fn accept(&mut self, signed: &SignedMeteringRecord) -> Result<MeteringVerdict, MeteringError> {
+    pub fn accept(
+        &mut self,
+        signed: &SignedMeteringRecord,
+    ) -> Result<MeteringVerdict, MeteringError> {
         let r = &signed.record;
         if r.chain_id != self.ctx.chain_id
             || r.package != self.ctx.package
@@ -230,13 +236,25 @@ mod tests {
         assert_eq!(chain.accept(&r1), Ok(MeteringVerdict::Appended));
         assert_eq!(chain.accept(&r1), Ok(MeteringVerdict::Duplicate));
         let r3 = record(3, r2.record.hash()).sign(&key);
-        assert_eq!(chain.accept(&r3), Err(MeteringError::Gap { expected: 2, got: 3 }));
+        assert_eq!(
+            chain.accept(&r3),
+            Err(MeteringError::Gap {
+                expected: 2,
+                got: 3
+            })
+        );
         let bad_link = record(2, METERING_GENESIS_HASH).sign(&key);
-        assert_eq!(chain.accept(&bad_link), Err(MeteringError::BrokenChain { second: 2 }));
+        assert_eq!(
+            chain.accept(&bad_link),
+            Err(MeteringError::BrokenChain { second: 2 })
+        );
         assert_eq!(chain.accept(&r2), Ok(MeteringVerdict::Appended));
         let mut fork = record(2, r1.record.hash());
         fork.cpu_usage_micros += 1;
-        assert_eq!(chain.accept(&fork.sign(&key)), Err(MeteringError::Fork { second: 2 }));
+        assert_eq!(
+            chain.accept(&fork.sign(&key)),
+            Err(MeteringError::Fork { second: 2 })
+        );
         let mut forged = r3;
         forged.record.memory_bytes = 0;
         assert_eq!(chain.accept(&forged), Err(MeteringError::BadSignature));

@@ -55,7 +55,7 @@ impl Octas {
 
 impl fmt::Display for Octas {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
+        fmt::Display::fmt(&self.0, f)
     }
 }
 
@@ -117,7 +117,17 @@ mod tests {
     fn parses_only_canonical_decimal() {
         assert_eq!("0".parse::<Octas>(), Ok(Octas(0)));
         assert_eq!("18446744073709551615".parse::<Octas>(), Ok(Octas(u64::MAX)));
-        for bad in ["", "01", "-1", "+1", "1.0", "1e3", " 1", "18446744073709551616", "0x10"] {
+        for bad in [
+            "",
+            "01",
+            "-1",
+            "+1",
+            "1.0",
+            "1e3",
+            " 1",
+            "18446744073709551616",
+            "0x10",
+        ] {
             assert!(bad.parse::<Octas>().is_err(), "{bad:?} must be rejected");
         }
     }
@@ -126,8 +136,14 @@ mod tests {
     fn json_is_a_string() {
         let json = serde_json::to_string(&Octas(12_345)).expect("serialize");
         assert_eq!(json, "\"12345\"");
-        assert_eq!(serde_json::from_str::<Octas>("\"12345\"").ok(), Some(Octas(12_345)));
-        assert!(serde_json::from_str::<Octas>("12345").is_err(), "numbers are not money");
+        assert_eq!(
+            serde_json::from_str::<Octas>("\"12345\"").ok(),
+            Some(Octas(12_345))
+        );
+        assert!(
+            serde_json::from_str::<Octas>("12345").is_err(),
+            "numbers are not money"
+        );
     }
 
     #[test]

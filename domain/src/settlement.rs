@@ -69,7 +69,13 @@ mod tests {
         let mut paid = Octas::ZERO;
         redeem(&mut ledger, &mut paid, Octas(30)).expect("redeem");
         let out = close(&mut ledger, &mut paid, Some(Octas(45))).expect("close");
-        assert_eq!(out, CloseOutcome { payment: Octas(15), refund: Octas(55) });
+        assert_eq!(
+            out,
+            CloseOutcome {
+                payment: Octas(15),
+                refund: Octas(55)
+            }
+        );
         assert_eq!(paid, Octas(45));
         assert!(ledger.is_conserved());
     }

@@ -285,7 +285,10 @@ mod tests {
         );
         let mut forged = good;
         forged.voucher.cumulative_amount = Octas(11);
-        assert_eq!(forged.verify(&ctx(), 9, &pk), Err(VoucherError::BadSignature));
+        assert_eq!(
+            forged.verify(&ctx(), 9, &pk),
+            Err(VoucherError::BadSignature)
+        );
     }
 
     #[test]
@@ -297,7 +300,8 @@ mod tests {
         }
         assert_eq!(book.len(), 3);
         assert_eq!(
-            book.best_at_most(Octas(25)).map(|v| v.voucher.cumulative_amount),
+            book.best_at_most(Octas(25))
+                .map(|v| v.voucher.cumulative_amount),
             Some(Octas(20))
         );
         assert!(book.best_at_most(Octas(5)).is_none());

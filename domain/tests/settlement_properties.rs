@@ -53,14 +53,23 @@ fn make_vouchers(amounts: &[(u64, u8)], buyer: &SigningKey, mallory: &SigningKey
             };
             match kind % 4 {
                 // Signed by someone else.
-                0 => Voucher_ { signed: v.sign(mallory), valid: false },
+                0 => Voucher_ {
+                    signed: v.sign(mallory),
+                    valid: false,
+                },
                 // Amount changed after signing.
                 1 => {
                     let mut s = v.sign(buyer);
                     s.voucher.cumulative_amount = Octas(amount.wrapping_add(1));
-                    Voucher_ { signed: s, valid: false }
+                    Voucher_ {
+                        signed: s,
+                        valid: false,
+                    }
                 }
-                _ => Voucher_ { signed: v.sign(buyer), valid: true },
+                _ => Voucher_ {
+                    signed: v.sign(buyer),
+                    valid: true,
+                },
             }
         })
         .collect()

@@ -25,8 +25,12 @@ pub async fn ensure_topics(
         .zip(&names)
         .zip(&retention)
         .map(|((spec, name), retention)| {
-            NewTopic::new(name, spec.partitions, TopicReplication::Fixed(settings.replication))
-                .set("retention.ms", retention)
+            NewTopic::new(
+                name,
+                spec.partitions,
+                TopicReplication::Fixed(settings.replication),
+            )
+            .set("retention.ms", retention)
         })
         .collect();
     let opts = AdminOptions::new().operation_timeout(Some(settings.timeout()));

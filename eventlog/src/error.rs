@@ -27,17 +27,17 @@ impl EventLogError {
         match self {
             EventLogError::Setup(_) => false,
             EventLogError::Topic { .. } => false,
-            EventLogError::Kafka { source, .. } => match source.rdkafka_error_code() {
+            EventLogError::Kafka { source, .. } => !matches!(
+                source.rdkafka_error_code(),
                 Some(
                     RDKafkaErrorCode::TopicAuthorizationFailed
-                    | RDKafkaErrorCode::ClusterAuthorizationFailed
-                    | RDKafkaErrorCode::GroupAuthorizationFailed
-                    | RDKafkaErrorCode::MessageSizeTooLarge
-                    | RDKafkaErrorCode::InvalidConfig
-                    | RDKafkaErrorCode::UnsupportedVersion,
-                ) => false,
-                _ => true,
-            },
+                        | RDKafkaErrorCode::ClusterAuthorizationFailed
+                        | RDKafkaErrorCode::GroupAuthorizationFailed
+                        | RDKafkaErrorCode::MessageSizeTooLarge
+                        | RDKafkaErrorCode::InvalidConfig
+                        | RDKafkaErrorCode::UnsupportedVersion
+                )
+            ),
         }
     }
 }

@@ -27,7 +27,9 @@ pub struct EnvelopeProducer {
 
 impl std::fmt::Debug for EnvelopeProducer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EnvelopeProducer").field("brokers", &self.settings.brokers).finish()
+        f.debug_struct("EnvelopeProducer")
+            .field("brokers", &self.settings.brokers)
+            .finish()
     }
 }
 
@@ -39,7 +41,10 @@ impl EnvelopeProducer {
             .set("acks", "all")
             .set("compression.type", "lz4")
             .set("linger.ms", "5")
-            .set("message.timeout.ms", settings.request_timeout_ms.to_string())
+            .set(
+                "message.timeout.ms",
+                settings.request_timeout_ms.to_string(),
+            )
             .create()
             .map_err(|e| EventLogError::Setup(e.to_string()))?;
         Ok(EnvelopeProducer {
@@ -56,7 +61,8 @@ impl EnvelopeProducer {
         let topic = self.settings.topic(spec.name);
         let payload = env.to_json();
         let partition = partition_for(&env.aggregate_key, spec.partitions);
-        self.send_raw(&topic, partition, &env.aggregate_key, &payload).await
+        self.send_raw(&topic, partition, &env.aggregate_key, &payload)
+            .await
     }
 
     /// Writes raw bytes (the dead-letter path) to an explicit topic and partition.

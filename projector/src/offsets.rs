@@ -26,7 +26,10 @@ impl OffsetStore {
         )
         .fetch_all(pool)
         .await?;
-        Ok(rows.into_iter().map(|r| (r.partition, r.next_offset)).collect())
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.partition, r.next_offset))
+            .collect())
     }
 
     /// Records `next_offset` for a partition inside the caller's transaction — the one that

@@ -54,7 +54,9 @@ pub fn load_from<T: DeserializeOwned + Validate>(
             .map(str::to_ascii_lowercase)
             .collect();
         if path.iter().any(String::is_empty) {
-            return Err(RuntimeError::Config(format!("malformed variable name {key}")));
+            return Err(RuntimeError::Config(format!(
+                "malformed variable name {key}"
+            )));
         }
         set_path(&mut doc, &path, typed(&value)).map_err(RuntimeError::Config)?;
     }
@@ -122,7 +124,10 @@ mod tests {
     }
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -130,10 +135,18 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("cs-cfg-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("tmp");
         let file = dir.join("c.toml");
-        std::fs::write(&file, "chain_id = 4\npassword = 'x'\n[kafka]\nbrokers = 'a:1'\n").expect("write");
+        std::fs::write(
+            &file,
+            "chain_id = 4\npassword = 'x'\n[kafka]\nbrokers = 'a:1'\n",
+        )
+        .expect("write");
         let cfg: Cfg = load_from(
             Some(&file),
-            env(&[("COMPUTESTREAM_KAFKA__BROKERS", "b:2"), ("COMPUTESTREAM_KAFKA__PARTITIONS", "6"), ("OTHER", "1")]),
+            env(&[
+                ("COMPUTESTREAM_KAFKA__BROKERS", "b:2"),
+                ("COMPUTESTREAM_KAFKA__PARTITIONS", "6"),
+                ("OTHER", "1"),
+            ]),
         )
         .expect("load");
         assert_eq!(cfg.chain_id, 4);
@@ -149,11 +162,16 @@ mod tests {
         assert!(err.to_string().contains("invalid configuration"), "{err}");
         let err = load_from::<Cfg>(
             None,
-            env(&[("COMPUTESTREAM_CHAIN_ID", "4"), ("COMPUTESTREAM_PASSWORD", "p"), ("COMPUTESTREAM_KAFKA__BROKERS", "")]),
+            env(&[
+                ("COMPUTESTREAM_CHAIN_ID", "4"),
+                ("COMPUTESTREAM_PASSWORD", "p"),
+                ("COMPUTESTREAM_KAFKA__BROKERS", ""),
+            ]),
         )
         .expect_err("empty brokers");
         assert!(err.to_string().contains("kafka.brokers"), "{err}");
-        let err = load_from::<Cfg>(Some(Path::new("/nonexistent/c.toml")), env(&[])).expect_err("missing file");
+        let err = load_from::<Cfg>(Some(Path::new("/nonexistent/c.toml")), env(&[]))
+            .expect_err("missing file");
         assert!(err.to_string().contains("/nonexistent/c.toml"), "{err}");
     }
 }

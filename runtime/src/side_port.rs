@@ -40,7 +40,10 @@ pub async fn serve(
         .with_state(SideState { health, metrics });
     let task = tokio::spawn(async move {
         let stop = async move { shutdown.wait().await };
-        if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(stop).await {
+        if let Err(e) = axum::serve(listener, app)
+            .with_graceful_shutdown(stop)
+            .await
+        {
             tracing::error!(error = %e, "side port server failed");
         }
     });

@@ -147,7 +147,9 @@ impl Envelope {
         let r = tick.record.record;
         Self::new(
             EventId::tick(r.stream_id, r.second),
-            Source::Executor { provider: r.provider },
+            Source::Executor {
+                provider: r.provider,
+            },
             None,
             Some(r.second),
             r.observed_at_ms,
@@ -170,7 +172,9 @@ impl Envelope {
     pub fn heartbeat(h: ProviderHeartbeat) -> Self {
         Self::new(
             EventId::heartbeat(&h.provider, h.at_ms / 1000),
-            Source::Executor { provider: h.provider },
+            Source::Executor {
+                provider: h.provider,
+            },
             None,
             None,
             h.at_ms,
@@ -184,10 +188,21 @@ impl Envelope {
         Self::new(id, Source::Settler { settler }, None, None, at_ms, s.into())
     }
 
-    pub fn settlement_confirmed(settler: AccountAddress, at_ms: u64, s: SettlementConfirmed) -> Self {
+    pub fn settlement_confirmed(
+        settler: AccountAddress,
+        at_ms: u64,
+        s: SettlementConfirmed,
+    ) -> Self {
         let id = EventId::settlement(&s.batch_id, "confirmed");
         let version = s.version;
-        Self::new(id, Source::Settler { settler }, Some(version), None, at_ms, s.into())
+        Self::new(
+            id,
+            Source::Settler { settler },
+            Some(version),
+            None,
+            at_ms,
+            s.into(),
+        )
     }
 
     pub fn settlement_failed(settler: AccountAddress, at_ms: u64, s: SettlementFailed) -> Self {
@@ -240,7 +255,8 @@ impl Envelope {
     pub fn from_json(bytes: &[u8]) -> Result<Envelope, SchemaError> {
         let wire: WireEnvelope =
             serde_json::from_slice(bytes).map_err(|e| SchemaError::Malformed(e.to_string()))?;
-        let kind = EventKind::parse(&wire.kind).ok_or_else(|| SchemaError::UnknownKind(wire.kind.clone()))?;
+        let kind = EventKind::parse(&wire.kind)
+            .ok_or_else(|| SchemaError::UnknownKind(wire.kind.clone()))?;
         let payload = upcast::to_current(kind, wire.schema_version, wire.payload)?;
         let event = Event::from_value(kind, payload).map_err(|e| SchemaError::BadPayload {
             kind: wire.kind.clone(),

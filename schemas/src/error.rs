@@ -11,7 +11,11 @@ pub enum SchemaError {
     #[error("unknown event kind {0:?}")]
     UnknownKind(String),
     #[error("{kind} schema version {version} is newer than this build understands (max {max})")]
-    FutureVersion { kind: String, version: u16, max: u16 },
+    FutureVersion {
+        kind: String,
+        version: u16,
+        max: u16,
+    },
     #[error("{kind} schema version {version} has no upcaster")]
     NoUpcaster { kind: String, version: u16 },
     #[error("{kind} v{version} payload does not match its schema: {reason}")]

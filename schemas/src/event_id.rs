@@ -32,7 +32,10 @@ impl EventId {
     }
 
     pub fn heartbeat(provider: &AccountAddress, unix_second: u64) -> Self {
-        EventId(format!("heartbeat:{}:{unix_second}", provider.to_long_string()))
+        EventId(format!(
+            "heartbeat:{}:{unix_second}",
+            provider.to_long_string()
+        ))
     }
 
     pub fn settlement(batch_id: &str, phase: &str) -> Self {

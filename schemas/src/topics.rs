@@ -74,7 +74,11 @@ pub const SETTLEMENT: TopicSpec = TopicSpec {
     key: "batch:{batch_id}",
     retention: Retention::Forever,
     description: "Settlement intents and results: submitted, confirmed, failed.",
-    carries: &["settlement_submitted", "settlement_confirmed", "settlement_failed"],
+    carries: &[
+        "settlement_submitted",
+        "settlement_confirmed",
+        "settlement_failed",
+    ],
 };
 
 pub const DEAD_LETTER: TopicSpec = TopicSpec {
@@ -146,19 +150,34 @@ mod tests {
         assert_eq!(murmur2(b"foobar"), -790_332_482);
         assert_eq!(murmur2(b"a-little-bit-long-string"), -985_981_536);
         assert_eq!(murmur2(b"a-little-bit-longer-string"), -1_486_304_829);
-        assert_eq!(murmur2(b"lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8"), -58_897_971);
+        assert_eq!(
+            murmur2(b"lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8"),
+            -58_897_971
+        );
         assert_eq!(murmur2(b"abc"), 479_470_107);
     }
 
     #[test]
     fn every_kind_has_exactly_one_topic() {
         for kind in EventKind::ALL {
-            let homes = ALL.iter().filter(|t| t.carries.contains(&kind.as_str())).count();
-            assert_eq!(homes, 1, "{} must be carried by exactly one topic", kind.as_str());
+            let homes = ALL
+                .iter()
+                .filter(|t| t.carries.contains(&kind.as_str()))
+                .count();
+            assert_eq!(
+                homes,
+                1,
+                "{} must be carried by exactly one topic",
+                kind.as_str()
+            );
         }
         for t in ALL {
             for k in t.carries {
-                assert!(EventKind::parse(k).is_some(), "{} carries unknown kind {k}", t.name);
+                assert!(
+                    EventKind::parse(k).is_some(),
+                    "{} carries unknown kind {k}",
+                    t.name
+                );
             }
         }
     }

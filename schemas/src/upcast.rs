@@ -44,11 +44,13 @@ fn step(kind: EventKind, from: u16, payload: Value) -> Result<Value, SchemaError
 }
 
 fn heartbeat_v1_to_v2(mut payload: Value) -> Result<Value, SchemaError> {
-    let obj = payload.as_object_mut().ok_or_else(|| SchemaError::BadPayload {
-        kind: EventKind::ProviderHeartbeat.as_str().to_owned(),
-        version: 1,
-        reason: "payload is not an object".to_owned(),
-    })?;
+    let obj = payload
+        .as_object_mut()
+        .ok_or_else(|| SchemaError::BadPayload {
+            kind: EventKind::ProviderHeartbeat.as_str().to_owned(),
+            version: 1,
+            reason: "payload is not an object".to_owned(),
+        })?;
     obj.entry("running_jobs").or_insert(Value::from(0u32));
     Ok(payload)
 }

@@ -36,25 +36,193 @@ fn one_of_each() -> Vec<Envelope> {
     .sign(&key);
     let chain = |i: u32, e: Event| Envelope::chain(4, 100, i, 1_700_000_000_000, e);
     let v = vec![
-        chain(0, ProviderRegistered { provider: addr(2), gpu_type: "A100".into(), vram_gb: 80, price_per_second: Octas(100), stake: Octas(1_000) }.into()),
-        chain(1, ProviderPriceUpdated { provider: addr(2), price_per_second: Octas(120) }.into()),
-        chain(2, ProviderAvailabilityUpdated { provider: addr(2), is_active: false }.into()),
-        chain(3, ProviderStaked { provider: addr(2), amount: Octas(5), total_stake: Octas(1_005) }.into()),
-        chain(4, ProviderUnstaked { provider: addr(2), amount: Octas(1_005) }.into()),
-        chain(5, JobCreated { job_id: 7, buyer: addr(3), provider: addr(2), docker_image: "img".into(), max_duration_secs: 60, escrow_amount: Octas(6_000), price_per_second: Octas(100) }.into()),
-        chain(6, JobStatusChanged { job_id: 7, from: JobStatus::Pending, to: JobStatus::Running, actor: addr(2), exit_code: None, reason: String::new(), output_url: None, output_cid: None }.into()),
-        chain(7, EscrowDeposited { job_id: 7, buyer: addr(3), amount: Octas(6_000), total_deposited: Octas(6_000) }.into()),
-        chain(8, EscrowReleased { job_id: 7, provider: addr(2), amount: Octas(500), total_released: Octas(500) }.into()),
-        chain(9, EscrowRefunded { job_id: 7, buyer: addr(3), amount: Octas(5_500) }.into()),
-        chain(10, StreamOpened { stream_id: 7, buyer: addr(3), provider: addr(2), buyer_public_key: key.public_key(), rate_per_second: Octas(100), escrow: Octas(6_000) }.into()),
-        chain(11, StreamSettled { stream_id: 7, cumulative_amount: Octas(500), paid_now: Octas(500), paid_total: Octas(500) }.into()),
-        chain(12, StreamClosed { stream_id: 7, final_payment: Octas(0), paid_total: Octas(500), refunded: Octas(5_500) }.into()),
+        chain(
+            0,
+            ProviderRegistered {
+                provider: addr(2),
+                gpu_type: "A100".into(),
+                vram_gb: 80,
+                price_per_second: Octas(100),
+                stake: Octas(1_000),
+            }
+            .into(),
+        ),
+        chain(
+            1,
+            ProviderPriceUpdated {
+                provider: addr(2),
+                price_per_second: Octas(120),
+            }
+            .into(),
+        ),
+        chain(
+            2,
+            ProviderAvailabilityUpdated {
+                provider: addr(2),
+                is_active: false,
+            }
+            .into(),
+        ),
+        chain(
+            3,
+            ProviderStaked {
+                provider: addr(2),
+                amount: Octas(5),
+                total_stake: Octas(1_005),
+            }
+            .into(),
+        ),
+        chain(
+            4,
+            ProviderUnstaked {
+                provider: addr(2),
+                amount: Octas(1_005),
+            }
+            .into(),
+        ),
+        chain(
+            5,
+            JobCreated {
+                job_id: 7,
+                buyer: addr(3),
+                provider: addr(2),
+                docker_image: "img".into(),
+                max_duration_secs: 60,
+                escrow_amount: Octas(6_000),
+                price_per_second: Octas(100),
+            }
+            .into(),
+        ),
+        chain(
+            6,
+            JobStatusChanged {
+                job_id: 7,
+                from: JobStatus::Pending,
+                to: JobStatus::Running,
+                actor: addr(2),
+                exit_code: None,
+                reason: String::new(),
+                output_url: None,
+                output_cid: None,
+            }
+            .into(),
+        ),
+        chain(
+            7,
+            EscrowDeposited {
+                job_id: 7,
+                buyer: addr(3),
+                amount: Octas(6_000),
+                total_deposited: Octas(6_000),
+            }
+            .into(),
+        ),
+        chain(
+            8,
+            EscrowReleased {
+                job_id: 7,
+                provider: addr(2),
+                amount: Octas(500),
+                total_released: Octas(500),
+            }
+            .into(),
+        ),
+        chain(
+            9,
+            EscrowRefunded {
+                job_id: 7,
+                buyer: addr(3),
+                amount: Octas(5_500),
+            }
+            .into(),
+        ),
+        chain(
+            10,
+            StreamOpened {
+                stream_id: 7,
+                buyer: addr(3),
+                provider: addr(2),
+                buyer_public_key: key.public_key(),
+                rate_per_second: Octas(100),
+                escrow: Octas(6_000),
+            }
+            .into(),
+        ),
+        chain(
+            11,
+            StreamSettled {
+                stream_id: 7,
+                cumulative_amount: Octas(500),
+                paid_now: Octas(500),
+                paid_total: Octas(500),
+            }
+            .into(),
+        ),
+        chain(
+            12,
+            StreamClosed {
+                stream_id: 7,
+                final_payment: Octas(0),
+                paid_total: Octas(500),
+                refunded: Octas(5_500),
+            }
+            .into(),
+        ),
         Envelope::metering_tick(MeteringTick { record }),
-        Envelope::voucher(addr(2), 1_001, VoucherReceived { voucher, second: 5, commitment_id: "c-1".into() }),
-        Envelope::heartbeat(ProviderHeartbeat { provider: addr(2), at_ms: 5_000, available: true, running_jobs: 1 }),
-        Envelope::settlement_submitted(9, SettlementSubmitted { batch_id: "b1".into(), settler: addr(9), sequence_number: 3, transaction_hash: "0xab".into(), items: vec![SettlementItem { stream_id: 7, cumulative_amount: Octas(500) }], closes: vec![] }),
-        Envelope::settlement_confirmed(addr(9), 10, SettlementConfirmed { batch_id: "b1".into(), transaction_hash: "0xab".into(), version: 120, gas_used: 40, paid: vec![SettledItem { stream_id: 7, paid_now: Octas(500), paid_total: Octas(500) }] }),
-        Envelope::settlement_failed(addr(9), 11, SettlementFailed { batch_id: "b2".into(), transaction_hash: None, reason: "node down".into(), retryable: true }),
+        Envelope::voucher(
+            addr(2),
+            1_001,
+            VoucherReceived {
+                voucher,
+                second: 5,
+                commitment_id: "c-1".into(),
+            },
+        ),
+        Envelope::heartbeat(ProviderHeartbeat {
+            provider: addr(2),
+            at_ms: 5_000,
+            available: true,
+            running_jobs: 1,
+        }),
+        Envelope::settlement_submitted(
+            9,
+            SettlementSubmitted {
+                batch_id: "b1".into(),
+                settler: addr(9),
+                sequence_number: 3,
+                transaction_hash: "0xab".into(),
+                items: vec![SettlementItem {
+                    stream_id: 7,
+                    cumulative_amount: Octas(500),
+                }],
+                closes: vec![],
+            },
+        ),
+        Envelope::settlement_confirmed(
+            addr(9),
+            10,
+            SettlementConfirmed {
+                batch_id: "b1".into(),
+                transaction_hash: "0xab".into(),
+                version: 120,
+                gas_used: 40,
+                paid: vec![SettledItem {
+                    stream_id: 7,
+                    paid_now: Octas(500),
+                    paid_total: Octas(500),
+                }],
+            },
+        ),
+        Envelope::settlement_failed(
+            addr(9),
+            11,
+            SettlementFailed {
+                batch_id: "b2".into(),
+                transaction_hash: None,
+                reason: "node down".into(),
+                retryable: true,
+            },
+        ),
     ];
     v
 }
@@ -63,13 +231,21 @@ fn one_of_each() -> Vec<Envelope> {
 fn every_kind_round_trips_and_has_a_topic_and_key() {
     let all = one_of_each();
     let kinds: std::collections::BTreeSet<_> = all.iter().map(Envelope::kind).collect();
-    assert_eq!(kinds.len(), EventKind::ALL.len(), "the fixture covers every kind");
+    assert_eq!(
+        kinds.len(),
+        EventKind::ALL.len(),
+        "the fixture covers every kind"
+    );
     for env in all {
         let back = Envelope::from_json(&env.to_json()).expect("round trip");
         assert_eq!(back, env);
         let topic = topics::topic_for(env.kind());
         assert_ne!(topic.name, topics::DEAD_LETTER.name);
-        assert!(env.aggregate_key.starts_with("job:") || env.aggregate_key.starts_with("provider:") || env.aggregate_key.starts_with("batch:"));
+        assert!(
+            env.aggregate_key.starts_with("job:")
+                || env.aggregate_key.starts_with("provider:")
+                || env.aggregate_key.starts_with("batch:")
+        );
     }
 }
 
@@ -78,7 +254,16 @@ fn job_stream_and_escrow_events_share_a_key() {
     let all = one_of_each();
     let job_keys: std::collections::BTreeSet<_> = all
         .iter()
-        .filter(|e| matches!(e.kind(), EventKind::JobCreated | EventKind::EscrowDeposited | EventKind::StreamOpened | EventKind::MeteringTick | EventKind::VoucherReceived))
+        .filter(|e| {
+            matches!(
+                e.kind(),
+                EventKind::JobCreated
+                    | EventKind::EscrowDeposited
+                    | EventKind::StreamOpened
+                    | EventKind::MeteringTick
+                    | EventKind::VoucherReceived
+            )
+        })
         .map(|e| e.aggregate_key.clone())
         .collect();
     assert_eq!(job_keys.len(), 1);
@@ -103,22 +288,43 @@ fn refusals_are_typed() {
     let good = one_of_each().remove(0).to_json();
     let mut v: serde_json::Value = serde_json::from_slice(&good).expect("json");
     v["kind"] = "provider_exploded".into();
-    assert!(matches!(Envelope::from_json(v.to_string().as_bytes()), Err(SchemaError::UnknownKind(_))));
+    assert!(matches!(
+        Envelope::from_json(v.to_string().as_bytes()),
+        Err(SchemaError::UnknownKind(_))
+    ));
 
     let mut v: serde_json::Value = serde_json::from_slice(&good).expect("json");
     v["schema_version"] = 9.into();
-    assert!(matches!(Envelope::from_json(v.to_string().as_bytes()), Err(SchemaError::FutureVersion { .. })));
+    assert!(matches!(
+        Envelope::from_json(v.to_string().as_bytes()),
+        Err(SchemaError::FutureVersion { .. })
+    ));
 
     let mut v: serde_json::Value = serde_json::from_slice(&good).expect("json");
     v["schema_version"] = 0.into();
-    assert!(matches!(Envelope::from_json(v.to_string().as_bytes()), Err(SchemaError::NoUpcaster { .. })));
+    assert!(matches!(
+        Envelope::from_json(v.to_string().as_bytes()),
+        Err(SchemaError::NoUpcaster { .. })
+    ));
 
     let mut v: serde_json::Value = serde_json::from_slice(&good).expect("json");
     v["payload"]["price_per_second"] = 100.into();
-    assert!(matches!(Envelope::from_json(v.to_string().as_bytes()), Err(SchemaError::BadPayload { .. })), "amounts must be strings");
+    assert!(
+        matches!(
+            Envelope::from_json(v.to_string().as_bytes()),
+            Err(SchemaError::BadPayload { .. })
+        ),
+        "amounts must be strings"
+    );
 
-    assert!(matches!(Envelope::from_json(b"{\"id\":"), Err(SchemaError::Malformed(_))));
-    assert!(matches!(Envelope::from_json(b"\xff\xfe"), Err(SchemaError::Malformed(_))));
+    assert!(matches!(
+        Envelope::from_json(b"{\"id\":"),
+        Err(SchemaError::Malformed(_))
+    ));
+    assert!(matches!(
+        Envelope::from_json(b"\xff\xfe"),
+        Err(SchemaError::Malformed(_))
+    ));
 }
 
 proptest! {

@@ -43,7 +43,9 @@ impl TestDatabase {
         let name = format!("cs_test_{}", uuid::Uuid::new_v4().simple());
         let mut admin = sqlx::PgConnection::connect(&admin_url)
             .await
-            .unwrap_or_else(|e| panic!("cannot reach Postgres at {admin_url}: {e}; {HOW_TO_START}"));
+            .unwrap_or_else(|e| {
+                panic!("cannot reach Postgres at {admin_url}: {e}; {HOW_TO_START}")
+            });
         sqlx::query(&format!("CREATE DATABASE {name}"))
             .execute(&mut admin)
             .await
@@ -67,17 +69,21 @@ impl TestDatabase {
         let mut admin = sqlx::PgConnection::connect(&database_url())
             .await
             .expect("admin connection");
-        sqlx::query(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
-            .execute(&mut admin)
-            .await
-            .expect("drop test database");
+        sqlx::query(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        ))
+        .execute(&mut admin)
+        .await
+        .expect("drop test database");
     }
 }
 
 /// Broker settings whose topic names are unique to this call, so tests never see each
 /// other's records.
 pub fn kafka() -> KafkaSettings {
-    let brokers = std::env::var("COMPUTESTREAM_KAFKA__BROKERS").unwrap_or_else(|_| DEFAULT_BROKERS.into());
+    let brokers =
+        std::env::var("COMPUTESTREAM_KAFKA__BROKERS").unwrap_or_else(|_| DEFAULT_BROKERS.into());
     KafkaSettings::new(brokers).with_topic_prefix(format!("t{}.", uuid::Uuid::new_v4().simple()))
 }
 

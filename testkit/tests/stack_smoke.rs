@@ -21,10 +21,14 @@ use futures::StreamExt;
 #[tokio::test]
 async fn broker_produces_and_consumes_an_envelope() {
     let settings = kafka();
-    let created = admin::ensure_topics(&settings, &topics::ALL).await.expect("create topics");
+    let created = admin::ensure_topics(&settings, &topics::ALL)
+        .await
+        .expect("create topics");
     assert_eq!(created.len(), topics::ALL.len());
     // Creating again is a no-op, not an error.
-    admin::ensure_topics(&settings, &topics::ALL).await.expect("idempotent create");
+    admin::ensure_topics(&settings, &topics::ALL)
+        .await
+        .expect("idempotent create");
 
     let env = Envelope::chain(
         4,
@@ -47,7 +51,9 @@ async fn broker_produces_and_consumes_an_envelope() {
 
     let topic = settings.topic(topics::CHAIN_EVENTS.name);
     let consumer = LogConsumer::new(&settings, "smoke").expect("consumer");
-    consumer.assign(&topic, &[(delivered.partition, 0)]).expect("assign");
+    consumer
+        .assign(&topic, &[(delivered.partition, 0)])
+        .expect("assign");
     let record = tokio::time::timeout(Duration::from_secs(30), consumer.next())
         .await
         .expect("a record within 30 s")
@@ -73,7 +79,10 @@ async fn postgres_migrates_and_offsets_commit_with_the_transaction() {
     let mut tx = db.pool.begin().await.expect("begin");
     store.save(&mut tx, "t", 0, 10).await.expect("save");
     tx.rollback().await.expect("rollback");
-    assert!(store.load(&db.pool, "t").await.expect("load").is_empty(), "rolled back");
+    assert!(
+        store.load(&db.pool, "t").await.expect("load").is_empty(),
+        "rolled back"
+    );
 
     let mut tx = db.pool.begin().await.expect("begin");
     store.save(&mut tx, "t", 0, 10).await.expect("save");
@@ -82,7 +91,10 @@ async fn postgres_migrates_and_offsets_commit_with_the_transaction() {
     let mut tx = db.pool.begin().await.expect("begin");
     store.save(&mut tx, "t", 0, 3).await.expect("save older");
     tx.commit().await.expect("commit");
-    assert_eq!(store.load(&db.pool, "t").await.expect("load"), vec![(0, 10), (2, 5)]);
+    assert_eq!(
+        store.load(&db.pool, "t").await.expect("load"),
+        vec![(0, 10), (2, 5)]
+    );
 
     let mut tx = db.pool.begin().await.expect("begin");
     assert!(store.save(&mut tx, "t", -1, 0).await.is_err());
@@ -96,7 +108,11 @@ async fn docker_runs_a_sandboxed_container() {
     let name = format!("cs-smoke-{}", std::process::id());
     let body = ContainerCreateBody {
         image: Some(test_image()),
-        cmd: Some(vec!["sh".into(), "-c".into(), "echo hello from $(id -u); touch /x 2>/dev/null || echo read-only".into()]),
+        cmd: Some(vec![
+            "sh".into(),
+            "-c".into(),
+            "echo hello from $(id -u); touch /x 2>/dev/null || echo read-only".into(),
+        ]),
         user: Some("65534:65534".into()),
         network_disabled: Some(true),
         host_config: Some(HostConfig {
@@ -111,11 +127,23 @@ async fn docker_runs_a_sandboxed_container() {
         ..Default::default()
     };
     let created = docker
-        .create_container(Some(CreateContainerOptionsBuilder::new().name(&name).build()), body)
+        .create_container(
+            Some(CreateContainerOptionsBuilder::new().name(&name).build()),
+            body,
+        )
         .await
         .expect("create container");
-    docker.start_container(&created.id, None::<bollard::query_parameters::StartContainerOptions>).await.expect("start");
-    let mut wait = docker.wait_container(&created.id, Some(WaitContainerOptionsBuilder::new().build()));
+    docker
+        .start_container(
+            &created.id,
+            None::<bollard::query_parameters::StartContainerOptions>,
+        )
+        .await
+        .expect("start");
+    let mut wait = docker.wait_container(
+        &created.id,
+        Some(WaitContainerOptionsBuilder::new().build()),
+    );
     let exit = wait.next().await.expect("wait result").expect("wait");
     assert_eq!(exit.status_code, 0);
     let mut logs = docker.logs(
@@ -127,7 +155,10 @@ async fn docker_runs_a_sandboxed_container() {
         out.push_str(&chunk.expect("log chunk").to_string());
     }
     docker
-        .remove_container(&created.id, Some(RemoveContainerOptionsBuilder::new().force(true).build()))
+        .remove_container(
+            &created.id,
+            Some(RemoveContainerOptionsBuilder::new().force(true).build()),
+        )
         .await
         .expect("remove");
     assert!(out.contains("hello from 65534"), "{out}");

@@ -1,0 +1,86 @@
+//! The binary's configuration: the settings every subcommand shares. Each key can come from
+//! the file given with `--config` or from `COMPUTESTREAM_<SECTION>__<KEY>`.
+
+use std::net::SocketAddr;
+
+use computestream_domain::AccountAddress;
+use computestream_eventlog::KafkaSettings;
+use computestream_runtime::config::Validate;
+use computestream_runtime::Secret;
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppConfig {
+    /// Chain id of the network (126 Movement mainnet, 250 Bardock testnet, 4 local devnet).
+    #[serde(default = "default_chain_id")]
+    pub chain_id: u8,
+    /// Address the ComputeStream Move package is published at.
+    #[serde(default = "default_package")]
+    pub package: AccountAddress,
+    #[serde(default)]
+    pub database: DatabaseSettings,
+    #[serde(default = "default_kafka")]
+    pub kafka: KafkaSettings,
+    /// Where `/healthz` and `/metrics` are served.
+    #[serde(default = "default_side_port")]
+    pub side_port: SocketAddr,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `postgres://user:password@host:port/db`; a secret, since it carries the password.
+    #[serde(default = "default_database_url")]
+    pub url: Secret<String>,
+    #[serde(default = "default_pool")]
+    pub max_connections: u32,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        DatabaseSettings {
+            url: default_database_url(),
+            max_connections: default_pool(),
+        }
+    }
+}
+
+fn default_chain_id() -> u8 {
+    4
+}
+
+fn default_package() -> AccountAddress {
+    // The devnet's deterministic package account (see devnet/).
+    AccountAddress::new([0xc5; 32])
+}
+
+fn default_kafka() -> KafkaSettings {
+    KafkaSettings::new("127.0.0.1:9092")
+}
+
+fn default_side_port() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 9464))
+}
+
+fn default_database_url() -> Secret<String> {
+    Secret::new("postgres://computestream:computestream@127.0.0.1:5432/computestream".into())
+}
+
+fn default_pool() -> u32 {
+    8
+}
+
+impl Validate for AppConfig {
+    fn validate(&self) -> Result<(), String> {
+        self.kafka.validate()?;
+        let url = self.database.url.expose();
+        if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            return Err("database.url must be a postgres:// URL".into());
+        }
+        if self.database.max_connections == 0 {
+            return Err("database.max_connections must be at least 1".into());
+        }
+        Ok(())
+    }
+}

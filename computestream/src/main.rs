@@ -1,0 +1,46 @@
+//! `computestream`: one binary, one subcommand per service or operator tool. Helm and the
+//! demo run this same binary with different subcommands.
+
+mod config;
+mod demo;
+mod ops;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "computestream",
+    version,
+    about = "Event-sourced indexer and settlement engine for per-second GPU rental on Movement"
+)]
+struct Cli {
+    /// Configuration file (TOML). `COMPUTESTREAM_*` environment variables override it.
+    #[arg(long, short, global = true, env = "COMPUTESTREAM_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Apply the Postgres migrations of schemas/sql (forward only).
+    Migrate,
+    /// Create the topic registry (schemas::topics) on the broker.
+    Topics,
+    /// Run the end-to-end demo on the local stack with a live terminal summary.
+    Demo(demo::DemoArgs),
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    computestream_runtime::telemetry::init_tracing();
+    let cli = Cli::parse();
+    let cfg: config::AppConfig = computestream_runtime::config::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Migrate => ops::migrate(&cfg).await,
+        Command::Topics => ops::create_topics(&cfg).await,
+        Command::Demo(args) => demo::run(&cfg, args).await,
+    }
+}
