@@ -13,12 +13,12 @@
 # TimescaleDB, and a normal Docker engine (see docs/OPERATIONS.md).
 set -euo pipefail
 
-STATE_DIR=${COMPUTESTREAM_STACK_DIR:-/var/lib/computestream-stack}
+STATE_DIR=${CS_STACK_DIR:-/var/lib/computestream-stack}
 LOG_DIR=$STATE_DIR/log
 NISSHI_VERSION=0.8.1
-NISSHI_ROOT=${COMPUTESTREAM_NISSHI_ROOT:-/opt/computestream/nisshi}
+NISSHI_ROOT=${CS_NISSHI_ROOT:-/opt/computestream/nisshi}
 NISSHI_BIN=$NISSHI_ROOT/bin/nisshi
-BROKER_PORT=${COMPUTESTREAM_BROKER_PORT:-9092}
+BROKER_PORT=${CS_BROKER_PORT:-9092}
 PG_PORT=5432
 PG_USER=computestream
 PG_PASSWORD=computestream
@@ -128,9 +128,9 @@ import_test_image() {
 
 print_env() {
   cat <<ENV
-export COMPUTESTREAM_DATABASE_URL=postgres://$PG_USER:$PG_PASSWORD@127.0.0.1:$PG_PORT/computestream
-export COMPUTESTREAM_KAFKA_BROKERS=127.0.0.1:$BROKER_PORT
-export COMPUTESTREAM_DOCKER_TEST_IMAGE=$TEST_IMAGE
+export COMPUTESTREAM_DATABASE__URL=postgres://$PG_USER:$PG_PASSWORD@127.0.0.1:$PG_PORT/computestream
+export COMPUTESTREAM_KAFKA__BROKERS=127.0.0.1:$BROKER_PORT
+export CS_TEST_IMAGE=$TEST_IMAGE
 export PATH=$NISSHI_ROOT/bin:\$PATH
 ENV
 }

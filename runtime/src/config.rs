@@ -12,8 +12,13 @@ use serde::de::DeserializeOwned;
 
 use crate::RuntimeError;
 
-/// The prefix of every environment variable the configuration reads.
+/// The prefix of every environment variable the configuration reads. Every such variable is
+/// configuration (an unknown key is an error), except [`CONFIG_FILE_VAR`]. Scripts and tests
+/// use the `CS_` prefix for their own settings.
 pub const ENV_PREFIX: &str = "COMPUTESTREAM_";
+
+/// Names the configuration file itself (read by the CLI), not a key in it.
+pub const CONFIG_FILE_VAR: &str = "COMPUTESTREAM_CONFIG";
 
 /// Checks a deserialized configuration for values that are well-typed but wrong.
 pub trait Validate {
@@ -45,7 +50,7 @@ pub fn load_from<T: DeserializeOwned + Validate>(
     };
     let mut vars: Vec<(String, String)> = env
         .into_iter()
-        .filter(|(k, _)| k.starts_with(ENV_PREFIX))
+        .filter(|(k, _)| k.starts_with(ENV_PREFIX) && k != CONFIG_FILE_VAR)
         .collect();
     vars.sort();
     for (key, value) in vars {

@@ -4,7 +4,7 @@ use crate::envelope::WireEnvelope;
 use crate::{events, topics};
 
 /// Every generated file as `(path relative to schemas/, contents)`. The drift test compares
-/// these with the files on disk; `COMPUTESTREAM_UPDATE_SCHEMAS=1` rewrites them.
+/// these with the files on disk; `CS_UPDATE_SCHEMAS=1` rewrites them.
 pub fn generated_files() -> Vec<(String, String)> {
     let mut out = Vec::new();
     out.push((

@@ -13,7 +13,7 @@
 //!
 //! The JSON Schema files under `schemas/json/` are generated from these types
 //! (`cargo test -p computestream-schemas` fails when they drift;
-//! `COMPUTESTREAM_UPDATE_SCHEMAS=1` rewrites them). The SQL migrations and the GraphQL SDL
+//! `CS_UPDATE_SCHEMAS=1` rewrites them). The SQL migrations and the GraphQL SDL
 //! live beside them under `schemas/`.
 //!
 //! Pure data: no I/O in this crate's dependency tree.

@@ -1,5 +1,5 @@
 //! Fails when the checked-in JSON Schema files under `schemas/json/` differ from what the
-//! Rust types generate. Regenerate with `COMPUTESTREAM_UPDATE_SCHEMAS=1 cargo test -p
+//! Rust types generate. Regenerate with `CS_UPDATE_SCHEMAS=1 cargo test -p
 //! computestream-schemas --test json_schema_drift`.
 
 use std::path::PathBuf;
@@ -7,7 +7,7 @@ use std::path::PathBuf;
 #[test]
 fn checked_in_json_schemas_match_the_rust_types() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let update = std::env::var_os("COMPUTESTREAM_UPDATE_SCHEMAS").is_some();
+    let update = std::env::var_os("CS_UPDATE_SCHEMAS").is_some();
     let mut drifted = Vec::new();
     let generated = computestream_schemas::generated_files();
     for (rel, contents) in &generated {
@@ -38,6 +38,6 @@ fn checked_in_json_schemas_match_the_rust_types() {
     assert!(
         drifted.is_empty(),
         "schemas/ drifted from the Rust types: {drifted:?}\n\
-         run COMPUTESTREAM_UPDATE_SCHEMAS=1 cargo test -p computestream-schemas --test json_schema_drift"
+         run CS_UPDATE_SCHEMAS=1 cargo test -p computestream-schemas --test json_schema_drift"
     );
 }

@@ -100,5 +100,5 @@ pub async fn docker() -> bollard::Docker {
 
 /// The locally imported image the stack provides for test containers.
 pub fn test_image() -> String {
-    std::env::var("COMPUTESTREAM_DOCKER_TEST_IMAGE").unwrap_or_else(|_| DEFAULT_TEST_IMAGE.into())
+    std::env::var("CS_TEST_IMAGE").unwrap_or_else(|_| DEFAULT_TEST_IMAGE.into())
 }

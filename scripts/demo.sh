@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The main job, one command: brings up the local stack (installing what is missing), builds
+# the one binary, and runs the end-to-end demo with a live terminal summary.
+#   scripts/demo.sh [--streams N] [--seconds S] [--rate OCTAS]     (Ctrl-C stops cleanly)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+eval "$(scripts/stack.sh up)"
+cargo build --locked -q -p computestream
+exec target/debug/computestream demo "$@"
