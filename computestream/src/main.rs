@@ -1,6 +1,7 @@
 //! `computestream`: one binary, one subcommand per service or operator tool. Helm and the
 //! demo run this same binary with different subcommands.
 
+mod bench;
 mod config;
 mod demo;
 mod ops;
@@ -31,6 +32,8 @@ enum Command {
     Topics,
     /// Run the end-to-end demo on the local stack with a live terminal summary.
     Demo(demo::DemoArgs),
+    /// Benchmarks recorded in docs/BENCHMARKS.md.
+    Bench(bench::BenchArgs),
 }
 
 #[tokio::main]
@@ -42,5 +45,6 @@ async fn main() -> anyhow::Result<()> {
         Command::Migrate => ops::migrate(&cfg).await,
         Command::Topics => ops::create_topics(&cfg).await,
         Command::Demo(args) => demo::run(&cfg, args).await,
+        Command::Bench(args) => bench::run(args),
     }
 }

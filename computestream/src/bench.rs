@@ -1,0 +1,106 @@
+//! `computestream bench`: benchmarks whose results go to docs/BENCHMARKS.md, each measured
+//! against the raw limit in the same run.
+
+use std::time::Instant;
+
+use computestream_domain::{
+    AccountAddress, Octas, SignedVoucher, SigningKey, Voucher, VoucherBook, VoucherContext,
+};
+
+#[derive(Debug, clap::Args)]
+pub struct BenchArgs {
+    #[command(subcommand)]
+    which: BenchKind,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum BenchKind {
+    /// Voucher acceptance (full check: context, signer, strict ed25519, book insert) against
+    /// the raw limit: strict ed25519 verification of the same bytes alone.
+    Vouchers {
+        /// Vouchers to verify.
+        #[arg(long, default_value_t = 50_000)]
+        count: u64,
+        /// Streams they are spread over (one buyer key each).
+        #[arg(long, default_value_t = 1_000)]
+        streams: u64,
+    },
+}
+
+pub fn run(args: BenchArgs) -> anyhow::Result<()> {
+    match args.which {
+        BenchKind::Vouchers { count, streams } => vouchers(count, streams),
+    }
+}
+
+fn vouchers(count: u64, streams: u64) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        count > 0 && streams > 0,
+        "--count and --streams must be positive"
+    );
+    let ctx = VoucherContext {
+        chain_id: 4,
+        package: AccountAddress::new([0xc5; 32]),
+    };
+    let rate = 1_000u64;
+    let buyers: Vec<SigningKey> = (0..streams)
+        .map(|i| {
+            let mut seed = [0xb0u8; 32];
+            seed[..8].copy_from_slice(&i.to_le_bytes());
+            SigningKey::from_seed(seed)
+        })
+        .collect();
+    // Stream-major order as a settler sees them: second by second across all streams.
+    let signed: Vec<SignedVoucher> = (0..count)
+        .map(|n| {
+            let stream = n % streams;
+            let second = n / streams + 1;
+            Voucher {
+                chain_id: ctx.chain_id,
+                package: ctx.package,
+                stream_id: stream,
+                cumulative_amount: Octas(second * rate),
+            }
+            .sign(&buyers[stream as usize])
+        })
+        .collect();
+    let escrow = Octas(rate * (count / streams + 2));
+
+    // Raw limit: strict ed25519 over precomputed bytes, nothing else.
+    let bytes: Vec<Vec<u8>> = signed.iter().map(|s| s.voucher.signing_bytes()).collect();
+    let t = Instant::now();
+    let mut ok = 0u64;
+    for (s, b) in signed.iter().zip(&bytes) {
+        ok += u64::from(s.buyer_public_key.verify_strict(b, &s.signature));
+    }
+    let raw_secs = t.elapsed().as_secs_f64();
+    anyhow::ensure!(ok == count, "raw verification rejected valid vouchers");
+
+    // Ours: what a settler or executor does per voucher.
+    let mut books: Vec<VoucherBook> = buyers
+        .iter()
+        .enumerate()
+        .map(|(i, k)| VoucherBook::new(ctx, i as u64, k.public_key(), escrow))
+        .collect();
+    let t = Instant::now();
+    for s in &signed {
+        let book = &mut books[s.voucher.stream_id as usize];
+        book.offer(*s)?;
+        book.mark_paid(s.voucher.cumulative_amount.saturating_sub(Octas(rate)));
+    }
+    let ours_secs = t.elapsed().as_secs_f64();
+
+    let raw_rate = count as f64 / raw_secs;
+    let ours_rate = count as f64 / ours_secs;
+    println!("vouchers: {count} over {streams} streams");
+    println!("  raw strict ed25519 verify: {raw_rate:>10.0} /s");
+    println!(
+        "  VoucherBook::offer:        {ours_rate:>10.0} /s  ({:.2} of raw)",
+        ours_rate / raw_rate
+    );
+    println!(
+        "  per voucher:               {:>10.1} µs",
+        ours_secs * 1e6 / count as f64
+    );
+    Ok(())
+}
