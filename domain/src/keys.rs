@@ -1,6 +1,6 @@
 use std::fmt;
 
-use ed25519_dalek::{Signer, Verifier};
+use ed25519_dalek::Signer;
 use sha3::{Digest, Sha3_256};
 
 use crate::hex_bytes::{decode_fixed, hex_bytes_type};
@@ -67,7 +67,7 @@ impl PublicKey {
             return false;
         }
         let sig = ed25519_dalek::Signature::from_bytes(&signature.0);
-        vk.verify_strict(message, &sig).is_ok() && vk.verify(message, &sig).is_ok()
+        vk.verify_strict(message, &sig).is_ok()
     }
 }
 

@@ -1,0 +1,144 @@
+/// Escrow of each job's funds: deposited by the buyer, released to the provider by
+/// `payment_stream`, refunded to the buyer when the stream closes.
+/// Conservation, asserted after every operation: deposited = released + refunded + locked.
+module computestream::escrow {
+    use std::signer;
+    use aptos_framework::aptos_coin::AptosCoin;
+    use aptos_framework::coin::{Self, Coin};
+    use aptos_framework::event;
+    use aptos_std::table::{Self, Table};
+
+    friend computestream::job_registry;
+    friend computestream::payment_stream;
+
+    /// The job has no escrow.
+    const E_NO_ESCROW: u64 = 1;
+    /// The job already has an escrow.
+    const E_ESCROW_EXISTS: u64 = 2;
+    /// A release or refund larger than what is locked.
+    const E_INSUFFICIENT_ESCROW: u64 = 3;
+    /// A deposit of zero octas.
+    const E_ZERO_AMOUNT: u64 = 4;
+    /// Conservation broke: deposited != released + refunded + locked (never expected).
+    const E_CONSERVATION: u64 = 5;
+
+    struct Entry has store {
+        buyer: address,
+        provider: address,
+        locked: Coin<AptosCoin>,
+        deposited: u64,
+        released: u64,
+        refunded: u64,
+    }
+
+    struct Escrows has key {
+        entries: Table<u64, Entry>,
+    }
+
+    #[event]
+    struct Deposited has drop, store {
+        job_id: u64,
+        buyer: address,
+        amount: u64,
+        total_deposited: u64,
+    }
+
+    #[event]
+    struct Released has drop, store {
+        job_id: u64,
+        provider: address,
+        amount: u64,
+        total_released: u64,
+    }
+
+    #[event]
+    struct Refunded has drop, store {
+        job_id: u64,
+        buyer: address,
+        amount: u64,
+    }
+
+    fun init_module(admin: &signer) {
+        move_to(admin, Escrows { entries: table::new() });
+    }
+
+    #[test_only]
+    public fun init_for_test(admin: &signer) {
+        init_module(admin);
+    }
+
+    /// Opens the escrow of `job_id` with the buyer's first deposit.
+    public(friend) fun open(buyer: &signer, job_id: u64, provider: address, amount: u64) acquires Escrows {
+        assert!(amount > 0, E_ZERO_AMOUNT);
+        let escrows = borrow_global_mut<Escrows>(@computestream);
+        assert!(!table::contains(&escrows.entries, job_id), E_ESCROW_EXISTS);
+        let buyer_addr = signer::address_of(buyer);
+        let coins = coin::withdraw<AptosCoin>(buyer, amount);
+        table::add(&mut escrows.entries, job_id, Entry {
+            buyer: buyer_addr, provider, locked: coins, deposited: amount, released: 0, refunded: 0,
+        });
+        event::emit(Deposited { job_id, buyer: buyer_addr, amount, total_deposited: amount });
+    }
+
+    /// Adds funds to an open escrow (the buyer extends a job's budget).
+    public entry fun deposit(buyer: &signer, job_id: u64, amount: u64) acquires Escrows {
+        assert!(amount > 0, E_ZERO_AMOUNT);
+        let escrows = borrow_global_mut<Escrows>(@computestream);
+        assert!(table::contains(&escrows.entries, job_id), E_NO_ESCROW);
+        let entry = table::borrow_mut(&mut escrows.entries, job_id);
+        let coins = coin::withdraw<AptosCoin>(buyer, amount);
+        coin::merge(&mut entry.locked, coins);
+        entry.deposited = entry.deposited + amount;
+        assert_conserved(entry);
+        event::emit(Deposited { job_id, buyer: signer::address_of(buyer), amount, total_deposited: entry.deposited });
+    }
+
+    /// Pays `amount` from the escrow to the provider.
+    public(friend) fun release(job_id: u64, amount: u64) acquires Escrows {
+        if (amount == 0) return;
+        let escrows = borrow_global_mut<Escrows>(@computestream);
+        assert!(table::contains(&escrows.entries, job_id), E_NO_ESCROW);
+        let entry = table::borrow_mut(&mut escrows.entries, job_id);
+        assert!(coin::value(&entry.locked) >= amount, E_INSUFFICIENT_ESCROW);
+        let coins = coin::extract(&mut entry.locked, amount);
+        coin::deposit<AptosCoin>(entry.provider, coins);
+        entry.released = entry.released + amount;
+        assert_conserved(entry);
+        event::emit(Released { job_id, provider: entry.provider, amount, total_released: entry.released });
+    }
+
+    /// Returns everything still locked to the buyer; returns the amount refunded.
+    public(friend) fun refund_rest(job_id: u64): u64 acquires Escrows {
+        let escrows = borrow_global_mut<Escrows>(@computestream);
+        assert!(table::contains(&escrows.entries, job_id), E_NO_ESCROW);
+        let entry = table::borrow_mut(&mut escrows.entries, job_id);
+        let amount = coin::value(&entry.locked);
+        if (amount > 0) {
+            let coins = coin::extract(&mut entry.locked, amount);
+            coin::deposit<AptosCoin>(entry.buyer, coins);
+            entry.refunded = entry.refunded + amount;
+            event::emit(Refunded { job_id, buyer: entry.buyer, amount });
+        };
+        assert_conserved(entry);
+        amount
+    }
+
+    fun assert_conserved(entry: &Entry) {
+        let locked = coin::value(&entry.locked);
+        assert!(entry.deposited == entry.released + entry.refunded + locked, E_CONSERVATION);
+    }
+
+    #[view]
+    /// `(deposited, released, refunded, locked)` of a job's escrow.
+    public fun get_escrow(job_id: u64): (u64, u64, u64, u64) acquires Escrows {
+        let escrows = borrow_global<Escrows>(@computestream);
+        assert!(table::contains(&escrows.entries, job_id), E_NO_ESCROW);
+        let e = table::borrow(&escrows.entries, job_id);
+        (e.deposited, e.released, e.refunded, coin::value(&e.locked))
+    }
+
+    public fun deposited(job_id: u64): u64 acquires Escrows {
+        let (d, _, _, _) = get_escrow(job_id);
+        d
+    }
+}
