@@ -25,6 +25,9 @@ pub struct AppConfig {
     /// Where `/healthz` and `/metrics` are served.
     #[serde(default = "default_side_port")]
     pub side_port: SocketAddr,
+    /// The local chain (`computestream devnet`).
+    #[serde(default)]
+    pub devnet: computestream_devnet::DevnetConfig,
 }
 
 #[derive(Debug, Deserialize)]
@@ -51,7 +54,7 @@ fn default_chain_id() -> u8 {
 }
 
 fn default_package() -> AccountAddress {
-    // The devnet's deterministic package account (see devnet/).
+    // The package's dev address (move/Move.toml), where the devnet serves it.
     AccountAddress::new([0xc5; 32])
 }
 
@@ -74,6 +77,7 @@ fn default_pool() -> u32 {
 impl Validate for AppConfig {
     fn validate(&self) -> Result<(), String> {
         self.kafka.validate()?;
+        self.devnet.validate()?;
         let url = self.database.url.expose();
         if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
             return Err("database.url must be a postgres:// URL".into());

@@ -4,6 +4,7 @@
 mod bench;
 mod config;
 mod demo;
+mod devnet;
 mod ops;
 
 use std::path::PathBuf;
@@ -26,6 +27,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the local chain: the Aptos node REST API subset with the ComputeStream package.
+    Devnet,
     /// Apply the Postgres migrations of schemas/sql (forward only).
     Migrate,
     /// Create the topic registry (schemas::topics) on the broker.
@@ -42,6 +45,7 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let cfg: config::AppConfig = computestream_runtime::config::load(cli.config.as_deref())?;
     match cli.command {
+        Command::Devnet => devnet::run(&cfg).await,
         Command::Migrate => ops::migrate(&cfg).await,
         Command::Topics => ops::create_topics(&cfg).await,
         Command::Demo(args) => demo::run(&cfg, args).await,

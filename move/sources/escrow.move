@@ -21,6 +21,8 @@ module computestream::escrow {
     const E_ZERO_AMOUNT: u64 = 4;
     /// Conservation broke: deposited != released + refunded + locked (never expected).
     const E_CONSERVATION: u64 = 5;
+    /// The escrow was settled and refunded (its stream closed): it takes no more deposits.
+    const E_ESCROW_CLOSED: u64 = 6;
 
     struct Entry has store {
         buyer: address,
@@ -29,6 +31,7 @@ module computestream::escrow {
         deposited: u64,
         released: u64,
         refunded: u64,
+        closed: bool,
     }
 
     struct Escrows has key {
@@ -75,7 +78,7 @@ module computestream::escrow {
         let buyer_addr = signer::address_of(buyer);
         let coins = coin::withdraw<AptosCoin>(buyer, amount);
         table::add(&mut escrows.entries, job_id, Entry {
-            buyer: buyer_addr, provider, locked: coins, deposited: amount, released: 0, refunded: 0,
+            buyer: buyer_addr, provider, locked: coins, deposited: amount, released: 0, refunded: 0, closed: false,
         });
         event::emit(Deposited { job_id, buyer: buyer_addr, amount, total_deposited: amount });
     }
@@ -86,6 +89,7 @@ module computestream::escrow {
         let escrows = borrow_global_mut<Escrows>(@computestream);
         assert!(table::contains(&escrows.entries, job_id), E_NO_ESCROW);
         let entry = table::borrow_mut(&mut escrows.entries, job_id);
+        assert!(!entry.closed, E_ESCROW_CLOSED);
         let coins = coin::withdraw<AptosCoin>(buyer, amount);
         coin::merge(&mut entry.locked, coins);
         entry.deposited = entry.deposited + amount;
@@ -107,7 +111,8 @@ module computestream::escrow {
         event::emit(Released { job_id, provider: entry.provider, amount, total_released: entry.released });
     }
 
-    /// Returns everything still locked to the buyer; returns the amount refunded.
+    /// Returns everything still locked to the buyer and closes the escrow; returns the
+    /// amount refunded.
     public(friend) fun refund_rest(job_id: u64): u64 acquires Escrows {
         let escrows = borrow_global_mut<Escrows>(@computestream);
         assert!(table::contains(&escrows.entries, job_id), E_NO_ESCROW);
@@ -119,6 +124,7 @@ module computestream::escrow {
             entry.refunded = entry.refunded + amount;
             event::emit(Refunded { job_id, buyer: entry.buyer, amount });
         };
+        entry.closed = true;
         assert_conserved(entry);
         amount
     }

@@ -1,0 +1,73 @@
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use computestream_domain::AccountAddress;
+use serde::Deserialize;
+
+/// `[devnet]` configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DevnetConfig {
+    /// Where the node REST API (`/v1`) and the faucet (`/mint`) listen.
+    #[serde(default = "default_listen")]
+    pub listen: SocketAddr,
+    /// Block interval while transactions are pending, milliseconds.
+    #[serde(default = "default_block_time_ms")]
+    pub block_time_ms: u64,
+    /// An empty block is produced at least this often, milliseconds (the clock moves on).
+    #[serde(default = "default_idle_block_ms")]
+    pub idle_block_ms: u64,
+    /// Seed of the faucet's funding account (64 hex digits); deterministic by default.
+    #[serde(default = "default_root_seed")]
+    pub root_seed: String,
+    /// Append-only journal of blocks; with it, a restart replays the ledger and keeps every
+    /// version, hash and balance. Without it the ledger lives in memory.
+    #[serde(default)]
+    pub journal: Option<PathBuf>,
+}
+
+impl Default for DevnetConfig {
+    fn default() -> Self {
+        DevnetConfig {
+            listen: default_listen(),
+            block_time_ms: default_block_time_ms(),
+            idle_block_ms: default_idle_block_ms(),
+            root_seed: default_root_seed(),
+            journal: None,
+        }
+    }
+}
+
+fn default_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 8070))
+}
+
+fn default_block_time_ms() -> u64 {
+    200
+}
+
+fn default_idle_block_ms() -> u64 {
+    1_000
+}
+
+fn default_root_seed() -> String {
+    format!("0x{}", "0d".repeat(32))
+}
+
+impl DevnetConfig {
+    pub fn validate(&self) -> Result<(), String> {
+        if self.block_time_ms == 0 || self.idle_block_ms < self.block_time_ms {
+            return Err("devnet.block_time_ms must be > 0 and <= devnet.idle_block_ms".into());
+        }
+        computestream_domain::SigningKey::from_hex(&self.root_seed)
+            .map(|_| ())
+            .map_err(|e| format!("devnet.root_seed: {e}"))
+    }
+}
+
+/// What the devnet serves for: chain id and package address come from the shared config.
+#[derive(Debug, Clone, Copy)]
+pub struct ChainIdentity {
+    pub chain_id: u8,
+    pub package: AccountAddress,
+}

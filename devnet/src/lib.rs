@@ -1,0 +1,26 @@
+//! The ComputeStream devnet: a local chain for development, tests, demos and benchmarks,
+//! because no Movement node can run on these machines.
+//!
+//! - [`vm`]: executes the Move package's entry functions (and the framework subset the
+//!   engine uses) with the package's exact checks, abort codes and events. Pure.
+//! - [`node`]: mempool admission of real BCS-signed transactions (ed25519 signature, chain
+//!   id, sequence number, expiry, gas, size), blocks, execution, the committed ledger.
+//! - [`server`]: the Aptos node REST API subset (`/v1`, transactions, accounts, view) in the
+//!   node's real JSON shapes (`computestream-nodeapi`), the dev faucet (`/mint`).
+//! - journal: optional persistence; a restart replays the ledger exactly.
+
+mod abi;
+mod config;
+mod devnet;
+mod error;
+mod journal;
+pub mod node;
+pub mod scenario;
+pub mod server;
+mod service;
+pub mod vm;
+
+pub use config::{ChainIdentity, DevnetConfig};
+pub use devnet::{Devnet, SubmitError, FAUCET_MAX, ROOT_BALANCE};
+pub use error::DevnetError;
+pub use service::{start, Running};

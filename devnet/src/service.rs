@@ -1,0 +1,60 @@
+//! `run(config, shutdown)`: the devnet as a service.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use computestream_runtime::Shutdown;
+
+use crate::config::{ChainIdentity, DevnetConfig};
+use crate::devnet::Devnet;
+use crate::{server, DevnetError};
+
+/// A started devnet: its address and the task serving it.
+#[derive(Debug)]
+pub struct Running {
+    pub addr: SocketAddr,
+    pub devnet: Arc<Devnet>,
+    pub task: tokio::task::JoinHandle<Result<(), DevnetError>>,
+}
+
+impl Running {
+    /// The node REST base URL, e.g. `http://127.0.0.1:8070/v1`.
+    pub fn rest_url(&self) -> String {
+        format!("http://{}/v1", self.addr)
+    }
+}
+
+/// Opens the devnet (replaying its journal), binds, and serves until `shutdown`.
+pub async fn start(
+    id: ChainIdentity,
+    config: DevnetConfig,
+    shutdown: Shutdown,
+) -> Result<Running, DevnetError> {
+    let listen = config.listen;
+    let devnet = Arc::new(Devnet::open(id, config)?);
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|source| DevnetError::Bind {
+            addr: listen.to_string(),
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| DevnetError::Bind {
+        addr: listen.to_string(),
+        source,
+    })?;
+    let app = server::router(devnet.clone());
+    let producer = devnet.clone();
+    let stop = shutdown.clone();
+    let task = tokio::spawn(async move {
+        let serve =
+            axum::serve(listener, app).with_graceful_shutdown(async move { stop.wait().await });
+        let (served, produced) = tokio::join!(serve, producer.produce_blocks(shutdown));
+        served.map_err(|source| DevnetError::Bind {
+            addr: addr.to_string(),
+            source,
+        })?;
+        produced
+    });
+    tracing::info!(%addr, "devnet serving the node REST API");
+    Ok(Running { addr, devnet, task })
+}

@@ -1,0 +1,181 @@
+//! The devnet's execution of the ComputeStream Move package (and the few framework
+//! functions the engine needs), with the package's exact checks, abort codes, state changes
+//! and events. Pure: no I/O.
+//!
+//! Every entry function is written check-then-mutate: all the conditions the Move code
+//! asserts are evaluated, in the Move code's order, before any state changes, so an abort
+//! leaves the state untouched exactly as a Move abort reverts the transaction.
+
+mod abort;
+mod args;
+mod coin;
+mod escrow;
+mod job_registry;
+pub mod move_json;
+mod payment_stream;
+mod provider_registry;
+mod state;
+mod views;
+
+pub(crate) use abort::abort_codes;
+pub use abort::{Abort, ExecFailure};
+pub use args::Args;
+pub use state::{AccountState, ChainState, EscrowEntry, Job, Provider, Stream};
+pub use views::ViewError;
+
+use computestream_domain::AccountAddress;
+use serde_json::Value;
+
+/// An event emitted by a transaction: `type` and Move JSON `data`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmittedEvent {
+    pub type_: String,
+    pub data: Value,
+}
+
+/// What a successful entry function produced.
+#[derive(Debug, Default)]
+pub struct Effects {
+    pub events: Vec<EmittedEvent>,
+}
+
+impl Effects {
+    pub(crate) fn emit(
+        &mut self,
+        module_addr: &AccountAddress,
+        module: &str,
+        name: &str,
+        data: Value,
+    ) {
+        self.events.push(EmittedEvent {
+            type_: format!("{module_addr}::{module}::{name}"),
+            data,
+        });
+    }
+}
+
+/// Gas units an entry function uses: a fixed cost per function plus per-item costs, in the
+/// ballpark of what the Move code costs on chain (used for fees and the per-transaction
+/// limit, so settlers learn how many streams fit).
+pub fn gas_units(module: &str, function: &str, args: &[Vec<u8>]) -> u64 {
+    let bytes: u64 = args.iter().map(|a| a.len() as u64).sum();
+    let base = match (module, function) {
+        ("payment_stream", "settle_batch") => {
+            // One signature verification and a few table updates per stream.
+            let streams = args.first().map(|a| a.len() as u64 / 8).unwrap_or(0);
+            20 + 12 * streams
+        }
+        ("job_registry", "create_job") => 60,
+        ("payment_stream", "close_stream") => 40,
+        ("provider_registry", "register_provider") => 50,
+        _ => 20,
+    };
+    base + bytes / 64
+}
+
+/// Dispatches one entry-function call.
+pub fn execute(
+    state: &mut ChainState,
+    sender: AccountAddress,
+    module_addr: AccountAddress,
+    module: &str,
+    function: &str,
+    type_args: usize,
+    args: &[Vec<u8>],
+) -> Result<Effects, ExecFailure> {
+    let mut fx = Effects::default();
+    if type_args != 0 {
+        return Err(ExecFailure::Status("NUMBER_OF_TYPE_ARGUMENTS_MISMATCH"));
+    }
+    if module_addr == AccountAddress::ONE {
+        match (module, function) {
+            ("aptos_account", "transfer") => {
+                let mut a = Args::new(args, 2)?;
+                let (to, amount) = (a.address()?, a.u64()?);
+                coin::transfer(state, &mut fx, sender, to, amount)?;
+            }
+            ("aptos_account", "create_account") => {
+                let mut a = Args::new(args, 1)?;
+                let addr = a.address()?;
+                coin::create_account(state, addr)?;
+            }
+            _ => return Err(ExecFailure::Status("LINKER_ERROR")),
+        }
+        return Ok(fx);
+    }
+    if module_addr != state.package {
+        return Err(ExecFailure::Status("LINKER_ERROR"));
+    }
+    match (module, function) {
+        ("provider_registry", "register_provider") => {
+            let mut a = Args::new(args, 4)?;
+            let (gpu, vram, price, stake) = (a.string()?, a.u64()?, a.u64()?, a.u64()?);
+            provider_registry::register_provider(state, &mut fx, sender, gpu, vram, price, stake)?;
+        }
+        ("provider_registry", "update_availability") => {
+            let mut a = Args::new(args, 1)?;
+            let active = a.bool()?;
+            provider_registry::update_availability(state, &mut fx, sender, active)?;
+        }
+        ("provider_registry", "update_price") => {
+            let mut a = Args::new(args, 1)?;
+            let price = a.u64()?;
+            provider_registry::update_price(state, &mut fx, sender, price)?;
+        }
+        ("provider_registry", "unstake") => {
+            Args::new(args, 0)?;
+            provider_registry::unstake(state, &mut fx, sender)?;
+        }
+        ("job_registry", "create_job") => {
+            let mut a = Args::new(args, 5)?;
+            let call = job_registry::CreateJob {
+                provider: a.address()?,
+                docker_image: a.string()?,
+                max_duration_secs: a.u64()?,
+                escrow_amount: a.u64()?,
+                buyer_public_key: a.bytes()?,
+            };
+            job_registry::create_job(state, &mut fx, sender, call)?;
+        }
+        ("job_registry", "update_job_status") => {
+            let mut a = Args::new(args, 2)?;
+            let (job_id, status) = (a.u64()?, a.u8()?);
+            let outcome = job_registry::Outcome::none();
+            job_registry::update_job_status(state, &mut fx, sender, job_id, status, outcome)?;
+        }
+        ("job_registry", "report_outcome") => {
+            let mut a = Args::new(args, 6)?;
+            let (job_id, status) = (a.u64()?, a.u8()?);
+            let outcome =
+                job_registry::Outcome::reported(a.u64()?, a.string()?, a.string()?, a.string()?);
+            job_registry::update_job_status(state, &mut fx, sender, job_id, status, outcome)?;
+        }
+        ("escrow", "deposit") => {
+            let mut a = Args::new(args, 2)?;
+            let (job_id, amount) = (a.u64()?, a.u64()?);
+            escrow::deposit(state, &mut fx, sender, job_id, amount)?;
+        }
+        ("payment_stream", "settle_batch") => {
+            let mut a = Args::new(args, 3)?;
+            let (streams, amounts, sigs) = (a.u64_vec()?, a.u64_vec()?, a.bytes_vec()?);
+            payment_stream::settle_batch(state, &mut fx, &streams, &amounts, &sigs)?;
+        }
+        ("payment_stream", "close_stream") => {
+            let mut a = Args::new(args, 3)?;
+            let (stream_id, cumulative, sig) = (a.u64()?, a.u64()?, a.bytes()?);
+            payment_stream::close_stream(state, &mut fx, sender, stream_id, cumulative, sig)?;
+        }
+        _ => return Err(ExecFailure::Status("LINKER_ERROR")),
+    }
+    Ok(fx)
+}
+
+/// Evaluates a `#[view]` function (`POST /v1/view`), arguments and results as Move JSON.
+pub fn view(
+    state: &ChainState,
+    function: &str,
+    type_args: &[String],
+    args: &[Value],
+) -> Result<Vec<Value>, ViewError> {
+    views::call(state, function, type_args, args)
+}

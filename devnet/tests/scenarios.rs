@@ -1,0 +1,280 @@
+//! The shared scenario files (`move/scenarios/*.scenario.json`), run against a real devnet
+//! through `aptos-sdk`: every entry function of the package, its events (exactly, in order)
+//! and aborts, and the final balances. The same files render the Move unit tests
+//! (`move/tests/scenario_tests.move`); the second test fails when that file drifts.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use aptos_sdk::account::Ed25519Account;
+use aptos_sdk::api::FullnodeClient;
+use aptos_sdk::transaction::{EntryFunction, TransactionBuilder, TransactionPayload};
+use aptos_sdk::types::{ChainId, HashValue, MoveModuleId};
+use aptos_sdk::AptosConfig;
+use computestream_devnet::scenario::{render_move_tests, Resolved, Scenario};
+use computestream_devnet::{ChainIdentity, DevnetConfig};
+use computestream_domain::AccountAddress;
+use computestream_nodeapi::{Transaction, UserTransaction};
+use computestream_runtime::Shutdown;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+fn id() -> ChainIdentity {
+    ChainIdentity {
+        chain_id: 4,
+        package: AccountAddress::new([0xc5; 32]),
+    }
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn load_scenarios() -> Vec<Scenario> {
+    let dir = root().join("move/scenarios");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("move/scenarios")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.to_string_lossy().ends_with(".scenario.json"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no scenario files");
+    files
+        .iter()
+        .map(|p| {
+            Scenario::parse(&std::fs::read(p).expect("read"))
+                .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+        })
+        .collect()
+}
+
+#[test]
+fn move_tests_are_generated_from_the_scenarios() {
+    let rendered = render_move_tests(&load_scenarios(), id()).expect("render");
+    let path = root().join("move/tests/scenario_tests.move");
+    if std::env::var_os("CS_UPDATE_SCHEMAS").is_some() {
+        std::fs::write(&path, &rendered).expect("write");
+    }
+    let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        on_disk == rendered,
+        "move/tests/scenario_tests.move drifted from move/scenarios; rerun with CS_UPDATE_SCHEMAS=1"
+    );
+}
+
+/// A minimal HTTP/1.1 POST for the devnet-only endpoints (faucet, clock).
+async fn post(addr: std::net::SocketAddr, path_and_query: &str) -> String {
+    let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let req = format!("POST {path_and_query} HTTP/1.1\r\nHost: devnet\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    s.write_all(req.as_bytes()).await.expect("write");
+    let mut buf = String::new();
+    s.read_to_string(&mut buf).await.expect("read");
+    assert!(buf.starts_with("HTTP/1.1 200"), "{path_and_query}: {buf}");
+    buf.split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default()
+}
+
+/// Polls until the transaction is committed (the SDK's wait treats a failed transaction as
+/// an error; here failures are expected results).
+async fn committed(client: &FullnodeClient, hash: &str) -> UserTransaction {
+    let h = HashValue::from_hex(hash).expect("hash");
+    for _ in 0..400 {
+        if let Ok(r) = client.get_transaction_by_hash(&h).await {
+            if let Ok(Transaction::User(u)) = Transaction::from_value(r.data) {
+                return u;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("transaction {hash} was not committed");
+}
+
+async fn run_scenario(s: &Scenario) {
+    let r: Resolved<'_> = s.resolve(id()).expect("resolve");
+    let shutdown = Shutdown::new();
+    let config = DevnetConfig {
+        listen: "127.0.0.1:0".parse().expect("addr"),
+        block_time_ms: 10,
+        idle_block_ms: 200,
+        ..DevnetConfig::default()
+    };
+    let running = computestream_devnet::start(id(), config, shutdown.clone())
+        .await
+        .expect("devnet");
+    let client = FullnodeClient::new(AptosConfig::custom(&running.rest_url()).expect("url"))
+        .expect("client");
+
+    // Fund every account through the faucet (real transfers from the funding account).
+    for (name, spec) in &s.accounts {
+        let a = r.address(name).expect("address");
+        let body = post(
+            running.addr,
+            &format!("/mint?address={a}&amount={}", spec.fund),
+        )
+        .await;
+        let hashes: Vec<String> = serde_json::from_str(&body).expect("faucet answer");
+        let t = committed(&client, &hashes[0]).await;
+        assert!(
+            t.success,
+            "{}: funding {name} failed: {}",
+            s.name, t.vm_status
+        );
+    }
+
+    let mut fees: std::collections::BTreeMap<String, u64> = Default::default();
+    for (i, step) in s.steps.iter().enumerate() {
+        let ctx = format!("{} step {i}", s.name);
+        if let Some(secs) = &step.advance_secs {
+            post(
+                running.addr,
+                &format!("/v1/-/devnet/advance_time?secs={secs}"),
+            )
+            .await;
+            // Wait for a block stamped after the jump.
+            let target = running.devnet.now_micros();
+            for _ in 0..400 {
+                let ts: u64 = client
+                    .get_ledger_info()
+                    .await
+                    .expect("ledger")
+                    .data
+                    .ledger_timestamp
+                    .parse()
+                    .expect("ts");
+                if ts >= target {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            continue;
+        }
+        let sender = step.sender.as_deref().expect("sender");
+        let key = r.key(sender).expect("key");
+        let account = Ed25519Account::from_private_key_bytes(&key.seed()).expect("account");
+        let (addr, module, function) = r
+            .target(step.call.as_deref().expect("call"))
+            .expect("target");
+        let args = r.bcs_args(&step.args).expect("args");
+        let module_id =
+            MoveModuleId::from_str_strict(&format!("{}::{module}", addr.to_long_string()))
+                .expect("module id");
+        let seq = client
+            .get_sequence_number(account.address())
+            .await
+            .expect("sequence number");
+        let ledger_secs = client
+            .get_ledger_info()
+            .await
+            .expect("ledger")
+            .data
+            .ledger_timestamp
+            .parse::<u64>()
+            .expect("ts")
+            / 1_000_000;
+        let txn = TransactionBuilder::new()
+            .sender(account.address())
+            .sequence_number(seq)
+            .payload(TransactionPayload::EntryFunction(EntryFunction::new(
+                module_id,
+                function.as_str(),
+                vec![],
+                args,
+            )))
+            .max_gas_amount(20_000)
+            .gas_unit_price(100)
+            .expiration_timestamp_secs(ledger_secs + 600)
+            .chain_id(ChainId::new(4))
+            .build_and_sign(&account)
+            .expect("sign");
+        let pending = client
+            .submit_transaction(&txn)
+            .await
+            .unwrap_or_else(|e| panic!("{ctx}: submit: {e}"));
+        let t = committed(&client, &pending.data.hash.to_string()).await;
+        let gas: u64 = t.gas_used.parse().expect("gas");
+        *fees.entry(sender.to_owned()).or_default() += gas * 100;
+
+        match &step.expect.abort {
+            Some(a) => {
+                assert!(!t.success, "{ctx}: expected an abort, got success");
+                let code: u64 = a.code.parse().expect("code");
+                let expected = format!(
+                    "Move abort in {}::{}: {}({code:#x})",
+                    id().package,
+                    a.module,
+                    a.name
+                );
+                assert!(
+                    t.vm_status.starts_with(&expected),
+                    "{ctx}: vm_status {:?}, expected {expected:?}",
+                    t.vm_status
+                );
+                let only_fee = t
+                    .events
+                    .iter()
+                    .all(|e| e.type_ == "0x1::transaction_fee::FeeStatement");
+                assert!(only_fee, "{ctx}: an aborted transaction emitted events");
+            }
+            None => assert!(t.success, "{ctx}: failed: {}", t.vm_status),
+        }
+        if let Some(expected) = &step.expect.events {
+            let actual: Vec<serde_json::Value> = t
+                .events
+                .iter()
+                .filter(|e| e.type_ != "0x1::transaction_fee::FeeStatement")
+                .map(|e| {
+                    assert_eq!(
+                        e.guid.account_address, "0x0",
+                        "{ctx}: module events carry the zero GUID"
+                    );
+                    serde_json::json!({"type": e.type_, "data": e.data})
+                })
+                .collect();
+            let want: Vec<serde_json::Value> = expected
+                .iter()
+                .map(|e| {
+                    r.substitute(&serde_json::json!({"type": e.type_, "data": e.data}))
+                        .expect("substitute")
+                })
+                .collect();
+            assert_eq!(actual, want, "{ctx}: events");
+        }
+    }
+
+    for (name, expected) in &s.final_balances {
+        let a = r.address(name).expect("address");
+        let sdk_addr = aptos_sdk::types::AccountAddress::from_bytes(a.0).expect("addr");
+        let balance = client.get_account_balance(sdk_addr).await.expect("balance");
+        let paid = fees.get(name).copied().unwrap_or(0);
+        assert_eq!(
+            (balance + paid).to_string(),
+            *expected,
+            "{}: final balance of {name} (+{paid} fees)",
+            s.name
+        );
+    }
+    // Escrow conservation on chain, for every job the scenario created.
+    {
+        let node = running.devnet.node().expect("node");
+        for (job, e) in &node.state.escrows {
+            assert!(
+                e.is_conserved(),
+                "{}: escrow of job {job} not conserved: {e:?}",
+                s.name
+            );
+        }
+    }
+    shutdown.trigger();
+    running
+        .task
+        .await
+        .expect("join")
+        .expect("devnet stopped cleanly");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_scenario_runs_on_the_devnet_through_aptos_sdk() {
+    for s in load_scenarios() {
+        run_scenario(&s).await;
+    }
+}
