@@ -17,7 +17,8 @@ fn vector_json() -> String {
         cumulative_amount: Octas(123_456),
     };
     let signed = voucher.sign(&key);
-    let v = serde_json::json!({
+    // Keys in a fixed (sorted) order whatever serde_json's map type in this build.
+    let v: std::collections::BTreeMap<String, serde_json::Value> = serde_json::from_value(serde_json::json!({
         "description": "Shared voucher test vector: Rust (domain::Voucher) and Move (payment_stream) must agree byte for byte.",
         "private_key_seed": format!("0x{}", hex(&key.seed())),
         "public_key": pk.to_string(),
@@ -28,7 +29,8 @@ fn vector_json() -> String {
         "cumulative_amount": voucher.cumulative_amount,
         "signing_bytes": format!("0x{}", hex(&voucher.signing_bytes())),
         "signature": signed.signature.to_string(),
-    });
+    }))
+    .expect("object");
     let mut s = serde_json::to_string_pretty(&v).expect("json");
     s.push('\n');
     s

@@ -19,7 +19,29 @@ pub fn generated_files() -> Vec<(String, String)> {
 }
 
 fn pretty<T: serde::Serialize>(v: &T) -> String {
-    let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
+    let value = serde_json::to_value(v).unwrap_or_default();
+    let mut s = serde_json::to_string_pretty(&canonical(value)).unwrap_or_default();
     s.push('\n');
     s
+}
+
+/// The value with every object's keys in sorted order, whatever `serde_json`'s map type
+/// is in this build (`preserve_order` is switched on by some dependencies and would
+/// otherwise make the generated files depend on which crates are built together).
+pub fn canonical(v: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        Value::Object(m) => {
+            let mut entries: Vec<(String, Value)> = m.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k, canonical(v)))
+                    .collect(),
+            )
+        }
+        Value::Array(xs) => Value::Array(xs.into_iter().map(canonical).collect()),
+        other => other,
+    }
 }

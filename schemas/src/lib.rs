@@ -30,4 +30,4 @@ pub use envelope::{Envelope, Source};
 pub use error::SchemaError;
 pub use event_id::EventId;
 pub use events::{Event, EventKind};
-pub use json_schema::generated_files;
+pub use json_schema::{canonical, generated_files};
