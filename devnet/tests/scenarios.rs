@@ -1,29 +1,16 @@
 //! The shared scenario files (`move/scenarios/*.scenario.json`), run against a real devnet
 //! through `aptos-sdk`: every entry function of the package, its events (exactly, in order)
 //! and aborts, and the final balances. The same files render the Move unit tests
-//! (`move/tests/scenario_tests.move`); the second test fails when that file drifts.
+//! (`move/tests/scenario_tests.move`); the first test fails when that file drifts.
+
+mod support;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use aptos_sdk::account::Ed25519Account;
-use aptos_sdk::api::FullnodeClient;
-use aptos_sdk::transaction::{EntryFunction, TransactionBuilder, TransactionPayload};
-use aptos_sdk::types::{ChainId, HashValue, MoveModuleId};
-use aptos_sdk::AptosConfig;
 use computestream_devnet::scenario::{render_move_tests, Resolved, Scenario};
-use computestream_devnet::{ChainIdentity, DevnetConfig};
-use computestream_domain::AccountAddress;
-use computestream_nodeapi::{Transaction, UserTransaction};
-use computestream_runtime::Shutdown;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-fn id() -> ChainIdentity {
-    ChainIdentity {
-        chain_id: 4,
-        package: AccountAddress::new([0xc5; 32]),
-    }
-}
+use support::{committed, fund, id, post_ok};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -61,71 +48,21 @@ fn move_tests_are_generated_from_the_scenarios() {
     );
 }
 
-/// A minimal HTTP/1.1 POST for the devnet-only endpoints (faucet, clock).
-async fn post(addr: std::net::SocketAddr, path_and_query: &str) -> String {
-    let mut s = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    let req = format!("POST {path_and_query} HTTP/1.1\r\nHost: devnet\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-    s.write_all(req.as_bytes()).await.expect("write");
-    let mut buf = String::new();
-    s.read_to_string(&mut buf).await.expect("read");
-    assert!(buf.starts_with("HTTP/1.1 200"), "{path_and_query}: {buf}");
-    buf.split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default()
-}
-
-/// Polls until the transaction is committed (the SDK's wait treats a failed transaction as
-/// an error; here failures are expected results).
-async fn committed(client: &FullnodeClient, hash: &str) -> UserTransaction {
-    let h = HashValue::from_hex(hash).expect("hash");
-    for _ in 0..400 {
-        if let Ok(r) = client.get_transaction_by_hash(&h).await {
-            if let Ok(Transaction::User(u)) = Transaction::from_value(r.data) {
-                return u;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("transaction {hash} was not committed");
-}
-
 async fn run_scenario(s: &Scenario) {
     let r: Resolved<'_> = s.resolve(id()).expect("resolve");
-    let shutdown = Shutdown::new();
-    let config = DevnetConfig {
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        block_time_ms: 10,
-        idle_block_ms: 200,
-        ..DevnetConfig::default()
-    };
-    let running = computestream_devnet::start(id(), config, shutdown.clone())
-        .await
-        .expect("devnet");
-    let client = FullnodeClient::new(AptosConfig::custom(&running.rest_url()).expect("url"))
-        .expect("client");
+    let (running, shutdown, client) = support::start(support::fast_config()).await;
 
     // Fund every account through the faucet (real transfers from the funding account).
     for (name, spec) in &s.accounts {
-        let a = r.address(name).expect("address");
-        let body = post(
-            running.addr,
-            &format!("/mint?address={a}&amount={}", spec.fund),
-        )
-        .await;
-        let hashes: Vec<String> = serde_json::from_str(&body).expect("faucet answer");
-        let t = committed(&client, &hashes[0]).await;
-        assert!(
-            t.success,
-            "{}: funding {name} failed: {}",
-            s.name, t.vm_status
-        );
+        let amount: u64 = spec.fund.parse().expect("fund");
+        fund(&running, &client, r.address(name).expect("address"), amount).await;
     }
 
     let mut fees: std::collections::BTreeMap<String, u64> = Default::default();
     for (i, step) in s.steps.iter().enumerate() {
         let ctx = format!("{} step {i}", s.name);
         if let Some(secs) = &step.advance_secs {
-            post(
+            post_ok(
                 running.addr,
                 &format!("/v1/-/devnet/advance_time?secs={secs}"),
             )
@@ -155,37 +92,9 @@ async fn run_scenario(s: &Scenario) {
             .target(step.call.as_deref().expect("call"))
             .expect("target");
         let args = r.bcs_args(&step.args).expect("args");
-        let module_id =
-            MoveModuleId::from_str_strict(&format!("{}::{module}", addr.to_long_string()))
-                .expect("module id");
-        let seq = client
-            .get_sequence_number(account.address())
-            .await
-            .expect("sequence number");
-        let ledger_secs = client
-            .get_ledger_info()
-            .await
-            .expect("ledger")
-            .data
-            .ledger_timestamp
-            .parse::<u64>()
-            .expect("ts")
-            / 1_000_000;
-        let txn = TransactionBuilder::new()
-            .sender(account.address())
-            .sequence_number(seq)
-            .payload(TransactionPayload::EntryFunction(EntryFunction::new(
-                module_id,
-                function.as_str(),
-                vec![],
-                args,
-            )))
-            .max_gas_amount(20_000)
-            .gas_unit_price(100)
-            .expiration_timestamp_secs(ledger_secs + 600)
-            .chain_id(ChainId::new(4))
-            .build_and_sign(&account)
-            .expect("sign");
+        let knobs = support::defaults(&client, &account).await;
+        let call = format!("{}::{module}::{function}", addr.to_long_string());
+        let txn = support::sign(&account, &call, args, &knobs);
         let pending = client
             .submit_transaction(&txn)
             .await
