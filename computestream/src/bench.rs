@@ -15,6 +15,11 @@ pub struct BenchArgs {
 
 #[derive(Debug, clap::Subcommand)]
 enum BenchKind {
+    /// Devnet throughput: committed transactions/s and events/s under a load of N providers
+    /// and M jobs (escrow deposits and settlement batches), through the REST API with
+    /// concurrent clients, against the raw limit: the same signed transactions pushed into the
+    /// node in-process (no HTTP).
+    Devnet(crate::bench_devnet::DevnetBenchArgs),
     /// Voucher acceptance (full check: context, signer, strict ed25519, book insert) against
     /// the raw limit: strict ed25519 verification of the same bytes alone.
     Vouchers {
@@ -27,9 +32,10 @@ enum BenchKind {
     },
 }
 
-pub fn run(args: BenchArgs) -> anyhow::Result<()> {
+pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     match args.which {
         BenchKind::Vouchers { count, streams } => vouchers(count, streams),
+        BenchKind::Devnet(a) => crate::bench_devnet::run(a).await,
     }
 }
 

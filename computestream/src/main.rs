@@ -2,6 +2,7 @@
 //! demo run this same binary with different subcommands.
 
 mod bench;
+mod bench_devnet;
 mod config;
 mod demo;
 mod devnet;
@@ -49,6 +50,6 @@ async fn main() -> anyhow::Result<()> {
         Command::Migrate => ops::migrate(&cfg).await,
         Command::Topics => ops::create_topics(&cfg).await,
         Command::Demo(args) => demo::run(&cfg, args).await,
-        Command::Bench(args) => bench::run(args),
+        Command::Bench(args) => bench::run(args).await,
     }
 }

@@ -14,6 +14,7 @@ mod config;
 mod devnet;
 mod error;
 mod journal;
+pub mod load;
 pub mod node;
 pub mod scenario;
 pub mod server;

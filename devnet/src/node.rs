@@ -69,6 +69,8 @@ pub struct Node {
     pending_by_hash: HashMap<String, usize>,
     block_height: u64,
     last_block_micros: u64,
+    user_transactions: u64,
+    events: u64,
 }
 
 impl std::fmt::Debug for Node {
@@ -122,6 +124,8 @@ impl Node {
             pending_by_hash: HashMap::new(),
             block_height: 0,
             last_block_micros: genesis_micros,
+            user_transactions: 0,
+            events: 0,
         };
         if let Some(h) = node.ledger[0]
             .to_value()
@@ -143,6 +147,11 @@ impl Node {
 
     pub fn last_block_micros(&self) -> u64 {
         self.last_block_micros
+    }
+
+    /// User transactions and their events committed since genesis (load measurement).
+    pub fn committed_counts(&self) -> (u64, u64) {
+        (self.user_transactions, self.events)
     }
 
     pub fn mempool_len(&self) -> usize {
@@ -372,6 +381,8 @@ impl Node {
                 included.push(bytes);
             }
             let t = self.execute(p, &ts);
+            self.user_transactions += 1;
+            self.events += t.events.len() as u64;
             self.commit(Transaction::User(t));
         }
 

@@ -1,0 +1,218 @@
+//! A load generator: N providers and M concurrent jobs driven through real signed
+//! transactions. Everything is signed up front, so what is measured is the chain, not the
+//! client's signing.
+//!
+//! Phases, each of which must commit before the next: funding transfers from the funding
+//! account; provider registrations; job creations (each deposits escrow and opens a stream);
+//! then the measured load: per job, `deposits` escrow top-ups by its buyer, and settlement
+//! batches of up to `batch` streams by a settler with the buyers' vouchers.
+
+use aptos_sdk::account::Ed25519Account;
+use aptos_sdk::aptos_bcs::to_bytes;
+use aptos_sdk::transaction::{
+    EntryFunction, SignedTransaction, TransactionBuilder, TransactionPayload,
+};
+use aptos_sdk::types::{ChainId, MoveModuleId};
+use computestream_domain::{
+    ed25519_authentication_key, AccountAddress, Octas, SigningKey, Voucher,
+};
+
+use crate::ChainIdentity;
+
+#[derive(Debug, Clone, Copy)]
+pub struct LoadPlan {
+    pub providers: usize,
+    pub jobs: usize,
+    /// Escrow deposits per job in the measured phase.
+    pub deposits: usize,
+    /// Streams per settlement batch in the measured phase.
+    pub batch: usize,
+}
+
+/// Signed transactions, phase by phase.
+#[derive(Debug)]
+pub struct Workload {
+    pub setup: Vec<Vec<SignedTransaction>>,
+    pub load: Vec<SignedTransaction>,
+}
+
+struct Signer {
+    account: Ed25519Account,
+    key: SigningKey,
+    address: AccountAddress,
+    seq: u64,
+}
+
+impl Signer {
+    fn new(tag: u8, i: usize) -> Result<Signer, String> {
+        let mut seed = [tag; 32];
+        seed[..8].copy_from_slice(&(i as u64).to_le_bytes());
+        let key = SigningKey::from_seed(seed);
+        let account = Ed25519Account::from_private_key_bytes(&seed).map_err(|e| e.to_string())?;
+        Ok(Signer {
+            address: ed25519_authentication_key(&key.public_key()),
+            account,
+            key,
+            seq: 0,
+        })
+    }
+
+    fn from_seed(seed: [u8; 32]) -> Result<Signer, String> {
+        let key = SigningKey::from_seed(seed);
+        let account = Ed25519Account::from_private_key_bytes(&seed).map_err(|e| e.to_string())?;
+        Ok(Signer {
+            address: ed25519_authentication_key(&key.public_key()),
+            account,
+            key,
+            seq: 0,
+        })
+    }
+}
+
+struct Builder {
+    id: ChainIdentity,
+    expiration: u64,
+}
+
+impl Builder {
+    fn call(
+        &self,
+        s: &mut Signer,
+        module: &str,
+        function: &str,
+        args: Vec<Vec<u8>>,
+    ) -> Result<SignedTransaction, String> {
+        let addr = if module == "aptos_account" {
+            AccountAddress::ONE
+        } else {
+            self.id.package
+        };
+        let module_id =
+            MoveModuleId::from_str_strict(&format!("{}::{module}", addr.to_long_string()))
+                .map_err(|e| e.to_string())?;
+        let t = TransactionBuilder::new()
+            .sender(s.account.address())
+            .sequence_number(s.seq)
+            .payload(TransactionPayload::EntryFunction(EntryFunction::new(
+                module_id,
+                function,
+                vec![],
+                args,
+            )))
+            .max_gas_amount(200_000)
+            .gas_unit_price(crate::node::MIN_GAS_UNIT_PRICE)
+            .expiration_timestamp_secs(self.expiration)
+            .chain_id(ChainId::new(self.id.chain_id))
+            .build_and_sign(&s.account)
+            .map_err(|e| e.to_string())?;
+        s.seq += 1;
+        Ok(t)
+    }
+}
+
+fn bcs<T: serde::Serialize>(v: &T) -> Result<Vec<u8>, String> {
+    to_bytes(v).map_err(|e| e.to_string())
+}
+
+/// Builds the workload. `root_seed` is the devnet's funding account; `expiration` the
+/// transactions' expiry (unix seconds).
+pub fn build(
+    plan: LoadPlan,
+    id: ChainIdentity,
+    root_seed: [u8; 32],
+    expiration: u64,
+) -> Result<Workload, String> {
+    let b = Builder { id, expiration };
+    let mut root = Signer::from_seed(root_seed)?;
+    let mut providers = (0..plan.providers)
+        .map(|i| Signer::new(0xe1, i))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut buyers = (0..plan.jobs)
+        .map(|i| Signer::new(0xe2, i))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut settler = Signer::new(0xe3, 0)?;
+    let price = 1_000u64;
+    let escrow = 10_000_000u64;
+    let fund = 100 * computestream_domain::OCTAS_PER_MOVE;
+
+    let mut funding = Vec::new();
+    for a in providers
+        .iter()
+        .chain(buyers.iter())
+        .map(|s| s.address)
+        .chain([settler.address])
+    {
+        funding.push(b.call(
+            &mut root,
+            "aptos_account",
+            "transfer",
+            vec![bcs(&a.0)?, bcs(&fund)?],
+        )?);
+    }
+    let mut registrations = Vec::new();
+    for p in providers.iter_mut() {
+        let args = vec![
+            bcs(&"H100".to_owned())?,
+            bcs(&80u64)?,
+            bcs(&price)?,
+            bcs(&computestream_domain::OCTAS_PER_MOVE)?,
+        ];
+        registrations.push(b.call(p, "provider_registry", "register_provider", args)?);
+    }
+    let mut jobs = Vec::new();
+    for (i, buyer) in buyers.iter_mut().enumerate() {
+        let provider = providers[i % providers.len().max(1)].address;
+        let pk = buyer.key.public_key().0.to_vec();
+        let args = vec![
+            bcs(&provider.0)?,
+            bcs(&"computestream/busybox:latest".to_owned())?,
+            bcs(&3600u64)?,
+            bcs(&escrow)?,
+            bcs(&pk)?,
+        ];
+        jobs.push(b.call(buyer, "job_registry", "create_job", args)?);
+    }
+    let mut load = Vec::new();
+    for _ in 0..plan.deposits {
+        for (i, buyer) in buyers.iter_mut().enumerate() {
+            load.push(b.call(
+                buyer,
+                "escrow",
+                "deposit",
+                vec![bcs(&(i as u64 + 1))?, bcs(&1u64)?],
+            )?);
+        }
+    }
+    // Stream ids are job ids 1..=M, in creation order.
+    for chunk in (1..=plan.jobs as u64)
+        .collect::<Vec<_>>()
+        .chunks(plan.batch.max(1))
+    {
+        let amounts: Vec<u64> = chunk.iter().map(|_| 5 * price).collect();
+        let sigs = chunk
+            .iter()
+            .map(|&stream| {
+                let v = Voucher {
+                    chain_id: id.chain_id,
+                    package: id.package,
+                    stream_id: stream,
+                    cumulative_amount: Octas(5 * price),
+                };
+                v.sign(&buyers[(stream - 1) as usize].key)
+                    .signature
+                    .0
+                    .to_vec()
+            })
+            .collect::<Vec<_>>();
+        load.push(b.call(
+            &mut settler,
+            "payment_stream",
+            "settle_batch",
+            vec![bcs(&chunk.to_vec())?, bcs(&amounts)?, bcs(&sigs)?],
+        )?);
+    }
+    Ok(Workload {
+        setup: vec![funding, registrations, jobs],
+        load,
+    })
+}
