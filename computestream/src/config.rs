@@ -28,6 +28,9 @@ pub struct AppConfig {
     /// The local chain (`computestream devnet`).
     #[serde(default)]
     pub devnet: computestream_devnet::DevnetConfig,
+    /// The chain indexer (`computestream index`).
+    #[serde(default)]
+    pub indexer: computestream_indexer::IndexerConfig,
 }
 
 #[derive(Debug, Deserialize)]
@@ -78,6 +81,7 @@ impl Validate for AppConfig {
     fn validate(&self) -> Result<(), String> {
         self.kafka.validate()?;
         self.devnet.validate()?;
+        self.indexer.validate()?;
         let url = self.database.url.expose();
         if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
             return Err("database.url must be a postgres:// URL".into());

@@ -6,6 +6,7 @@ mod bench_devnet;
 mod config;
 mod demo;
 mod devnet;
+mod index;
 mod ops;
 
 use std::path::PathBuf;
@@ -30,6 +31,13 @@ struct Cli {
 enum Command {
     /// Run the local chain: the Aptos node REST API subset with the ComputeStream package.
     Devnet,
+    /// Index the chain's ComputeStream events into the log (resumes from its checkpoint).
+    Index {
+        /// Re-index from this version instead of resuming (operators; consumers are
+        /// idempotent on event ids, so records already in the log are harmless).
+        #[arg(long)]
+        from_version: Option<u64>,
+    },
     /// Apply the Postgres migrations of schemas/sql (forward only).
     Migrate,
     /// Create the topic registry (schemas::topics) on the broker.
@@ -47,6 +55,7 @@ async fn main() -> anyhow::Result<()> {
     let cfg: config::AppConfig = computestream_runtime::config::load(cli.config.as_deref())?;
     match cli.command {
         Command::Devnet => devnet::run(&cfg).await,
+        Command::Index { from_version } => index::run(&cfg, from_version).await,
         Command::Migrate => ops::migrate(&cfg).await,
         Command::Topics => ops::create_topics(&cfg).await,
         Command::Demo(args) => demo::run(&cfg, args).await,

@@ -12,6 +12,7 @@
 mod abi;
 mod config;
 mod devnet;
+pub mod driver;
 mod error;
 mod journal;
 pub mod load;

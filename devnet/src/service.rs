@@ -14,10 +14,15 @@ use crate::{server, DevnetError};
 pub struct Running {
     pub addr: SocketAddr,
     pub devnet: Arc<Devnet>,
+    pub id: ChainIdentity,
     pub task: tokio::task::JoinHandle<Result<(), DevnetError>>,
 }
 
 impl Running {
+    pub fn identity(&self) -> ChainIdentity {
+        self.id
+    }
+
     /// The node REST base URL, e.g. `http://127.0.0.1:8070/v1`.
     pub fn rest_url(&self) -> String {
         format!("http://{}/v1", self.addr)
@@ -56,5 +61,10 @@ pub async fn start(
         produced
     });
     tracing::info!(%addr, "devnet serving the node REST API");
-    Ok(Running { addr, devnet, task })
+    Ok(Running {
+        addr,
+        devnet,
+        id,
+        task,
+    })
 }

@@ -6,11 +6,10 @@
 mod support;
 
 use std::path::PathBuf;
-use std::time::Duration;
 
-use aptos_sdk::account::Ed25519Account;
+use computestream_devnet::driver::{self, StepOutcome};
 use computestream_devnet::scenario::{render_move_tests, Resolved, Scenario};
-use support::{committed, fund, id, post_ok};
+use support::id;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -51,58 +50,19 @@ fn move_tests_are_generated_from_the_scenarios() {
 async fn run_scenario(s: &Scenario) {
     let r: Resolved<'_> = s.resolve(id()).expect("resolve");
     let (running, shutdown, client) = support::start(support::fast_config()).await;
-
-    // Fund every account through the faucet (real transfers from the funding account).
-    for (name, spec) in &s.accounts {
-        let amount: u64 = spec.fund.parse().expect("fund");
-        fund(&running, &client, r.address(name).expect("address"), amount).await;
-    }
+    let outcomes = driver::drive(s, &running)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
 
     let mut fees: std::collections::BTreeMap<String, u64> = Default::default();
-    for (i, step) in s.steps.iter().enumerate() {
+    for (i, (step, outcome)) in s.steps.iter().zip(&outcomes).enumerate() {
         let ctx = format!("{} step {i}", s.name);
-        if let Some(secs) = &step.advance_secs {
-            post_ok(
-                running.addr,
-                &format!("/v1/-/devnet/advance_time?secs={secs}"),
-            )
-            .await;
-            // Wait for a block stamped after the jump.
-            let target = running.devnet.now_micros();
-            for _ in 0..400 {
-                let ts: u64 = client
-                    .get_ledger_info()
-                    .await
-                    .expect("ledger")
-                    .data
-                    .ledger_timestamp
-                    .parse()
-                    .expect("ts");
-                if ts >= target {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(10)).await;
-            }
+        let StepOutcome::Committed(t) = outcome else {
             continue;
-        }
+        };
         let sender = step.sender.as_deref().expect("sender");
-        let key = r.key(sender).expect("key");
-        let account = Ed25519Account::from_private_key_bytes(&key.seed()).expect("account");
-        let (addr, module, function) = r
-            .target(step.call.as_deref().expect("call"))
-            .expect("target");
-        let args = r.bcs_args(&step.args).expect("args");
-        let knobs = support::defaults(&client, &account).await;
-        let call = format!("{}::{module}::{function}", addr.to_long_string());
-        let txn = support::sign(&account, &call, args, &knobs);
-        let pending = client
-            .submit_transaction(&txn)
-            .await
-            .unwrap_or_else(|e| panic!("{ctx}: submit: {e}"));
-        let t = committed(&client, &pending.data.hash.to_string()).await;
         let gas: u64 = t.gas_used.parse().expect("gas");
         *fees.entry(sender.to_owned()).or_default() += gas * 100;
-
         match &step.expect.abort {
             Some(a) => {
                 assert!(!t.success, "{ctx}: expected an abort, got success");

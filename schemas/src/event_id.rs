@@ -48,7 +48,12 @@ impl EventId {
 
     /// `(version, event_index)` for a chain event id.
     pub fn chain_position(&self) -> Option<(u64, u32)> {
-        let rest = self.0.strip_prefix("chain:")?;
+        Self::chain_position_of(&self.0)
+    }
+
+    /// [`EventId::chain_position`] of an id string.
+    pub fn chain_position_of(id: &str) -> Option<(u64, u32)> {
+        let rest = id.strip_prefix("chain:")?;
         let (v, i) = rest.split_once(':')?;
         Some((v.parse().ok()?, i.parse().ok()?))
     }

@@ -55,7 +55,7 @@ pub const CHAIN_EVENTS: TopicSpec = TopicSpec {
         "provider_registered", "provider_price_updated", "provider_availability_updated",
         "provider_staked", "provider_unstaked", "job_created", "job_status_changed",
         "escrow_deposited", "escrow_released", "escrow_refunded", "stream_opened",
-        "stream_settled", "stream_closed",
+        "stream_settled", "stream_closed", "voucher_rejected", "escrow_coin_moved",
     ],
 };
 
@@ -90,8 +90,23 @@ pub const DEAD_LETTER: TopicSpec = TopicSpec {
     carries: &[],
 };
 
+pub const INDEXER_PROGRESS: TopicSpec = TopicSpec {
+    name: "computestream.indexer.progress.v1",
+    partitions: 1,
+    key: "indexer",
+    retention: Retention::Forever,
+    description: "The indexer's checkpoints: chain id, package, next version, and the chain topic's partition ends when they were written. Written after every batch is acknowledged; read on start to resume without loss or duplicates.",
+    carries: &[],
+};
+
 /// Every topic, in the order operators create them.
-pub const ALL: [TopicSpec; 4] = [CHAIN_EVENTS, METERING, SETTLEMENT, DEAD_LETTER];
+pub const ALL: [TopicSpec; 5] = [
+    CHAIN_EVENTS,
+    METERING,
+    SETTLEMENT,
+    DEAD_LETTER,
+    INDEXER_PROGRESS,
+];
 
 /// The topic an event kind is written to.
 pub fn topic_for(kind: EventKind) -> &'static TopicSpec {

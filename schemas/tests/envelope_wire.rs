@@ -168,6 +168,26 @@ fn one_of_each() -> Vec<Envelope> {
             }
             .into(),
         ),
+        chain(
+            13,
+            VoucherRejected {
+                stream_id: 7,
+                cumulative_amount: Octas(9),
+                reason: 3,
+            }
+            .into(),
+        ),
+        chain(
+            14,
+            EscrowCoinMoved {
+                job_id: 7,
+                account: addr(3),
+                direction: CoinDirection::Withdraw,
+                amount: Octas(6_000),
+                coin_type: "0x1::aptos_coin::AptosCoin".into(),
+            }
+            .into(),
+        ),
         Envelope::metering_tick(MeteringTick { record }),
         Envelope::voucher(
             addr(2),

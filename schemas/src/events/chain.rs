@@ -131,3 +131,32 @@ pub struct StreamClosed {
     pub paid_total: Octas,
     pub refunded: Octas,
 }
+
+/// `payment_stream::VoucherRejected`: a voucher in a batch was not redeemed (unknown stream
+/// 1, closed stream 2, bad signature 3); the batch went on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct VoucherRejected {
+    pub stream_id: u64,
+    pub cumulative_amount: Octas,
+    pub reason: u8,
+}
+
+/// A native coin withdrawal or deposit (`0x1::coin::CoinWithdraw` / `CoinDeposit`) in a
+/// transaction that moved escrow funds of job `job_id`: the money side of escrow events.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct EscrowCoinMoved {
+    pub job_id: u64,
+    pub account: AccountAddress,
+    /// `withdraw` or `deposit`.
+    pub direction: CoinDirection,
+    pub amount: Octas,
+    pub coin_type: String,
+}
+
+/// Which way a coin event moved value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CoinDirection {
+    Withdraw,
+    Deposit,
+}

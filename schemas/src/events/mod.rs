@@ -108,6 +108,8 @@ event_registry! {
     StreamOpened => "stream_opened", version 1, Chain;
     StreamSettled => "stream_settled", version 1, Chain;
     StreamClosed => "stream_closed", version 1, Chain;
+    VoucherRejected => "voucher_rejected", version 1, Chain;
+    EscrowCoinMoved => "escrow_coin_moved", version 1, Chain;
     // Off chain
     MeteringTick => "metering_tick", version 1, OffChain;
     VoucherReceived => "voucher_received", version 1, OffChain;
@@ -136,6 +138,8 @@ impl Event {
             Event::StreamOpened(e) => job_key(e.stream_id),
             Event::StreamSettled(e) => job_key(e.stream_id),
             Event::StreamClosed(e) => job_key(e.stream_id),
+            Event::VoucherRejected(e) => job_key(e.stream_id),
+            Event::EscrowCoinMoved(e) => job_key(e.job_id),
             Event::MeteringTick(e) => job_key(e.record.record.stream_id),
             Event::VoucherReceived(e) => job_key(e.voucher.voucher.stream_id),
             Event::SettlementSubmitted(e) => batch_key(&e.batch_id),
