@@ -11,7 +11,7 @@
 
 use std::str::FromStr;
 
-use computestream_eventlog::KafkaSettings;
+use computestream_eventlog::{tails, KafkaSettings, LogConsumer, LogRecord};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgPool};
 
@@ -101,4 +101,33 @@ pub async fn docker() -> bollard::Docker {
 /// The locally imported image the stack provides for test containers.
 pub fn test_image() -> String {
     std::env::var("CS_TEST_IMAGE").unwrap_or_else(|_| DEFAULT_TEST_IMAGE.into())
+}
+
+/// Every record of a topic (all `partitions`), sorted by partition then offset.
+pub async fn read_topic(kafka: &KafkaSettings, name: &str, partitions: i32) -> Vec<LogRecord> {
+    let topic = kafka.topic(name);
+    let marks = tails::watermarks(kafka, &topic, partitions)
+        .await
+        .expect("watermarks");
+    let total: i64 = marks.iter().map(|(l, h)| h - l).sum();
+    let mut out = Vec::new();
+    if total == 0 {
+        return out;
+    }
+    let consumer = LogConsumer::new(kafka, "testkit-reader").expect("consumer");
+    let starts: Vec<(i32, i64)> = marks
+        .iter()
+        .enumerate()
+        .map(|(p, (l, _))| (p as i32, *l))
+        .collect();
+    consumer.assign(&topic, &starts).expect("assign");
+    while (out.len() as i64) < total {
+        let r = tokio::time::timeout(std::time::Duration::from_secs(30), consumer.next())
+            .await
+            .expect("a record within 30 s")
+            .expect("consume");
+        out.push(r);
+    }
+    out.sort_by_key(|r| (r.partition, r.offset));
+    out
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use computestream_devnet::{ChainIdentity, DevnetConfig, Running};
 use computestream_domain::AccountAddress;
-use computestream_eventlog::{tails, KafkaSettings, LogConsumer, LogRecord};
+use computestream_eventlog::{KafkaSettings, LogRecord};
 use computestream_indexer::{progress, Indexer, IndexerConfig, RestSource};
 use computestream_runtime::{Health, Shutdown};
 use computestream_schemas::topics;
@@ -71,33 +71,8 @@ pub async fn caught_up(kafka: &KafkaSettings, version: u64) {
     panic!("the indexer did not reach version {version}");
 }
 
-/// Every record of a topic, partition by partition in offset order.
 pub async fn read_all(kafka: &KafkaSettings, name: &str, partitions: i32) -> Vec<LogRecord> {
-    let topic = kafka.topic(name);
-    let marks = tails::watermarks(kafka, &topic, partitions)
-        .await
-        .expect("watermarks");
-    let total: i64 = marks.iter().map(|(l, h)| h - l).sum();
-    let mut out = Vec::new();
-    if total == 0 {
-        return out;
-    }
-    let consumer = LogConsumer::new(kafka, "indexer-test-reader").expect("consumer");
-    let starts: Vec<(i32, i64)> = marks
-        .iter()
-        .enumerate()
-        .map(|(p, (l, _))| (p as i32, *l))
-        .collect();
-    consumer.assign(&topic, &starts).expect("assign");
-    while (out.len() as i64) < total {
-        let r = tokio::time::timeout(Duration::from_secs(30), consumer.next())
-            .await
-            .expect("record in time")
-            .expect("consume");
-        out.push(r);
-    }
-    out.sort_by_key(|r| (r.partition, r.offset));
-    out
+    computestream_testkit::read_topic(kafka, name, partitions).await
 }
 
 pub fn chain_records(records: &[LogRecord]) -> Vec<computestream_schemas::Envelope> {
