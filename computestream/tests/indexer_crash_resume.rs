@@ -57,6 +57,7 @@ async fn run_until_caught_up(node_url: &str, kafka: &KafkaSettings, head: u64) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let _ = child.kill();
+    let _ = child.wait();
     panic!("the indexer did not catch up to {head}");
 }
 
