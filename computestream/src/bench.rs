@@ -20,6 +20,9 @@ enum BenchKind {
     /// concurrent clients, against the raw limit: the same signed transactions pushed into the
     /// node in-process (no HTTP).
     Devnet(crate::bench_devnet::DevnetBenchArgs),
+    /// Indexer backfill of a pre-filled devnet into the broker (events/s), against fetching
+    /// the identical pages alone and producing the identical messages alone.
+    Indexer(crate::bench_indexer::IndexerBenchArgs),
     /// Voucher acceptance (full check: context, signer, strict ed25519, book insert) against
     /// the raw limit: strict ed25519 verification of the same bytes alone.
     Vouchers {
@@ -32,10 +35,11 @@ enum BenchKind {
     },
 }
 
-pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+pub async fn run(cfg: &crate::config::AppConfig, args: BenchArgs) -> anyhow::Result<()> {
     match args.which {
         BenchKind::Vouchers { count, streams } => vouchers(count, streams),
         BenchKind::Devnet(a) => crate::bench_devnet::run(a).await,
+        BenchKind::Indexer(a) => crate::bench_indexer::run(cfg, a).await,
     }
 }
 

@@ -30,7 +30,7 @@ pub struct DevnetBenchArgs {
     clients: usize,
 }
 
-fn now_secs() -> u64 {
+pub(crate) fn now_secs() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -103,7 +103,11 @@ fn bytes(t: &SignedTransaction) -> anyhow::Result<Vec<u8>> {
 }
 
 /// Submits into a node, producing blocks when a sender runs too far ahead.
-fn feed(node: &mut Node, txns: &[SignedTransaction], clock: &mut u64) -> anyhow::Result<()> {
+pub(crate) fn feed(
+    node: &mut Node,
+    txns: &[SignedTransaction],
+    clock: &mut u64,
+) -> anyhow::Result<()> {
     for t in txns {
         let b = bytes(t)?;
         loop {

@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_devnet;
+mod bench_indexer;
 mod config;
 mod demo;
 mod devnet;
@@ -59,6 +60,6 @@ async fn main() -> anyhow::Result<()> {
         Command::Migrate => ops::migrate(&cfg).await,
         Command::Topics => ops::create_topics(&cfg).await,
         Command::Demo(args) => demo::run(&cfg, args).await,
-        Command::Bench(args) => bench::run(args).await,
+        Command::Bench(args) => bench::run(&cfg, args).await,
     }
 }

@@ -114,6 +114,34 @@ impl Devnet {
         })
     }
 
+    /// A devnet around a node built elsewhere (benchmarks pre-fill one in-process). No
+    /// journal: the node's history was not journaled.
+    pub fn from_node(
+        id: ChainIdentity,
+        config: DevnetConfig,
+        node: Node,
+    ) -> Result<Devnet, DevnetError> {
+        if config.journal.is_some() {
+            return Err(DevnetError::Config(
+                "a pre-built node cannot have a journal".into(),
+            ));
+        }
+        config.validate().map_err(DevnetError::Config)?;
+        let seed = SigningKey::from_hex(&config.root_seed)
+            .map_err(|e| DevnetError::Config(e.to_string()))?;
+        let root = Ed25519Account::from_private_key_bytes(&seed.seed())
+            .map_err(|e| DevnetError::Config(e.to_string()))?;
+        Ok(Devnet {
+            node: Mutex::new(node),
+            journal: None,
+            offset_secs: AtomicU64::new(0),
+            root,
+            root_address: ed25519_authentication_key(&seed.public_key()),
+            chain_id: id.chain_id,
+            config,
+        })
+    }
+
     pub fn node(&self) -> Result<MutexGuard<'_, Node>, DevnetError> {
         self.node.lock().map_err(|_| DevnetError::Poisoned)
     }

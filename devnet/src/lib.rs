@@ -25,4 +25,4 @@ pub mod vm;
 pub use config::{ChainIdentity, DevnetConfig};
 pub use devnet::{Devnet, SubmitError, FAUCET_MAX, ROOT_BALANCE};
 pub use error::DevnetError;
-pub use service::{start, Running};
+pub use service::{serve, start, Running};

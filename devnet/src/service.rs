@@ -36,7 +36,16 @@ pub async fn start(
     shutdown: Shutdown,
 ) -> Result<Running, DevnetError> {
     let listen = config.listen;
-    let devnet = Arc::new(Devnet::open(id, config)?);
+    serve(id, Arc::new(Devnet::open(id, config)?), listen, shutdown).await
+}
+
+/// Serves an already opened devnet (e.g. [`Devnet::from_node`]) until `shutdown`.
+pub async fn serve(
+    id: ChainIdentity,
+    devnet: Arc<Devnet>,
+    listen: SocketAddr,
+    shutdown: Shutdown,
+) -> Result<Running, DevnetError> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|source| DevnetError::Bind {

@@ -21,6 +21,21 @@ impl EventLogError {
         EventLogError::Kafka { op, source }
     }
 
+    /// The topic or partition does not exist (yet).
+    pub fn is_unknown_topic(&self) -> bool {
+        match self {
+            EventLogError::Kafka { source, .. } => matches!(
+                source.rdkafka_error_code(),
+                Some(
+                    RDKafkaErrorCode::UnknownPartition
+                        | RDKafkaErrorCode::UnknownTopicOrPartition
+                        | RDKafkaErrorCode::UnknownTopic
+                )
+            ),
+            _ => false,
+        }
+    }
+
     /// Whether trying again later can succeed (broker down, timeouts, leader changes), as
     /// opposed to a configuration or authorization problem that needs an operator.
     pub fn is_retryable(&self) -> bool {

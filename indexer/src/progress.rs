@@ -24,7 +24,12 @@ pub struct Checkpoint {
 /// The last checkpoint, if the topic has one.
 pub async fn read_last(settings: &KafkaSettings) -> Result<Option<Checkpoint>, IndexerError> {
     let topic = settings.topic(topics::INDEXER_PROGRESS.name);
-    let marks = tails::watermarks(settings, &topic, 1).await?;
+    let marks = match tails::watermarks(settings, &topic, 1).await {
+        Ok(m) => m,
+        // No progress topic yet: nothing was ever indexed into this log.
+        Err(e) if e.is_unknown_topic() => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
     let (low, high) = marks.first().copied().unwrap_or((0, 0));
     if high <= low {
         return Ok(None);

@@ -107,11 +107,18 @@ impl<S: ChainSource> Indexer<S> {
         let producer = EnvelopeProducer::new(&self.kafka, "computestream-indexer")?;
         let poll = Duration::from_millis(self.config.poll_interval_ms);
         let mut backoff = poll;
+        // The next batch is fetched while the current one is produced (a two-stage
+        // pipeline); a prefetched batch is used only if it starts where the log ends.
+        let mut prefetched: Option<Result<Option<Batch>, SourceError>> = None;
         loop {
             if shutdown.is_triggered() {
                 return Ok(());
             }
-            match self.step(next).await {
+            let fetched = match prefetched.take() {
+                Some(r) => r,
+                None => self.step(next).await,
+            };
+            match fetched {
                 Ok(None) => {
                     backoff = poll;
                     self.health.ok("node");
@@ -121,16 +128,19 @@ impl<S: ChainSource> Indexer<S> {
                     backoff = poll;
                     self.health.ok("node");
                     let (from, to) = (next, batch.next - 1);
-                    self.commit(
-                        &producer,
-                        batch.envelopes.as_slice(),
-                        &batch.dead,
-                        &mut skip,
-                        &mut ends,
-                        batch.next,
-                    )
-                    .instrument(tracing::info_span!("batch", from, to))
-                    .await?;
+                    let commit = self
+                        .commit(
+                            &producer,
+                            batch.envelopes.as_slice(),
+                            &batch.dead,
+                            &mut skip,
+                            &mut ends,
+                            batch.next,
+                        )
+                        .instrument(tracing::info_span!("batch", from, to));
+                    let (committed, ahead) = tokio::join!(commit, self.step(batch.next));
+                    committed?;
+                    prefetched = Some(ahead);
                     metrics::counter!("computestream_indexer_transactions_total")
                         .increment(batch.transactions);
                     metrics::gauge!("computestream_indexer_version").set(to as f64);
