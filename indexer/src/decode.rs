@@ -309,3 +309,107 @@ pub fn transaction(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use computestream_nodeapi::EventGuid;
+    use serde_json::json;
+
+    const PKG: &str = "0xc5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5";
+
+    fn ev(type_: &str, data: Value) -> NodeEvent {
+        NodeEvent {
+            guid: EventGuid::module_event(),
+            sequence_number: "0".into(),
+            type_: type_.into(),
+            data,
+        }
+    }
+
+    fn txn(success: bool, events: Vec<NodeEvent>) -> UserTransaction {
+        serde_json::from_value(json!({
+            "version": "42", "hash": "0x1", "state_change_hash": "", "event_root_hash": "", "state_checkpoint_hash": null,
+            "gas_used": "1", "success": success, "vm_status": "Executed successfully", "accumulator_root_hash": "",
+            "changes": [], "sender": "0x1", "sequence_number": "0", "max_gas_amount": "1", "gas_unit_price": "100",
+            "expiration_timestamp_secs": "1", "payload": {}, "signature": null, "events": events,
+            "timestamp": "1700000000123456",
+        }))
+        .expect("transaction")
+    }
+
+    fn pkg() -> AccountAddress {
+        PKG.parse().expect("package")
+    }
+
+    #[test]
+    fn unknown_and_malformed_package_events_are_dead_lettered_not_dropped() {
+        let t = txn(
+            true,
+            vec![
+                ev(
+                    &format!("{PKG}::escrow::Deposited"),
+                    json!({"job_id": "1", "buyer": "0x2", "amount": "5", "total_deposited": "5"}),
+                ),
+                ev(&format!("{PKG}::escrow::Exploded"), json!({"job_id": "1"})),
+                ev(
+                    &format!("{PKG}::escrow::Released"),
+                    json!({"job_id": 1, "provider": "0x3", "amount": "5", "total_released": "5"}),
+                ),
+                ev(
+                    "0x1::coin::CoinWithdraw",
+                    json!({"coin_type": "0x1::aptos_coin::AptosCoin", "account": "0x2", "amount": "5"}),
+                ),
+                ev("0x1::transaction_fee::FeeStatement", json!({})),
+            ],
+        );
+        let d = transaction(4, &pkg(), &t).expect("decode");
+        let ids: Vec<_> = d.events.iter().map(|e| e.id.as_str().to_owned()).collect();
+        assert_eq!(
+            ids,
+            ["chain:42:0", "chain:42:3"],
+            "the deposit and its coin movement"
+        );
+        assert_eq!(d.events[0].occurred_at_ms, 1_700_000_000_123);
+        assert_eq!(d.dead_letters.len(), 2);
+        assert!(
+            d.dead_letters[0].reason.contains("unknown event"),
+            "{}",
+            d.dead_letters[0].reason
+        );
+        assert!(
+            d.dead_letters[1].reason.contains("job_id"),
+            "{}",
+            d.dead_letters[1].reason
+        );
+        let record: Value = serde_json::from_slice(&d.dead_letters[1].to_json()).expect("json");
+        assert_eq!(record["id"], "chain:42:2");
+        assert_eq!(record["raw"]["data"]["job_id"], json!(1));
+    }
+
+    #[test]
+    fn failed_transactions_emit_nothing() {
+        let t = txn(
+            false,
+            vec![ev(&format!("{PKG}::escrow::Deposited"), json!({}))],
+        );
+        let d = transaction(4, &pkg(), &t).expect("decode");
+        assert!(d.events.is_empty() && d.dead_letters.is_empty());
+    }
+
+    #[test]
+    fn other_packages_and_coin_events_outside_escrow_are_ignored() {
+        let t = txn(
+            true,
+            vec![
+                ev("0xbeef::escrow::Deposited", json!({})),
+                ev(
+                    "0x1::coin::CoinDeposit",
+                    json!({"coin_type": "0x1::aptos_coin::AptosCoin", "account": "0x2", "amount": "5"}),
+                ),
+            ],
+        );
+        let d = transaction(4, &pkg(), &t).expect("decode");
+        assert!(d.events.is_empty() && d.dead_letters.is_empty());
+    }
+}

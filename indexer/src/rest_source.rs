@@ -45,6 +45,13 @@ fn classify(e: AptosError) -> SourceError {
             status_code: 429, ..
         } => SourceError::RateLimited { retry_after: None },
         AptosError::Api {
+            error_code: Some(code),
+            ..
+        } if code == "RESPONSE_TOO_LARGE" => SourceError::TooLarge,
+        AptosError::Api {
+            status_code: 413, ..
+        } => SourceError::TooLarge,
+        AptosError::Api {
             status_code,
             message,
             error_code,
@@ -72,7 +79,36 @@ impl ChainSource for RestSource {
         })
     }
 
+    /// One page; when the node (or the client's response limit) finds it too large, the
+    /// range is fetched in smaller pieces and joined, so a run of large transactions never
+    /// stalls the indexer.
     async fn page(&self, start: u64, limit: u16) -> Result<Vec<Transaction>, SourceError> {
+        let mut out: Vec<Transaction> = Vec::new();
+        let mut chunk = limit;
+        while out.len() < usize::from(limit) {
+            let at = start + out.len() as u64;
+            let want = chunk.min(limit - out.len() as u16);
+            match self.fetch(at, want).await {
+                Ok(p) => {
+                    let short = p.len() < usize::from(want);
+                    out.extend(p);
+                    if short {
+                        break;
+                    }
+                }
+                Err(SourceError::TooLarge) if want > 1 => chunk = want / 2,
+                // What was read is good; the caller retries the rest.
+                Err(e) if !out.is_empty() && e.is_retryable() => break,
+                Err(e) => return Err(e),
+            }
+        }
+        check_contiguous(start, &out)?;
+        Ok(out)
+    }
+}
+
+impl RestSource {
+    async fn fetch(&self, start: u64, limit: u16) -> Result<Vec<Transaction>, SourceError> {
         let values = match self.client.get_transactions(Some(start), Some(limit)).await {
             Ok(r) => r.data,
             Err(AptosError::Api {
@@ -90,7 +126,6 @@ impl ChainSource for RestSource {
             .map(Transaction::from_value)
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| SourceError::Malformed(e.to_string()))?;
-        check_contiguous(start, &page)?;
         Ok(page)
     }
 }

@@ -30,6 +30,8 @@ pub enum SourceError {
     Malformed(String),
     #[error("the node refused the request: {0}")]
     Refused(String),
+    #[error("the page is larger than the response limit")]
+    TooLarge,
 }
 
 impl SourceError {
@@ -56,6 +58,7 @@ impl SourceError {
             SourceError::NotYet(_) => "not_yet",
             SourceError::Malformed(_) => "malformed",
             SourceError::Refused(_) => "refused",
+            SourceError::TooLarge => "too_large",
         }
     }
 }

@@ -3,18 +3,17 @@
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use aptos_sdk::account::Ed25519Account;
 use aptos_sdk::api::FullnodeClient;
 use aptos_sdk::transaction::{
     EntryFunction, SignedTransaction, TransactionBuilder, TransactionPayload,
 };
-use aptos_sdk::types::{ChainId, HashValue, MoveModuleId};
+use aptos_sdk::types::{ChainId, MoveModuleId};
 use aptos_sdk::AptosConfig;
 use computestream_devnet::{ChainIdentity, DevnetConfig, Running};
 use computestream_domain::AccountAddress;
-use computestream_nodeapi::{Transaction, UserTransaction};
+use computestream_nodeapi::UserTransaction;
 use computestream_runtime::Shutdown;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -82,16 +81,9 @@ pub async fn post_ok(addr: SocketAddr, path: &str) -> String {
 
 /// Polls until the transaction is committed; failed transactions are results, not errors.
 pub async fn committed(client: &FullnodeClient, hash: &str) -> UserTransaction {
-    let h = HashValue::from_hex(hash).expect("hash");
-    for _ in 0..400 {
-        if let Ok(r) = client.get_transaction_by_hash(&h).await {
-            if let Ok(Transaction::User(u)) = Transaction::from_value(r.data) {
-                return u;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("transaction {hash} was not committed");
+    computestream_devnet::driver::committed(client, hash)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Funds `a` through the faucet and waits for the transfer.
