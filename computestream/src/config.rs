@@ -31,6 +31,9 @@ pub struct AppConfig {
     /// The chain indexer (`computestream index`).
     #[serde(default)]
     pub indexer: computestream_indexer::IndexerConfig,
+    /// The read-model projector (`computestream project`, `computestream replay`).
+    #[serde(default)]
+    pub projector: computestream_projector::ProjectorConfig,
 }
 
 #[derive(Debug, Deserialize)]
@@ -82,6 +85,7 @@ impl Validate for AppConfig {
         self.kafka.validate()?;
         self.devnet.validate()?;
         self.indexer.validate()?;
+        self.projector.validate()?;
         let url = self.database.url.expose();
         if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
             return Err("database.url must be a postgres:// URL".into());

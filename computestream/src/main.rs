@@ -9,6 +9,7 @@ mod demo;
 mod devnet;
 mod index;
 mod ops;
+mod project;
 
 use std::path::PathBuf;
 
@@ -39,6 +40,10 @@ enum Command {
         #[arg(long)]
         from_version: Option<u64>,
     },
+    /// Keep the read models from the log (chain, metering and settlement topics).
+    Project,
+    /// Rebuild every read model from offset 0 into a fresh schema, verify it, and swap it in.
+    Replay,
     /// Apply the Postgres migrations of schemas/sql (forward only).
     Migrate,
     /// Create the topic registry (schemas::topics) on the broker.
@@ -57,6 +62,8 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Devnet => devnet::run(&cfg).await,
         Command::Index { from_version } => index::run(&cfg, from_version).await,
+        Command::Project => project::run(&cfg).await,
+        Command::Replay => project::replay(&cfg).await,
         Command::Migrate => ops::migrate(&cfg).await,
         Command::Topics => ops::create_topics(&cfg).await,
         Command::Demo(args) => demo::run(&cfg, args).await,

@@ -55,6 +55,19 @@ impl LogConsumer {
             .map_err(|e| EventLogError::kafka("assign", e))
     }
 
+    /// Reads several topics' partitions from the given next offsets (replaces the
+    /// assignment).
+    pub fn assign_many(&self, starts: &[(String, i32, i64)]) -> Result<(), EventLogError> {
+        let mut tpl = TopicPartitionList::new();
+        for (topic, partition, offset) in starts {
+            tpl.add_partition_offset(topic, *partition, Offset::Offset(*offset))
+                .map_err(|e| EventLogError::kafka("assign", e))?;
+        }
+        self.consumer
+            .assign(&tpl)
+            .map_err(|e| EventLogError::kafka("assign", e))
+    }
+
     /// The next record of the assigned partitions.
     pub async fn next(&self) -> Result<LogRecord, EventLogError> {
         let m = self

@@ -7,6 +7,14 @@ pub enum StoreError {
     Migrate(#[source] sqlx::migrate::MigrateError),
     #[error("postgres: {0}")]
     Db(#[from] sqlx::Error),
+    #[error("{0} does not fit the read model's BIGINT column")]
+    OutOfRange(&'static str),
+    #[error("event log: {0}")]
+    Log(#[from] computestream_eventlog::EventLogError),
+    #[error("invalid schema name {0:?}: lower-case letters, digits and _ only")]
+    BadSchema(String),
+    #[error("replay verification failed: {0}")]
+    Verify(String),
     #[error("offset {offset} for {topic}/{partition} is not a valid next offset")]
     BadOffset {
         topic: String,
@@ -20,7 +28,12 @@ impl StoreError {
     /// constraint violations and migration conflicts are not.
     pub fn is_retryable(&self) -> bool {
         match self {
-            StoreError::Migrate(_) | StoreError::BadOffset { .. } => false,
+            StoreError::Migrate(_)
+            | StoreError::BadOffset { .. }
+            | StoreError::OutOfRange(_)
+            | StoreError::BadSchema(_)
+            | StoreError::Verify(_) => false,
+            StoreError::Log(e) => e.is_retryable(),
             StoreError::Db(e) => match e {
                 sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => true,
                 sqlx::Error::Database(db) => {

@@ -1,15 +1,22 @@
-//! The Postgres side of ComputeStream's read models.
+//! The Postgres/Timescale read models and the projector that keeps them (`computestream
+//! project`, `computestream replay`).
 //!
 //! This crate owns the schema migrations (the SQL itself lives in `schemas/sql/migrations`,
-//! the single source of truth, embedded here at build time; forward only) and the
-//! [`OffsetStore`]: consumer offsets kept in Postgres and written in the same transaction
-//! as the rows they produced.
+//! the single source of truth, embedded here at build time; forward only), the
+//! [`OffsetStore`] (consumer offsets written in the same transaction as the rows they
+//! produced), [`apply`] (set-based, idempotent writes of a batch of events), the
+//! [`Projector`] service, partition maintenance ([`store`]) and [`replay`].
 
+pub mod apply;
 mod error;
 mod offsets;
+pub mod replay;
+mod service;
+pub mod store;
 
 pub use error::StoreError;
 pub use offsets::OffsetStore;
+pub use service::{Projector, ProjectorConfig, CONSUMER, INPUTS};
 
 /// The forward-only migrations of `schemas/sql/migrations`.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../schemas/sql/migrations");

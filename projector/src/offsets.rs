@@ -32,6 +32,26 @@ impl OffsetStore {
             .collect())
     }
 
+    /// The stored next offset of a partition, locked for the rest of `tx` (two projectors on
+    /// one schema serialize here instead of applying a batch twice).
+    pub async fn lock(
+        &self,
+        tx: &mut Transaction<'_, Postgres>,
+        topic: &str,
+        partition: i32,
+    ) -> Result<Option<i64>, StoreError> {
+        let row = sqlx::query!(
+            r#"SELECT next_offset FROM consumer_offsets
+               WHERE consumer = $1 AND topic = $2 AND partition = $3 FOR UPDATE"#,
+            self.consumer,
+            topic,
+            partition
+        )
+        .fetch_optional(&mut **tx)
+        .await?;
+        Ok(row.map(|r| r.next_offset))
+    }
+
     /// Records `next_offset` for a partition inside the caller's transaction — the one that
     /// also writes the rows those records produced. Offsets never move backwards here; a
     /// replay resets them explicitly.

@@ -1,0 +1,60 @@
+//! `computestream project` and `computestream replay`.
+
+use anyhow::Context;
+use computestream_projector::{replay as rebuild, store, Projector};
+use computestream_runtime::{side_port, telemetry, Health, Shutdown};
+
+use crate::config::AppConfig;
+
+pub async fn run(cfg: &AppConfig) -> anyhow::Result<()> {
+    let shutdown = Shutdown::new();
+    shutdown.fire_on_signals();
+    let health = Health::new();
+    let (side, side_task) = side_port::serve(
+        cfg.side_port,
+        health.clone(),
+        telemetry::prometheus()?,
+        shutdown.clone(),
+    )
+    .await?;
+    let pool = store::open(
+        cfg.database.url.expose(),
+        &cfg.projector.schema,
+        cfg.database.max_connections,
+    )
+    .await
+    .context("opening the read-model database (database.url)")?;
+    tracing::info!(schema = %cfg.projector.schema, %side, "projector starting");
+    let projector = Projector {
+        pool,
+        kafka: cfg.kafka.clone(),
+        config: cfg.projector.clone(),
+        health,
+    };
+    let result = projector.run(shutdown.clone(), None).await;
+    shutdown.trigger();
+    let _ = side_task.await;
+    result.context("projector stopped")
+}
+
+pub async fn replay(cfg: &AppConfig) -> anyhow::Result<()> {
+    let report = rebuild::replay(
+        cfg.database.url.expose(),
+        &cfg.kafka,
+        &cfg.projector.schema,
+        &cfg.projector,
+    )
+    .await
+    .context("replay")?;
+    println!(
+        "replayed {} records into {}, verified, now serving as {}{}",
+        report.records,
+        report.schema_built,
+        cfg.projector.schema,
+        report
+            .retired
+            .map(|r| format!(" (previous models kept as {r})"))
+            .unwrap_or_default()
+    );
+    Ok(())
+}

@@ -1,0 +1,122 @@
+//! `computestream replay`: rebuild every read model from the log into a fresh schema while
+//! the live one keeps serving, verify it, then swap the two atomically.
+
+use std::collections::BTreeMap;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use computestream_eventlog::{tails, KafkaSettings};
+use computestream_runtime::{Health, Shutdown};
+use sqlx::PgPool;
+
+use crate::{store, Projector, ProjectorConfig, StoreError, INPUTS};
+
+/// What a replay did.
+#[derive(Debug)]
+pub struct ReplayReport {
+    pub schema_built: String,
+    pub retired: Option<String>,
+    pub records: i64,
+}
+
+/// The current end of every input partition.
+pub async fn log_ends(kafka: &KafkaSettings) -> Result<BTreeMap<(String, i32), i64>, StoreError> {
+    let mut out = BTreeMap::new();
+    for spec in INPUTS {
+        let topic = kafka.topic(spec.name);
+        match tails::watermarks(kafka, &topic, spec.partitions).await {
+            Ok(marks) => {
+                for (p, (_, high)) in marks.into_iter().enumerate() {
+                    out.insert((topic.clone(), p as i32), high);
+                }
+            }
+            Err(e) if e.is_unknown_topic() => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(out)
+}
+
+/// Projects the log, from offset 0 up to its current end, into `schema` (created fresh).
+pub async fn build(
+    url: &str,
+    kafka: &KafkaSettings,
+    schema: &str,
+    config: &ProjectorConfig,
+) -> Result<(PgPool, i64), StoreError> {
+    let pool = store::open(url, schema, 4).await?;
+    let ends = log_ends(kafka).await?;
+    let records: i64 = ends.values().sum();
+    let projector = Projector {
+        pool: pool.clone(),
+        kafka: kafka.clone(),
+        config: ProjectorConfig {
+            schema: schema.to_owned(),
+            ..config.clone()
+        },
+        health: Health::new(),
+    };
+    projector.run(Shutdown::new(), Some(ends)).await?;
+    Ok((pool, records))
+}
+
+/// Checks the invariants a read model must satisfy before it may serve.
+pub async fn verify(pool: &PgPool) -> Result<(), StoreError> {
+    let bad_escrows: i64 = sqlx::query_scalar("SELECT count(*) FROM escrows WHERE deposited <> released + refunded + locked OR locked < 0")
+        .fetch_one(pool)
+        .await?;
+    let bad_streams: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM payment_streams WHERE settled + refunded > escrow",
+    )
+    .fetch_one(pool)
+    .await?;
+    if bad_escrows + bad_streams > 0 {
+        return Err(StoreError::Verify(format!(
+            "{bad_escrows} escrows break conservation, {bad_streams} streams paid beyond escrow"
+        )));
+    }
+    Ok(())
+}
+
+/// Rebuilds into a fresh schema, verifies, and swaps it in place of `live` in one
+/// transaction. The old schema is kept as `{live}_retired_{unix}` for rollback.
+pub async fn replay(
+    url: &str,
+    kafka: &KafkaSettings,
+    live: &str,
+    config: &ProjectorConfig,
+) -> Result<ReplayReport, StoreError> {
+    store::check_schema_name(live)?;
+    let stamp = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let fresh = format!("{live}_replay_{stamp}");
+    let (pool, records) = build(url, kafka, &fresh, config).await?;
+    verify(&pool).await?;
+    pool.close().await;
+    let admin = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect(url)
+        .await?;
+    let retired = format!("{live}_retired_{stamp}");
+    let mut tx = admin.begin().await?;
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)")
+            .bind(live)
+            .fetch_one(&mut *tx)
+            .await?;
+    if exists {
+        sqlx::query(&format!("ALTER SCHEMA {live} RENAME TO {retired}"))
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query(&format!("ALTER SCHEMA {fresh} RENAME TO {live}"))
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(ReplayReport {
+        schema_built: fresh,
+        retired: exists.then_some(retired),
+        records,
+    })
+}

@@ -1,0 +1,338 @@
+//! `computestream project`: consumes the chain, metering and settlement topics and keeps
+//! the read models, exactly once: each partition's batch and its next offset commit in one
+//! Postgres transaction; records below the stored offset are skipped; a gap (the stored
+//! offset is behind what the consumer delivers, as after a replay swapped the schema)
+//! re-reads from the stored offset.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use computestream_eventlog::{admin, EnvelopeProducer, KafkaSettings, LogConsumer, LogRecord};
+use computestream_runtime::{Health, Shutdown};
+use computestream_schemas::topics::{self, TopicSpec};
+use computestream_schemas::Envelope;
+use serde::Deserialize;
+use sqlx::PgPool;
+
+use crate::apply::{apply, refresh_rollups};
+use crate::{store, OffsetStore, StoreError};
+
+/// The topics the projector reads.
+pub const INPUTS: [TopicSpec; 3] = [topics::CHAIN_EVENTS, topics::METERING, topics::SETTLEMENT];
+
+/// `[projector]` configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectorConfig {
+    /// Most records handled per poll (all partitions together).
+    #[serde(default = "default_batch")]
+    pub batch_max: usize,
+    /// How long a poll waits to fill a batch, milliseconds.
+    #[serde(default = "default_linger")]
+    pub linger_ms: u64,
+    /// Daily partitions created ahead of today.
+    #[serde(default = "default_days_ahead")]
+    pub partition_days_ahead: i64,
+    /// The Postgres schema of the read models.
+    #[serde(default = "default_schema")]
+    pub schema: String,
+}
+
+fn default_batch() -> usize {
+    5_000
+}
+
+fn default_linger() -> u64 {
+    50
+}
+
+fn default_days_ahead() -> i64 {
+    7
+}
+
+fn default_schema() -> String {
+    store::LIVE_SCHEMA.to_owned()
+}
+
+impl Default for ProjectorConfig {
+    fn default() -> Self {
+        ProjectorConfig {
+            batch_max: default_batch(),
+            linger_ms: default_linger(),
+            partition_days_ahead: default_days_ahead(),
+            schema: default_schema(),
+        }
+    }
+}
+
+impl ProjectorConfig {
+    pub fn validate(&self) -> Result<(), String> {
+        if self.batch_max == 0 {
+            return Err("projector.batch_max must be at least 1".into());
+        }
+        store::check_schema_name(&self.schema).map_err(|e| e.to_string())
+    }
+}
+
+/// The consumer name under which offsets are stored.
+pub const CONSUMER: &str = "projector";
+
+pub struct Projector {
+    pub pool: PgPool,
+    pub kafka: KafkaSettings,
+    pub config: ProjectorConfig,
+    pub health: Health,
+}
+
+impl std::fmt::Debug for Projector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Projector")
+            .field("schema", &self.config.schema)
+            .finish()
+    }
+}
+
+fn now_secs() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+enum GroupOutcome {
+    Applied,
+    /// The stored offset is behind the records delivered: re-read from the stored offsets.
+    Rewind,
+}
+
+impl Projector {
+    /// The stored next offsets of every input partition.
+    pub async fn stored_offsets(&self) -> Result<BTreeMap<(String, i32), i64>, StoreError> {
+        let store = OffsetStore::new(CONSUMER);
+        let mut out = BTreeMap::new();
+        for spec in INPUTS {
+            let topic = self.kafka.topic(spec.name);
+            for (p, o) in store.load(&self.pool, &topic).await? {
+                out.insert((topic.clone(), p), o);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn assign(&self, consumer: &LogConsumer) -> Result<(), StoreError> {
+        let stored = self.stored_offsets().await?;
+        let mut starts = Vec::new();
+        for spec in INPUTS {
+            let topic = self.kafka.topic(spec.name);
+            for p in 0..spec.partitions {
+                let offset = stored.get(&(topic.clone(), p)).copied().unwrap_or(0);
+                starts.push((topic.clone(), p, offset));
+            }
+        }
+        consumer.assign_many(&starts)?;
+        Ok(())
+    }
+
+    /// Runs until `shutdown`, or until `until` says the stored offsets are far enough
+    /// (replay).
+    pub async fn run(
+        &self,
+        shutdown: Shutdown,
+        until: Option<BTreeMap<(String, i32), i64>>,
+    ) -> Result<(), StoreError> {
+        admin::ensure_topics(&self.kafka, &INPUTS).await?;
+        admin::ensure_topics(&self.kafka, &[topics::DEAD_LETTER]).await?;
+        store::ensure_partitions(&self.pool, now_secs(), 1, self.config.partition_days_ahead)
+            .await?;
+        let mut partitions_checked = Instant::now();
+        let producer = EnvelopeProducer::new(&self.kafka, "computestream-projector")?;
+        let mut consumer = LogConsumer::new(&self.kafka, "computestream-projector")?;
+        self.assign(&consumer).await?;
+        self.health.ok("postgres");
+        loop {
+            if let Some(target) = &until {
+                if self.reached(target).await? {
+                    return Ok(());
+                }
+            }
+            let first = tokio::select! {
+                _ = shutdown.wait() => return Ok(()),
+                r = tokio::time::timeout(Duration::from_millis(500), consumer.next()) => match r {
+                    Ok(r) => r?,
+                    Err(_) => continue,
+                },
+            };
+            let mut records = vec![first];
+            let deadline = Instant::now() + Duration::from_millis(self.config.linger_ms);
+            while records.len() < self.config.batch_max {
+                let left = deadline.saturating_duration_since(Instant::now());
+                match tokio::time::timeout(left, consumer.next()).await {
+                    Ok(r) => records.push(r?),
+                    Err(_) => break,
+                }
+            }
+            let mut groups: BTreeMap<(String, i32), Vec<LogRecord>> = BTreeMap::new();
+            for r in records {
+                groups
+                    .entry((r.topic.clone(), r.partition))
+                    .or_default()
+                    .push(r);
+            }
+            let mut rewind = false;
+            for ((topic, partition), recs) in groups {
+                match self.apply_group(&producer, &topic, partition, recs).await? {
+                    GroupOutcome::Applied => {}
+                    GroupOutcome::Rewind => rewind = true,
+                }
+            }
+            if rewind {
+                tracing::info!(
+                    "stored offsets moved under the consumer (schema swap?); re-reading from them"
+                );
+                consumer = LogConsumer::new(&self.kafka, "computestream-projector")?;
+                self.assign(&consumer).await?;
+            }
+            if partitions_checked.elapsed() > Duration::from_secs(3600) {
+                store::ensure_partitions(
+                    &self.pool,
+                    now_secs(),
+                    1,
+                    self.config.partition_days_ahead,
+                )
+                .await?;
+                partitions_checked = Instant::now();
+            }
+        }
+    }
+
+    async fn reached(&self, target: &BTreeMap<(String, i32), i64>) -> Result<bool, StoreError> {
+        let stored = self.stored_offsets().await?;
+        Ok(target
+            .iter()
+            .all(|(k, want)| *want == 0 || stored.get(k).is_some_and(|have| have >= want)))
+    }
+
+    async fn apply_group(
+        &self,
+        producer: &EnvelopeProducer,
+        topic: &str,
+        partition: i32,
+        recs: Vec<LogRecord>,
+    ) -> Result<GroupOutcome, StoreError> {
+        let store = OffsetStore::new(CONSUMER);
+        let mut tx = self.pool.begin().await?;
+        let stored = store.lock(&mut tx, topic, partition).await?.unwrap_or(0);
+        let Some(first) = recs.first().map(|r| r.offset) else {
+            return Ok(GroupOutcome::Applied);
+        };
+        if first > stored && !self.partition_starts_at(topic, partition, first).await? {
+            tx.rollback().await?;
+            return Ok(GroupOutcome::Rewind);
+        }
+        let fresh: Vec<&LogRecord> = recs.iter().filter(|r| r.offset >= stored).collect();
+        let Some(last) = fresh.last().map(|r| r.offset) else {
+            tx.rollback().await?;
+            return Ok(GroupOutcome::Applied);
+        };
+        let mut envelopes = Vec::with_capacity(fresh.len());
+        let mut sources = Vec::with_capacity(fresh.len());
+        for r in &fresh {
+            match Envelope::from_json(&r.payload) {
+                Ok(e) => {
+                    envelopes.push(e);
+                    sources.push(*r);
+                }
+                Err(e) => self.dead_letter(producer, r, &e.to_string()).await?,
+            }
+        }
+        let touched = match apply(&mut tx, &envelopes).await {
+            Ok(t) => t,
+            Err(e) if e.is_retryable() => return Err(e),
+            Err(e) => {
+                // A poison event must not block the partition: apply one by one, dead-letter
+                // what fails.
+                tracing::warn!(error = %e, topic, partition, "batch failed; applying one by one");
+                tx.rollback().await?;
+                tx = self.pool.begin().await?;
+                store.lock(&mut tx, topic, partition).await?;
+                let mut touched = crate::apply::Touched::default();
+                for (env, r) in envelopes.iter().zip(&sources) {
+                    let mut sp = sqlx::Acquire::begin(&mut *tx).await?;
+                    match apply(&mut sp, std::slice::from_ref(env)).await {
+                        Ok(t) => {
+                            sp.commit().await?;
+                            touched.minutes.extend(t.minutes);
+                            touched.streams.extend(t.streams);
+                        }
+                        Err(e) if e.is_retryable() => return Err(e),
+                        Err(e) => {
+                            sp.rollback().await?;
+                            self.dead_letter(producer, r, &e.to_string()).await?;
+                        }
+                    }
+                }
+                touched
+            }
+        };
+        refresh_rollups(&mut tx, &touched).await?;
+        store.save(&mut tx, topic, partition, last + 1).await?;
+        tx.commit().await?;
+        metrics::counter!("computestream_projector_events_total", "topic" => topic_label(topic))
+            .increment(envelopes.len() as u64);
+        Ok(GroupOutcome::Applied)
+    }
+
+    /// Whether `offset` is the first offset the partition still has (retention may have
+    /// removed older records; then starting there is not a gap).
+    async fn partition_starts_at(
+        &self,
+        topic: &str,
+        partition: i32,
+        offset: i64,
+    ) -> Result<bool, StoreError> {
+        let spec_partitions = INPUTS
+            .iter()
+            .find(|s| self.kafka.topic(s.name) == topic)
+            .map(|s| s.partitions)
+            .unwrap_or(1);
+        let marks =
+            computestream_eventlog::tails::watermarks(&self.kafka, topic, spec_partitions).await?;
+        Ok(marks
+            .get(partition as usize)
+            .is_some_and(|(low, _)| *low >= offset))
+    }
+
+    async fn dead_letter(
+        &self,
+        producer: &EnvelopeProducer,
+        r: &LogRecord,
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        tracing::warn!(topic = %r.topic, partition = r.partition, offset = r.offset, reason, "record dead-lettered");
+        metrics::counter!("computestream_projector_dead_letters_total").increment(1);
+        let body = serde_json::json!({
+            "source": "projector", "topic": r.topic, "partition": r.partition, "offset": r.offset,
+            "reason": reason, "raw": String::from_utf8_lossy(&r.payload),
+        });
+        let key = format!("{}/{}/{}", r.topic, r.partition, r.offset);
+        producer
+            .send_raw(
+                &self.kafka.topic(topics::DEAD_LETTER.name),
+                0,
+                &key,
+                body.to_string().as_bytes(),
+            )
+            .await?;
+        Ok(())
+    }
+}
+
+fn topic_label(topic: &str) -> &'static str {
+    if topic.ends_with(topics::CHAIN_EVENTS.name) {
+        "chain"
+    } else if topic.ends_with(topics::METERING.name) {
+        "metering"
+    } else {
+        "settlement"
+    }
+}

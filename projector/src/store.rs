@@ -1,0 +1,101 @@
+//! The read-model database: one Postgres schema holds every read model and the consumer
+//! offsets that produced it, so a replay can build a complete second copy beside the live
+//! one and swap them.
+
+use std::str::FromStr;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::PgPool;
+
+use crate::StoreError;
+
+/// The schema the services read and write.
+pub const LIVE_SCHEMA: &str = "computestream";
+
+pub fn check_schema_name(schema: &str) -> Result<(), StoreError> {
+    let ok = !schema.is_empty()
+        && schema.len() <= 48
+        && schema
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && !schema.as_bytes()[0].is_ascii_digit();
+    if ok {
+        Ok(())
+    } else {
+        Err(StoreError::BadSchema(schema.to_owned()))
+    }
+}
+
+/// A pool whose connections use `schema` (created if missing), with migrations applied.
+pub async fn open(url: &str, schema: &str, max_connections: u32) -> Result<PgPool, StoreError> {
+    check_schema_name(schema)?;
+    let base = PgConnectOptions::from_str(url)?;
+    let admin = PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(base.clone())
+        .await?;
+    sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
+        .execute(&admin)
+        .await?;
+    admin.close().await;
+    let opts = base.options([("search_path", schema)]);
+    let pool = PgPoolOptions::new()
+        .max_connections(max_connections)
+        .connect_with(opts)
+        .await?;
+    crate::migrate(&pool).await?;
+    Ok(pool)
+}
+
+/// Creates the daily partitions of the time-series tables from `days_back` days ago to
+/// `days_ahead` days ahead (plain-Postgres path; hypertables partition themselves). A day
+/// whose rows already sit in the default partition is left there (creating it would fail);
+/// returns the partitions created.
+pub async fn ensure_partitions(
+    pool: &PgPool,
+    now_unix_secs: i64,
+    days_back: i64,
+    days_ahead: i64,
+) -> Result<Vec<String>, StoreError> {
+    let mut created = Vec::new();
+    for table in ["payment_ticks", "provider_heartbeats"] {
+        let partitioned: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM pg_partitioned_table pt JOIN pg_class c ON c.oid = pt.partrelid
+                            WHERE c.relname = $1 AND c.relnamespace = current_schema()::regnamespace)",
+        )
+        .bind(table)
+        .fetch_one(pool)
+        .await?;
+        if !partitioned {
+            continue;
+        }
+        let today = now_unix_secs.div_euclid(86_400);
+        for day in (today - days_back)..=(today + days_ahead) {
+            let name: String = sqlx::query_scalar("SELECT $1 || '_' || to_char(TIMESTAMPTZ 'epoch' + $2 * INTERVAL '1 day', 'YYYYMMDD')")
+                .bind(table)
+                .bind(day)
+                .fetch_one(pool)
+                .await?;
+            let exists: bool =
+                sqlx::query_scalar("SELECT to_regclass(current_schema() || '.' || $1) IS NOT NULL")
+                    .bind(&name)
+                    .fetch_one(pool)
+                    .await?;
+            if exists {
+                continue;
+            }
+            let sql = format!(
+                "CREATE TABLE {name} PARTITION OF {table} FOR VALUES FROM (TIMESTAMPTZ 'epoch' + {day} * INTERVAL '1 day') TO (TIMESTAMPTZ 'epoch' + {} * INTERVAL '1 day')",
+                day + 1
+            );
+            match sqlx::query(&sql).execute(pool).await {
+                Ok(_) => created.push(name),
+                Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("23514") => {
+                    tracing::warn!(partition = %name, "rows of that day are in the default partition; leaving them there");
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+    Ok(created)
+}

@@ -1,0 +1,436 @@
+//! A coherent event history of every kind, written to the real broker, and helpers to
+//! project it and to compare read models.
+#![allow(dead_code)]
+
+use computestream_domain::{
+    AccountAddress, JobStatus, MeteringRecord, Octas, RecordHash, SigningKey, Voucher,
+    METERING_GENESIS_HASH,
+};
+use computestream_eventlog::{admin, EnvelopeProducer, KafkaSettings};
+use computestream_schemas::events::*;
+use computestream_schemas::{topics, Envelope, Event};
+use sqlx::PgPool;
+
+pub const CHAIN: u8 = 4;
+pub const T0: u64 = 1_795_000_020_000; // ms; a minute boundary
+pub const TICKS: u64 = 90;
+
+pub fn pkg() -> AccountAddress {
+    AccountAddress::new([0xc5; 32])
+}
+
+pub fn provider() -> AccountAddress {
+    AccountAddress::new([0x0a; 32])
+}
+
+pub fn provider2() -> AccountAddress {
+    AccountAddress::new([0x0b; 32])
+}
+
+pub fn buyer() -> AccountAddress {
+    AccountAddress::new([0x0c; 32])
+}
+
+fn chain(version: u64, idx: u32, at: u64, e: impl Into<Event>) -> Envelope {
+    Envelope::chain(CHAIN, version, idx, at, e)
+}
+
+/// The history: two providers (one leaves), one job that runs 90 seconds with metering,
+/// vouchers and heartbeats, one confirmed and one failed settlement batch, an on-chain
+/// settlement, a rejected voucher, completion, close with refund; plus a re-indexed
+/// duplicate of an old price update (which must not overwrite the newer price).
+pub fn history() -> Vec<Envelope> {
+    let p = provider();
+    let b = buyer();
+    let pkey = SigningKey::from_seed([0x0a; 32]);
+    let bkey = SigningKey::from_seed([0x0c; 32]);
+    let mut out = vec![
+        chain(
+            10,
+            0,
+            T0,
+            ProviderRegistered {
+                provider: p,
+                gpu_type: "H100".into(),
+                vram_gb: 80,
+                price_per_second: Octas(1_000),
+                stake: Octas(200_000_000),
+            },
+        ),
+        chain(
+            10,
+            1,
+            T0,
+            ProviderStaked {
+                provider: p,
+                amount: Octas(200_000_000),
+                total_stake: Octas(200_000_000),
+            },
+        ),
+        chain(
+            11,
+            0,
+            T0,
+            ProviderPriceUpdated {
+                provider: p,
+                price_per_second: Octas(1_500),
+            },
+        ),
+        chain(
+            12,
+            0,
+            T0,
+            ProviderAvailabilityUpdated {
+                provider: p,
+                is_active: false,
+            },
+        ),
+        chain(
+            13,
+            0,
+            T0,
+            ProviderAvailabilityUpdated {
+                provider: p,
+                is_active: true,
+            },
+        ),
+        chain(
+            14,
+            0,
+            T0,
+            ProviderPriceUpdated {
+                provider: p,
+                price_per_second: Octas(1_000),
+            },
+        ),
+        chain(
+            15,
+            0,
+            T0,
+            ProviderRegistered {
+                provider: provider2(),
+                gpu_type: "A100".into(),
+                vram_gb: 40,
+                price_per_second: Octas(500),
+                stake: Octas(100_000_000),
+            },
+        ),
+        chain(
+            16,
+            0,
+            T0,
+            ProviderUnstaked {
+                provider: provider2(),
+                amount: Octas(100_000_000),
+            },
+        ),
+        chain(
+            20,
+            0,
+            T0,
+            JobCreated {
+                job_id: 1,
+                buyer: b,
+                provider: p,
+                docker_image: "img".into(),
+                max_duration_secs: 120,
+                escrow_amount: Octas(100_000),
+                price_per_second: Octas(1_000),
+            },
+        ),
+        chain(
+            20,
+            1,
+            T0,
+            EscrowCoinMoved {
+                job_id: 1,
+                account: b,
+                direction: CoinDirection::Withdraw,
+                amount: Octas(100_000),
+                coin_type: "0x1::aptos_coin::AptosCoin".into(),
+            },
+        ),
+        chain(
+            20,
+            2,
+            T0,
+            EscrowDeposited {
+                job_id: 1,
+                buyer: b,
+                amount: Octas(100_000),
+                total_deposited: Octas(100_000),
+            },
+        ),
+        chain(
+            20,
+            3,
+            T0,
+            StreamOpened {
+                stream_id: 1,
+                buyer: b,
+                provider: p,
+                buyer_public_key: bkey.public_key(),
+                rate_per_second: Octas(1_000),
+                escrow: Octas(100_000),
+            },
+        ),
+        chain(
+            21,
+            0,
+            T0 + 500,
+            JobStatusChanged {
+                job_id: 1,
+                from: JobStatus::Pending,
+                to: JobStatus::Running,
+                actor: p,
+                exit_code: None,
+                reason: String::new(),
+                output_url: None,
+                output_cid: None,
+            },
+        ),
+        // A re-indexed duplicate of version 11 (operators ran index --from-version).
+        chain(
+            11,
+            0,
+            T0,
+            ProviderPriceUpdated {
+                provider: p,
+                price_per_second: Octas(1_500),
+            },
+        ),
+    ];
+    let mut prev: RecordHash = METERING_GENESIS_HASH;
+    for s in 1..=TICKS {
+        let r = MeteringRecord {
+            chain_id: CHAIN,
+            package: pkg(),
+            stream_id: 1,
+            provider: p,
+            second: s,
+            prev_hash: prev,
+            observed_at_ms: T0 + s * 1_000,
+            cpu_usage_micros: 500_000,
+            memory_bytes: 1 << 20,
+            gpu: None,
+        };
+        prev = r.hash();
+        out.push(Envelope::metering_tick(MeteringTick {
+            record: r.sign(&pkey),
+        }));
+        if s % 10 == 0 {
+            let v = Voucher {
+                chain_id: CHAIN,
+                package: pkg(),
+                stream_id: 1,
+                cumulative_amount: Octas(s * 1_000),
+            }
+            .sign(&bkey);
+            out.push(Envelope::voucher(
+                p,
+                T0 + s * 1_000,
+                VoucherReceived {
+                    voucher: v,
+                    second: s,
+                    commitment_id: format!("c{s}"),
+                },
+            ));
+        }
+        if s % 30 == 0 {
+            out.push(Envelope::heartbeat(ProviderHeartbeat {
+                provider: p,
+                at_ms: T0 + s * 1_000,
+                available: true,
+                running_jobs: 1,
+            }));
+        }
+    }
+    let settler = AccountAddress::new([0x0d; 32]);
+    out.extend([
+        Envelope::settlement_submitted(
+            T0 + 31_000,
+            SettlementSubmitted {
+                batch_id: "b1".into(),
+                settler,
+                sequence_number: 0,
+                transaction_hash: "0xaa".into(),
+                items: vec![SettlementItem {
+                    stream_id: 1,
+                    cumulative_amount: Octas(30_000),
+                }],
+                closes: vec![],
+            },
+        ),
+        chain(
+            30,
+            0,
+            T0 + 32_000,
+            EscrowCoinMoved {
+                job_id: 1,
+                account: p,
+                direction: CoinDirection::Deposit,
+                amount: Octas(30_000),
+                coin_type: "0x1::aptos_coin::AptosCoin".into(),
+            },
+        ),
+        chain(
+            30,
+            1,
+            T0 + 32_000,
+            EscrowReleased {
+                job_id: 1,
+                provider: p,
+                amount: Octas(30_000),
+                total_released: Octas(30_000),
+            },
+        ),
+        chain(
+            30,
+            2,
+            T0 + 32_000,
+            StreamSettled {
+                stream_id: 1,
+                cumulative_amount: Octas(30_000),
+                paid_now: Octas(30_000),
+                paid_total: Octas(30_000),
+            },
+        ),
+        chain(
+            30,
+            3,
+            T0 + 32_000,
+            VoucherRejected {
+                stream_id: 1,
+                cumulative_amount: Octas(99_000),
+                reason: 3,
+            },
+        ),
+        Envelope::settlement_confirmed(
+            settler,
+            T0 + 33_000,
+            SettlementConfirmed {
+                batch_id: "b1".into(),
+                transaction_hash: "0xaa".into(),
+                version: 30,
+                gas_used: 32,
+                paid: vec![SettledItem {
+                    stream_id: 1,
+                    paid_now: Octas(30_000),
+                    paid_total: Octas(30_000),
+                }],
+            },
+        ),
+        Envelope::settlement_submitted(
+            T0 + 61_000,
+            SettlementSubmitted {
+                batch_id: "b2".into(),
+                settler,
+                sequence_number: 1,
+                transaction_hash: "0xbb".into(),
+                items: vec![SettlementItem {
+                    stream_id: 1,
+                    cumulative_amount: Octas(60_000),
+                }],
+                closes: vec![],
+            },
+        ),
+        Envelope::settlement_failed(
+            settler,
+            T0 + 62_000,
+            SettlementFailed {
+                batch_id: "b2".into(),
+                transaction_hash: Some("0xbb".into()),
+                reason: "node unavailable".into(),
+                retryable: true,
+            },
+        ),
+        chain(
+            40,
+            0,
+            T0 + 91_000,
+            JobStatusChanged {
+                job_id: 1,
+                from: JobStatus::Running,
+                to: JobStatus::Completed,
+                actor: p,
+                exit_code: Some(0),
+                reason: String::new(),
+                output_url: Some("file:///o/1".into()),
+                output_cid: Some("bafkrei".into()),
+            },
+        ),
+        chain(
+            41,
+            0,
+            T0 + 92_000,
+            EscrowReleased {
+                job_id: 1,
+                provider: p,
+                amount: Octas(60_000),
+                total_released: Octas(90_000),
+            },
+        ),
+        chain(
+            41,
+            1,
+            T0 + 92_000,
+            EscrowRefunded {
+                job_id: 1,
+                buyer: b,
+                amount: Octas(10_000),
+            },
+        ),
+        chain(
+            41,
+            2,
+            T0 + 92_000,
+            StreamClosed {
+                stream_id: 1,
+                final_payment: Octas(60_000),
+                paid_total: Octas(90_000),
+                refunded: Octas(10_000),
+            },
+        ),
+    ]);
+    out
+}
+
+/// Writes `events` through the idempotent producer (topics created first).
+pub async fn publish(kafka: &KafkaSettings, events: &[Envelope]) {
+    admin::ensure_topics(kafka, &topics::ALL)
+        .await
+        .expect("topics");
+    let producer = EnvelopeProducer::new(kafka, "projector-test").expect("producer");
+    for e in events {
+        producer.send(e).await.expect("produce");
+    }
+}
+
+/// Every read-model table's rows, as sorted text (for equality between two schemas).
+pub async fn dump(pool: &PgPool) -> Vec<(String, Vec<String>)> {
+    let mut out = Vec::new();
+    for table in [
+        "providers",
+        "jobs",
+        "escrows",
+        "payment_streams",
+        "vouchers",
+        "stream_settlements",
+        "voucher_rejections",
+        "escrow_coin_movements",
+        "settlements",
+        "settlement_items",
+        "payment_ticks",
+        "provider_heartbeats",
+        "job_usage_minute",
+        "provider_earnings_minute",
+    ] {
+        let rows: Vec<String> =
+            sqlx::query_scalar(&format!("SELECT t::text FROM {table} t ORDER BY t::text"))
+                .fetch_all(pool)
+                .await
+                .expect("dump");
+        out.push((table.to_owned(), rows));
+    }
+    out
+}
