@@ -120,3 +120,35 @@ pub async fn replay(
         records,
     })
 }
+
+/// The read-model tables, in a fixed order (what replay equality compares).
+pub const TABLES: [&str; 14] = [
+    "providers",
+    "jobs",
+    "escrows",
+    "payment_streams",
+    "vouchers",
+    "stream_settlements",
+    "voucher_rejections",
+    "escrow_coin_movements",
+    "settlements",
+    "settlement_items",
+    "payment_ticks",
+    "provider_heartbeats",
+    "job_usage_minute",
+    "provider_earnings_minute",
+];
+
+/// Every read-model table's rows as sorted text: two schemas hold the same read models iff
+/// these are equal.
+pub async fn table_contents(pool: &PgPool) -> Result<Vec<(String, Vec<String>)>, StoreError> {
+    let mut out = Vec::new();
+    for table in TABLES {
+        let rows: Vec<String> =
+            sqlx::query_scalar(&format!("SELECT t::text FROM {table} t ORDER BY t::text"))
+                .fetch_all(pool)
+                .await?;
+        out.push((table.to_owned(), rows));
+    }
+    Ok(out)
+}

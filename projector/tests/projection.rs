@@ -110,11 +110,10 @@ async fn every_kind_lands_and_replay_reproduces_every_table() {
     )
     .await;
     assert!(
-        dead.iter()
-            .any(|r| {
-                let body = String::from_utf8_lossy(&r.payload);
-                body.contains("an envelope") && body.contains("\"source\":\"projector\"")
-            }),
+        dead.iter().any(|r| {
+            let body = String::from_utf8_lossy(&r.payload);
+            body.contains("an envelope") && body.contains("\"source\":\"projector\"")
+        }),
         "poison record in the dead-letter topic"
     );
 

@@ -9,6 +9,8 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+pub mod history;
+
 use std::str::FromStr;
 
 use computestream_eventlog::{tails, KafkaSettings, LogConsumer, LogRecord};
@@ -130,4 +132,18 @@ pub async fn read_topic(kafka: &KafkaSettings, name: &str, partitions: i32) -> V
     }
     out.sort_by_key(|r| (r.partition, r.offset));
     out
+}
+
+/// Writes `events` to their topics (creating the registry's topics first).
+pub async fn publish(kafka: &KafkaSettings, events: &[computestream_schemas::Envelope]) {
+    computestream_eventlog::admin::ensure_topics(kafka, &computestream_schemas::topics::ALL)
+        .await
+        .expect("topics");
+    let producer = computestream_eventlog::EnvelopeProducer::new(kafka, "testkit-publisher")
+        .expect("producer");
+    for chunk in events.chunks(10_000) {
+        for r in futures::future::join_all(chunk.iter().map(|e| producer.send(e))).await {
+            r.expect("produce");
+        }
+    }
 }

@@ -6,9 +6,9 @@ use computestream_domain::{
     AccountAddress, JobStatus, MeteringRecord, Octas, RecordHash, SigningKey, Voucher,
     METERING_GENESIS_HASH,
 };
-use computestream_eventlog::{admin, EnvelopeProducer, KafkaSettings};
+use computestream_eventlog::KafkaSettings;
 use computestream_schemas::events::*;
-use computestream_schemas::{topics, Envelope, Event};
+use computestream_schemas::{Envelope, Event};
 use sqlx::PgPool;
 
 pub const CHAIN: u8 = 4;
@@ -395,42 +395,12 @@ pub fn history() -> Vec<Envelope> {
     out
 }
 
-/// Writes `events` through the idempotent producer (topics created first).
 pub async fn publish(kafka: &KafkaSettings, events: &[Envelope]) {
-    admin::ensure_topics(kafka, &topics::ALL)
-        .await
-        .expect("topics");
-    let producer = EnvelopeProducer::new(kafka, "projector-test").expect("producer");
-    for e in events {
-        producer.send(e).await.expect("produce");
-    }
+    computestream_testkit::publish(kafka, events).await;
 }
 
-/// Every read-model table's rows, as sorted text (for equality between two schemas).
 pub async fn dump(pool: &PgPool) -> Vec<(String, Vec<String>)> {
-    let mut out = Vec::new();
-    for table in [
-        "providers",
-        "jobs",
-        "escrows",
-        "payment_streams",
-        "vouchers",
-        "stream_settlements",
-        "voucher_rejections",
-        "escrow_coin_movements",
-        "settlements",
-        "settlement_items",
-        "payment_ticks",
-        "provider_heartbeats",
-        "job_usage_minute",
-        "provider_earnings_minute",
-    ] {
-        let rows: Vec<String> =
-            sqlx::query_scalar(&format!("SELECT t::text FROM {table} t ORDER BY t::text"))
-                .fetch_all(pool)
-                .await
-                .expect("dump");
-        out.push((table.to_owned(), rows));
-    }
-    out
+    computestream_projector::replay::table_contents(pool)
+        .await
+        .expect("dump")
 }
