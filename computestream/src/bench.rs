@@ -23,6 +23,9 @@ enum BenchKind {
     /// Indexer backfill of a pre-filled devnet into the broker (events/s), against fetching
     /// the identical pages alone and producing the identical messages alone.
     Indexer(crate::bench_indexer::IndexerBenchArgs),
+    /// Projector: events/s from the broker into the read models, against a raw COPY of the
+    /// same rows into the same tables.
+    Projector(crate::bench_projector::ProjectorBenchArgs),
     /// Voucher acceptance (full check: context, signer, strict ed25519, book insert) against
     /// the raw limit: strict ed25519 verification of the same bytes alone.
     Vouchers {
@@ -40,6 +43,7 @@ pub async fn run(cfg: &crate::config::AppConfig, args: BenchArgs) -> anyhow::Res
         BenchKind::Vouchers { count, streams } => vouchers(count, streams),
         BenchKind::Devnet(a) => crate::bench_devnet::run(a).await,
         BenchKind::Indexer(a) => crate::bench_indexer::run(cfg, a).await,
+        BenchKind::Projector(a) => crate::bench_projector::run(cfg, a).await,
     }
 }
 

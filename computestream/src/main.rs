@@ -4,6 +4,7 @@
 mod bench;
 mod bench_devnet;
 mod bench_indexer;
+mod bench_projector;
 mod config;
 mod demo;
 mod devnet;

@@ -624,19 +624,30 @@ pub async fn apply(
                     .map(|g| i64::try_from(g.memory_bytes).unwrap_or(i64::MAX)),
             );
         }
-        let inserted = sqlx::query!(
-            r#"INSERT INTO payment_ticks (stream_id, second, at, provider, cpu_usage_micros, memory_bytes, gpu_utilization, gpu_memory_bytes)
-               SELECT s, sec, TIMESTAMPTZ 'epoch' + t * INTERVAL '1 millisecond', p, cpu, mem, gu, gm
-               FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::bigint[], $6::bigint[], $7::smallint[], $8::bigint[])
-                 AS u(s, sec, t, p, cpu, mem, gu, gm)
-               ON CONFLICT DO NOTHING
-               RETURNING stream_id, (EXTRACT(EPOCH FROM date_trunc('minute', at))::bigint * 1000) AS "minute!""#,
-            &s, &sec, &t, &p, &cpu, &mem, &gu as &[Option<i16>], &gm as &[Option<i64>]
-        )
-        .fetch_all(&mut **tx)
-        .await?;
-        for row in inserted {
-            touched.minutes.insert((row.stream_id, row.minute));
+        // Fast path: COPY (ticks are most of the volume). A tick already present (a
+        // duplicate record in the log) makes COPY fail; then the idempotent INSERT runs.
+        let copied = copy_ticks(tx, &s, &sec, &t, &p, &cpu, &mem, &gu, &gm).await?;
+        if copied {
+            for (stream, at) in s.iter().zip(&t) {
+                touched
+                    .minutes
+                    .insert((*stream, at.div_euclid(60_000) * 60_000));
+            }
+        } else {
+            let inserted = sqlx::query!(
+                r#"INSERT INTO payment_ticks (stream_id, second, at, provider, cpu_usage_micros, memory_bytes, gpu_utilization, gpu_memory_bytes)
+                   SELECT s, sec, TIMESTAMPTZ 'epoch' + t * INTERVAL '1 millisecond', p, cpu, mem, gu, gm
+                   FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::bigint[], $6::bigint[], $7::smallint[], $8::bigint[])
+                     AS u(s, sec, t, p, cpu, mem, gu, gm)
+                   ON CONFLICT DO NOTHING
+                   RETURNING stream_id, (EXTRACT(EPOCH FROM date_trunc('minute', at))::bigint * 1000) AS "minute!""#,
+                &s, &sec, &t, &p, &cpu, &mem, &gu as &[Option<i16>], &gm as &[Option<i64>]
+            )
+            .fetch_all(&mut **tx)
+            .await?;
+            for row in inserted {
+                touched.minutes.insert((row.stream_id, row.minute));
+            }
         }
         sqlx::query!(
             r#"UPDATE payment_streams p SET attested_seconds = GREATEST(p.attested_seconds, m.sec)
@@ -675,74 +686,98 @@ pub async fn apply(
         .await?;
     }
 
-    // Settlement lifecycle.
-    for (batch, (x, at)) in &submitted {
+    // Settlement lifecycle, set-based like the rest.
+    if !submitted.is_empty() {
+        let (mut b, mut st, mut h, mut q, mut t) = (vec![], vec![], vec![], vec![], vec![]);
+        let (mut ib, mut is, mut ic) = (vec![], vec![], vec![]);
+        for (batch, (x, at)) in &submitted {
+            b.push(batch.clone());
+            st.push(x.settler.to_long_string());
+            h.push(x.transaction_hash.clone());
+            q.push(i64_of(x.sequence_number, "sequence_number")?);
+            t.push(*at);
+            for i in &x.items {
+                ib.push(batch.clone());
+                is.push(i64_of(i.stream_id, "stream_id")?);
+                ic.push(i.cumulative_amount.to_string());
+            }
+        }
         sqlx::query!(
             r#"INSERT INTO settlements (batch_id, settler, status, transaction_hash, sequence_number, submitted_at)
-               VALUES ($1, $2, 'submitted', $3, $4, TIMESTAMPTZ 'epoch' + $5::bigint * INTERVAL '1 millisecond')
-               ON CONFLICT (batch_id) DO UPDATE SET settler = EXCLUDED.settler, transaction_hash = COALESCE(settlements.transaction_hash, EXCLUDED.transaction_hash),
+               SELECT b, st, 'submitted', h, q, TIMESTAMPTZ 'epoch' + t * INTERVAL '1 millisecond'
+               FROM UNNEST($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[]) AS u(b, st, h, q, t)
+               ON CONFLICT (batch_id) DO UPDATE SET settler = EXCLUDED.settler,
+                 transaction_hash = COALESCE(settlements.transaction_hash, EXCLUDED.transaction_hash),
                  sequence_number = EXCLUDED.sequence_number, submitted_at = EXCLUDED.submitted_at"#,
-            batch, x.settler.to_long_string(), x.transaction_hash, i64_of(x.sequence_number, "sequence_number")?, at
+            &b, &st, &h, &q, &t
         )
         .execute(&mut **tx)
         .await?;
-        let s: Vec<i64> = x
-            .items
-            .iter()
-            .map(|i| i64_of(i.stream_id, "stream_id"))
-            .collect::<Result<_, _>>()?;
-        let c: Vec<String> = x
-            .items
-            .iter()
-            .map(|i| i.cumulative_amount.to_string())
-            .collect();
         sqlx::query!(
             r#"INSERT INTO settlement_items (batch_id, stream_id, cumulative_amount)
-               SELECT $1, s, c::numeric FROM UNNEST($2::bigint[], $3::text[]) AS u(s, c) ON CONFLICT DO NOTHING"#,
-            batch, &s, &c
+               SELECT b, s, c::numeric FROM UNNEST($1::text[], $2::bigint[], $3::text[]) AS u(b, s, c)
+               ON CONFLICT DO NOTHING"#,
+            &ib, &is, &ic
         )
         .execute(&mut **tx)
         .await?;
     }
+    let (mut cb, mut ch, mut cv, mut cg, mut ct) = (vec![], vec![], vec![], vec![], vec![]);
+    let (mut pb, mut ps, mut pn) = (vec![], vec![], vec![]);
+    let (mut fb, mut fh, mut fr, mut ft) = (vec![], vec![], vec![], vec![]);
     for (batch, (at, event)) in &finished {
         match event {
             Event::SettlementConfirmed(x) => {
-                sqlx::query!(
-                    r#"INSERT INTO settlements (batch_id, settler, status, transaction_hash, version, gas_used, finished_at)
-                       VALUES ($1, '', 'confirmed', $2, $3, $4, TIMESTAMPTZ 'epoch' + $5::bigint * INTERVAL '1 millisecond')
-                       ON CONFLICT (batch_id) DO UPDATE SET status = 'confirmed', transaction_hash = EXCLUDED.transaction_hash,
-                         version = EXCLUDED.version, gas_used = EXCLUDED.gas_used, finished_at = EXCLUDED.finished_at, reason = NULL"#,
-                    batch, x.transaction_hash, i64_of(x.version, "version")?, i64_of(x.gas_used, "gas_used")?, at
-                )
-                .execute(&mut **tx)
-                .await?;
-                let s: Vec<i64> = x
-                    .paid
-                    .iter()
-                    .map(|i| i64_of(i.stream_id, "stream_id"))
-                    .collect::<Result<_, _>>()?;
-                let n: Vec<String> = x.paid.iter().map(|i| i.paid_now.to_string()).collect();
-                sqlx::query!(
-                    r#"UPDATE settlement_items i SET paid_now = u.n::numeric
-                       FROM UNNEST($2::bigint[], $3::text[]) AS u(s, n) WHERE i.batch_id = $1 AND i.stream_id = u.s"#,
-                    batch, &s, &n
-                )
-                .execute(&mut **tx)
-                .await?;
+                cb.push(batch.clone());
+                ch.push(x.transaction_hash.clone());
+                cv.push(i64_of(x.version, "version")?);
+                cg.push(i64_of(x.gas_used, "gas_used")?);
+                ct.push(*at);
+                for i in &x.paid {
+                    pb.push(batch.clone());
+                    ps.push(i64_of(i.stream_id, "stream_id")?);
+                    pn.push(i.paid_now.to_string());
+                }
             }
             Event::SettlementFailed(x) => {
-                sqlx::query!(
-                    r#"INSERT INTO settlements (batch_id, settler, status, transaction_hash, reason, finished_at)
-                       VALUES ($1, '', 'failed', $2, $3, TIMESTAMPTZ 'epoch' + $4::bigint * INTERVAL '1 millisecond')
-                       ON CONFLICT (batch_id) DO UPDATE SET status = 'failed', reason = EXCLUDED.reason, finished_at = EXCLUDED.finished_at
-                       WHERE settlements.status <> 'confirmed'"#,
-                    batch, x.transaction_hash, x.reason, at
-                )
-                .execute(&mut **tx)
-                .await?;
+                fb.push(batch.clone());
+                fh.push(x.transaction_hash.clone());
+                fr.push(x.reason.clone());
+                ft.push(*at);
             }
             _ => {}
         }
+    }
+    if !cb.is_empty() {
+        sqlx::query!(
+            r#"INSERT INTO settlements (batch_id, settler, status, transaction_hash, version, gas_used, finished_at)
+               SELECT b, '', 'confirmed', h, v, g, TIMESTAMPTZ 'epoch' + t * INTERVAL '1 millisecond'
+               FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[]) AS u(b, h, v, g, t)
+               ON CONFLICT (batch_id) DO UPDATE SET status = 'confirmed', transaction_hash = EXCLUDED.transaction_hash,
+                 version = EXCLUDED.version, gas_used = EXCLUDED.gas_used, finished_at = EXCLUDED.finished_at, reason = NULL"#,
+            &cb, &ch, &cv, &cg, &ct
+        )
+        .execute(&mut **tx)
+        .await?;
+        sqlx::query!(
+            r#"UPDATE settlement_items i SET paid_now = u.n::numeric
+               FROM UNNEST($1::text[], $2::bigint[], $3::text[]) AS u(b, s, n) WHERE i.batch_id = u.b AND i.stream_id = u.s"#,
+            &pb, &ps, &pn
+        )
+        .execute(&mut **tx)
+        .await?;
+    }
+    if !fb.is_empty() {
+        sqlx::query!(
+            r#"INSERT INTO settlements (batch_id, settler, status, transaction_hash, reason, finished_at)
+               SELECT b, '', 'failed', h, r, TIMESTAMPTZ 'epoch' + t * INTERVAL '1 millisecond'
+               FROM UNNEST($1::text[], $2::text[], $3::text[], $4::bigint[]) AS u(b, h, r, t)
+               ON CONFLICT (batch_id) DO UPDATE SET status = 'failed', reason = EXCLUDED.reason, finished_at = EXCLUDED.finished_at
+               WHERE settlements.status <> 'confirmed'"#,
+            &fb, &fh as &[Option<String>], &fr, &ft
+        )
+        .execute(&mut **tx)
+        .await?;
     }
     Ok(touched)
 }
@@ -834,4 +869,93 @@ pub async fn refresh_rollups(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// The civil date-time of `ms` since the Unix epoch, as Postgres reads a `timestamptz`
+/// (UTC): `YYYY-MM-DD HH:MM:SS.mmm+00` (Howard Hinnant's days-to-civil).
+fn utc_text(ms: i64) -> String {
+    let days = ms.div_euclid(86_400_000);
+    let rem = ms.rem_euclid(86_400_000);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{:03}+00",
+        rem / 3_600_000,
+        (rem / 60_000) % 60,
+        (rem / 1_000) % 60,
+        rem % 1_000
+    )
+}
+
+/// COPYs ticks inside a savepoint; `Ok(false)` when a row already exists (nothing written).
+#[allow(clippy::too_many_arguments)]
+async fn copy_ticks(
+    tx: &mut Transaction<'_, Postgres>,
+    s: &[i64],
+    sec: &[i64],
+    t: &[i64],
+    p: &[String],
+    cpu: &[i64],
+    mem: &[i64],
+    gu: &[Option<i16>],
+    gm: &[Option<i64>],
+) -> Result<bool, StoreError> {
+    use std::fmt::Write as _;
+    let mut buf = String::with_capacity(s.len() * 160);
+    for i in 0..s.len() {
+        let opt = |v: Option<String>| v.unwrap_or_else(|| "\\N".to_owned());
+        let _ = writeln!(
+            buf,
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            s[i],
+            sec[i],
+            utc_text(t[i]),
+            p[i],
+            cpu[i],
+            mem[i],
+            opt(gu[i].map(|x| x.to_string())),
+            opt(gm[i].map(|x| x.to_string()))
+        );
+    }
+    let mut sp = sqlx::Acquire::begin(&mut **tx).await?;
+    let mut copy = sp
+        .copy_in_raw("COPY payment_ticks (stream_id, second, at, provider, cpu_usage_micros, memory_bytes, gpu_utilization, gpu_memory_bytes) FROM STDIN")
+        .await?;
+    copy.send(buf.as_bytes()).await?;
+    match copy.finish().await {
+        Ok(_) => {
+            sp.commit().await?;
+            Ok(true)
+        }
+        Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("23505") => {
+            sp.rollback().await?;
+            Ok(false)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn utc_text_is_exact() {
+        assert_eq!(super::utc_text(0), "1970-01-01 00:00:00.000+00");
+        assert_eq!(
+            super::utc_text(1_795_000_020_123),
+            "2026-11-18 11:07:00.123+00"
+        );
+        assert_eq!(
+            super::utc_text(951_782_400_000),
+            "2000-02-29 00:00:00.000+00"
+        );
+        assert_eq!(super::utc_text(-1), "1969-12-31 23:59:59.999+00");
+    }
 }

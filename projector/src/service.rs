@@ -39,7 +39,7 @@ pub struct ProjectorConfig {
 }
 
 fn default_batch() -> usize {
-    5_000
+    20_000
 }
 
 fn default_linger() -> u64 {
@@ -99,6 +99,32 @@ fn now_secs() -> i64 {
         .unwrap_or(0)
 }
 
+/// One partition's records of a poll, in offset order, each decoded (or why not).
+type Group = Vec<(LogRecord, Result<Envelope, String>)>;
+
+/// One poll: the groups by (topic, partition).
+type Poll = BTreeMap<(String, i32), Group>;
+
+/// The reading-and-decoding task and its output.
+struct Reader {
+    polls: tokio::sync::mpsc::Receiver<Poll>,
+    task: tokio::task::JoinHandle<Result<(), computestream_eventlog::EventLogError>>,
+}
+
+impl Reader {
+    fn abort(&self) {
+        self.task.abort();
+    }
+
+    /// The reader stopped on its own: its error, if any.
+    async fn finish(self) -> Result<(), StoreError> {
+        match self.task.await {
+            Ok(r) => r.map_err(StoreError::from),
+            Err(e) => Err(StoreError::Verify(format!("reader task: {e}"))),
+        }
+    }
+}
+
 enum GroupOutcome {
     Applied,
     /// The stored offset is behind the records delivered: re-read from the stored offsets.
@@ -134,7 +160,7 @@ impl Projector {
     }
 
     /// Runs until `shutdown`, or until `until` says the stored offsets are far enough
-    /// (replay).
+    /// (replay). Reading and decoding run in their own task, one poll ahead of the writes.
     pub async fn run(
         &self,
         shutdown: Shutdown,
@@ -146,51 +172,47 @@ impl Projector {
             .await?;
         let mut partitions_checked = Instant::now();
         let producer = EnvelopeProducer::new(&self.kafka, "computestream-projector")?;
-        let mut consumer = LogConsumer::new(&self.kafka, "computestream-projector")?;
-        self.assign(&consumer).await?;
+        let mut reader = self.spawn_reader().await?;
         self.health.ok("postgres");
         loop {
             if let Some(target) = &until {
                 if self.reached(target).await? {
+                    reader.abort();
                     return Ok(());
                 }
             }
-            let first = tokio::select! {
-                _ = shutdown.wait() => return Ok(()),
-                r = tokio::time::timeout(Duration::from_millis(500), consumer.next()) => match r {
-                    Ok(r) => r?,
+            let poll = tokio::select! {
+                _ = shutdown.wait() => {
+                    reader.abort();
+                    return Ok(());
+                }
+                p = tokio::time::timeout(Duration::from_millis(500), reader.polls.recv()) => match p {
                     Err(_) => continue,
+                    Ok(None) => return reader.finish().await,
+                    Ok(Some(p)) => p,
                 },
             };
-            let mut records = vec![first];
-            let deadline = Instant::now() + Duration::from_millis(self.config.linger_ms);
-            while records.len() < self.config.batch_max {
-                let left = deadline.saturating_duration_since(Instant::now());
-                match tokio::time::timeout(left, consumer.next()).await {
-                    Ok(r) => records.push(r?),
-                    Err(_) => break,
-                }
-            }
-            let mut groups: BTreeMap<(String, i32), Vec<LogRecord>> = BTreeMap::new();
-            for r in records {
-                groups
-                    .entry((r.topic.clone(), r.partition))
-                    .or_default()
-                    .push(r);
-            }
+            // Fast path: the whole poll (every partition's records, each in log order) in
+            // one transaction with all their offsets. On a poison event or a rewind, fall
+            // back to one transaction per partition.
             let mut rewind = false;
-            for ((topic, partition), recs) in groups {
-                match self.apply_group(&producer, &topic, partition, recs).await? {
-                    GroupOutcome::Applied => {}
-                    GroupOutcome::Rewind => rewind = true,
+            if !self.apply_all(&poll).await? {
+                for ((topic, partition), group) in poll {
+                    match self
+                        .apply_group(&producer, &topic, partition, group)
+                        .await?
+                    {
+                        GroupOutcome::Applied => {}
+                        GroupOutcome::Rewind => rewind = true,
+                    }
                 }
             }
             if rewind {
                 tracing::info!(
                     "stored offsets moved under the consumer (schema swap?); re-reading from them"
                 );
-                consumer = LogConsumer::new(&self.kafka, "computestream-projector")?;
-                self.assign(&consumer).await?;
+                reader.abort();
+                reader = self.spawn_reader().await?;
             }
             if partitions_checked.elapsed() > Duration::from_secs(3600) {
                 store::ensure_partitions(
@@ -205,6 +227,40 @@ impl Projector {
         }
     }
 
+    /// Starts the reader at the stored offsets.
+    async fn spawn_reader(&self) -> Result<Reader, StoreError> {
+        let consumer = LogConsumer::new(&self.kafka, "computestream-projector")?;
+        self.assign(&consumer).await?;
+        let (tx, polls) = tokio::sync::mpsc::channel::<Poll>(2);
+        let batch_max = self.config.batch_max;
+        let linger = Duration::from_millis(self.config.linger_ms);
+        let task = tokio::spawn(async move {
+            loop {
+                let first = consumer.next().await?;
+                let mut records = vec![first];
+                let deadline = Instant::now() + linger;
+                while records.len() < batch_max {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    match tokio::time::timeout(left, consumer.next()).await {
+                        Ok(r) => records.push(r?),
+                        Err(_) => break,
+                    }
+                }
+                let mut poll: Poll = BTreeMap::new();
+                for r in records {
+                    let decoded = Envelope::from_json(&r.payload).map_err(|e| e.to_string());
+                    poll.entry((r.topic.clone(), r.partition))
+                        .or_default()
+                        .push((r, decoded));
+                }
+                if tx.send(poll).await.is_err() {
+                    return Ok(());
+                }
+            }
+        });
+        Ok(Reader { polls, task })
+    }
+
     async fn reached(&self, target: &BTreeMap<(String, i32), i64>) -> Result<bool, StoreError> {
         let stored = self.stored_offsets().await?;
         Ok(target
@@ -212,37 +268,97 @@ impl Projector {
             .all(|(k, want)| *want == 0 || stored.get(k).is_some_and(|have| have >= want)))
     }
 
+    /// Applies every group in one transaction. `Ok(false)`: nothing was written; use the
+    /// per-partition path (a gap to rewind, a record that is not an envelope, or an event
+    /// the read models refuse).
+    async fn apply_all(&self, groups: &Poll) -> Result<bool, StoreError> {
+        let store = OffsetStore::new(CONSUMER);
+        let mut tx = self.pool.begin().await?;
+        let mut envelopes = Vec::new();
+        let mut ends = Vec::new();
+        for ((topic, partition), recs) in groups {
+            let stored = store.lock(&mut tx, topic, *partition).await?.unwrap_or(0);
+            let Some(first) = recs.first().map(|(r, _)| r.offset) else {
+                continue;
+            };
+            if first > stored && !self.partition_starts_at(topic, *partition, first).await? {
+                tx.rollback().await?;
+                return Ok(false);
+            }
+            let mut last = None;
+            for (r, decoded) in recs.iter().filter(|(r, _)| r.offset >= stored) {
+                match decoded {
+                    Ok(e) => envelopes.push(e.clone()),
+                    Err(_) => {
+                        tx.rollback().await?;
+                        return Ok(false);
+                    }
+                }
+                last = Some(r.offset);
+            }
+            if let Some(last) = last {
+                ends.push((topic.clone(), *partition, last + 1));
+            }
+        }
+        let decoded = Instant::now();
+        let touched = match apply(&mut tx, &envelopes).await {
+            Ok(t) => t,
+            Err(e) if e.is_retryable() => return Err(e),
+            Err(_) => {
+                tx.rollback().await?;
+                return Ok(false);
+            }
+        };
+        let applied = Instant::now();
+        refresh_rollups(&mut tx, &touched).await?;
+        let rolled = Instant::now();
+        for (topic, partition, next) in &ends {
+            store.save(&mut tx, topic, *partition, *next).await?;
+        }
+        tx.commit().await?;
+        tracing::debug!(
+            events = envelopes.len(),
+            apply_ms = (applied - decoded).as_millis() as u64,
+            rollup_ms = (rolled - applied).as_millis() as u64,
+            commit_ms = rolled.elapsed().as_millis() as u64,
+            "batch applied"
+        );
+        metrics::counter!("computestream_projector_events_total").increment(envelopes.len() as u64);
+        Ok(true)
+    }
+
     async fn apply_group(
         &self,
         producer: &EnvelopeProducer,
         topic: &str,
         partition: i32,
-        recs: Vec<LogRecord>,
+        group: Group,
     ) -> Result<GroupOutcome, StoreError> {
         let store = OffsetStore::new(CONSUMER);
         let mut tx = self.pool.begin().await?;
         let stored = store.lock(&mut tx, topic, partition).await?.unwrap_or(0);
-        let Some(first) = recs.first().map(|r| r.offset) else {
+        let Some(first) = group.first().map(|(r, _)| r.offset) else {
             return Ok(GroupOutcome::Applied);
         };
         if first > stored && !self.partition_starts_at(topic, partition, first).await? {
             tx.rollback().await?;
             return Ok(GroupOutcome::Rewind);
         }
-        let fresh: Vec<&LogRecord> = recs.iter().filter(|r| r.offset >= stored).collect();
-        let Some(last) = fresh.last().map(|r| r.offset) else {
+        let fresh: Vec<&(LogRecord, Result<Envelope, String>)> =
+            group.iter().filter(|(r, _)| r.offset >= stored).collect();
+        let Some(last) = fresh.last().map(|(r, _)| r.offset) else {
             tx.rollback().await?;
             return Ok(GroupOutcome::Applied);
         };
         let mut envelopes = Vec::with_capacity(fresh.len());
         let mut sources = Vec::with_capacity(fresh.len());
-        for r in &fresh {
-            match Envelope::from_json(&r.payload) {
+        for (r, decoded) in &fresh {
+            match decoded {
                 Ok(e) => {
-                    envelopes.push(e);
-                    sources.push(*r);
+                    envelopes.push(e.clone());
+                    sources.push(r);
                 }
-                Err(e) => self.dead_letter(producer, r, &e.to_string()).await?,
+                Err(e) => self.dead_letter(producer, r, e).await?,
             }
         }
         let touched = match apply(&mut tx, &envelopes).await {
@@ -277,8 +393,7 @@ impl Projector {
         refresh_rollups(&mut tx, &touched).await?;
         store.save(&mut tx, topic, partition, last + 1).await?;
         tx.commit().await?;
-        metrics::counter!("computestream_projector_events_total", "topic" => topic_label(topic))
-            .increment(envelopes.len() as u64);
+        metrics::counter!("computestream_projector_events_total").increment(envelopes.len() as u64);
         Ok(GroupOutcome::Applied)
     }
 
@@ -324,15 +439,5 @@ impl Projector {
             )
             .await?;
         Ok(())
-    }
-}
-
-fn topic_label(topic: &str) -> &'static str {
-    if topic.ends_with(topics::CHAIN_EVENTS.name) {
-        "chain"
-    } else if topic.ends_with(topics::METERING.name) {
-        "metering"
-    } else {
-        "settlement"
     }
 }

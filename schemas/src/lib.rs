@@ -23,6 +23,7 @@ mod error;
 mod event_id;
 pub mod events;
 mod json_schema;
+pub mod sample;
 pub mod topics;
 pub mod upcast;
 

@@ -9,7 +9,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-pub mod history;
+pub use computestream_schemas::sample as history;
 
 use std::str::FromStr;
 

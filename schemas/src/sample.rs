@@ -1,12 +1,13 @@
-//! A synthetic, coherent marketplace history of every event kind, at any size: for tests
-//! that need many events (crash/resume, replay) and for the projector benchmark.
+//! A synthetic, coherent marketplace history of every event kind, at any size, signed like
+//! the real thing: for tests that need many events (crash/resume, replay) and for the
+//! projector benchmark. Pure: it only builds envelopes.
 
+use crate::events::*;
+use crate::Envelope;
 use computestream_domain::{
     AccountAddress, JobStatus, MeteringRecord, Octas, RecordHash, SigningKey, Voucher,
     METERING_GENESIS_HASH,
 };
-use computestream_schemas::events::*;
-use computestream_schemas::Envelope;
 
 const CHAIN: u8 = 4;
 
