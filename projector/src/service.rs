@@ -99,6 +99,31 @@ fn now_secs() -> i64 {
         .unwrap_or(0)
 }
 
+/// Decodes records on two threads, keeping their order.
+fn decode_parallel(
+    records: Vec<LogRecord>,
+) -> Result<Vec<(LogRecord, Result<Envelope, String>)>, computestream_eventlog::EventLogError> {
+    let decode = |r: LogRecord| {
+        let d = Envelope::from_json(&r.payload).map_err(|e| e.to_string());
+        (r, d)
+    };
+    if records.len() < 2_000 {
+        return Ok(records.into_iter().map(decode).collect());
+    }
+    let mut first = records;
+    let second = first.split_off(first.len() / 2);
+    std::thread::scope(|scope| {
+        let other = scope.spawn(move || second.into_iter().map(decode).collect::<Vec<_>>());
+        let mut out: Vec<_> = first.into_iter().map(decode).collect();
+        // A panic while decoding is a bug: stop rather than lose the records.
+        let rest = other.join().map_err(|_| {
+            computestream_eventlog::EventLogError::Setup("decoder thread panicked".into())
+        })?;
+        out.extend(rest);
+        Ok(out)
+    })
+}
+
 /// One partition's records of a poll, in offset order, each decoded (or why not).
 type Group = Vec<(LogRecord, Result<Envelope, String>)>;
 
@@ -246,12 +271,17 @@ impl Projector {
                         Err(_) => break,
                     }
                 }
+                // JSON decoding is the reader's main cost: split it over two threads.
+                let decoded = tokio::task::spawn_blocking(move || decode_parallel(records))
+                    .await
+                    .map_err(|e| {
+                        computestream_eventlog::EventLogError::Setup(format!("decoder: {e}"))
+                    })??;
                 let mut poll: Poll = BTreeMap::new();
-                for r in records {
-                    let decoded = Envelope::from_json(&r.payload).map_err(|e| e.to_string());
+                for (r, d) in decoded {
                     poll.entry((r.topic.clone(), r.partition))
                         .or_default()
-                        .push((r, decoded));
+                        .push((r, d));
                 }
                 if tx.send(poll).await.is_err() {
                     return Ok(());
