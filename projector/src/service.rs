@@ -102,7 +102,7 @@ fn now_secs() -> i64 {
 /// Decodes records on two threads, keeping their order.
 fn decode_parallel(
     records: Vec<LogRecord>,
-) -> Result<Vec<(LogRecord, Result<Envelope, String>)>, computestream_eventlog::EventLogError> {
+) -> Result<Group, computestream_eventlog::EventLogError> {
     let decode = |r: LogRecord| {
         let d = Envelope::from_json(&r.payload).map_err(|e| e.to_string());
         (r, d)
