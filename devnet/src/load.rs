@@ -45,8 +45,7 @@ struct Signer {
 
 impl Signer {
     fn new(tag: u8, i: usize) -> Result<Signer, String> {
-        let mut seed = [tag; 32];
-        seed[..8].copy_from_slice(&(i as u64).to_le_bytes());
+        let seed = seed(tag, i);
         let key = SigningKey::from_seed(seed);
         let account = Ed25519Account::from_private_key_bytes(&seed).map_err(|e| e.to_string())?;
         Ok(Signer {
@@ -112,6 +111,47 @@ impl Builder {
 
 fn bcs<T: serde::Serialize>(v: &T) -> Result<Vec<u8>, String> {
     to_bytes(v).map_err(|e| e.to_string())
+}
+
+/// The seeds the workload derives its accounts from: provider `i`, buyer (job) `i`, the
+/// settler.
+pub fn provider_seed(i: usize) -> [u8; 32] {
+    seed(0xe1, i)
+}
+
+pub fn buyer_seed(i: usize) -> [u8; 32] {
+    seed(0xe2, i)
+}
+
+pub fn settler_seed() -> [u8; 32] {
+    seed(0xe3, 0)
+}
+
+fn seed(tag: u8, i: usize) -> [u8; 32] {
+    let mut s = [tag; 32];
+    s[..8].copy_from_slice(&(i as u64).to_le_bytes());
+    s
+}
+
+/// One signed entry-function call of the package (or of `0x1::aptos_account`).
+pub fn sign_call(
+    id: ChainIdentity,
+    seed: [u8; 32],
+    sequence_number: u64,
+    module: &str,
+    function: &str,
+    args: Vec<Vec<u8>>,
+    expiration: u64,
+) -> Result<SignedTransaction, String> {
+    let key = SigningKey::from_seed(seed);
+    let account = Ed25519Account::from_private_key_bytes(&seed).map_err(|e| e.to_string())?;
+    let mut s = Signer {
+        address: ed25519_authentication_key(&key.public_key()),
+        account,
+        key,
+        seq: sequence_number,
+    };
+    Builder { id, expiration }.call(&mut s, module, function, args)
 }
 
 /// Builds the workload. `root_seed` is the devnet's funding account; `expiration` the
