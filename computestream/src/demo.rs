@@ -24,7 +24,6 @@ use computestream_domain::{
 use computestream_eventlog::EnvelopeProducer;
 use computestream_indexer::{Indexer, IndexerConfig, RestSource};
 use computestream_projector::{store, Projector, ProjectorConfig};
-use computestream_runtime::{side_port, telemetry, Health, Shutdown};
 use computestream_schemas::events::{MeteringTick, VoucherReceived};
 use computestream_schemas::Envelope;
 use sqlx::PgPool;
@@ -71,16 +70,8 @@ pub async fn run(cfg: &AppConfig, args: DemoArgs) -> anyhow::Result<()> {
         args.providers > 0 && args.jobs > 0 && args.settle_every > 0,
         "sizes must be positive"
     );
-    let shutdown = Shutdown::new();
-    shutdown.fire_on_signals();
-    let health = Health::new();
-    let (side, side_task) = side_port::serve(
-        cfg.side_port,
-        health.clone(),
-        telemetry::prometheus()?,
-        shutdown.clone(),
-    )
-    .await?;
+    let side = crate::side::start(cfg).await?;
+    let (shutdown, health) = (side.shutdown.clone(), side.health.clone());
     let id = ChainIdentity {
         chain_id: cfg.chain_id,
         package: cfg.package,
@@ -151,7 +142,10 @@ pub async fn run(cfg: &AppConfig, args: DemoArgs) -> anyhow::Result<()> {
         "  log topics:              {}computestream.*",
         kafka.topic_prefix
     );
-    println!("  metrics and health:      http://{side}/metrics  http://{side}/healthz");
+    println!(
+        "  metrics and health:      http://{0}/metrics  http://{0}/healthz",
+        side.addr
+    );
     println!("  Ctrl-C stops cleanly.\n");
 
     // Providers and jobs, through real signed transactions.
@@ -363,7 +357,7 @@ pub async fn run(cfg: &AppConfig, args: DemoArgs) -> anyhow::Result<()> {
     let _ = indexer_task.await;
     let _ = projector_task.await;
     let _ = running.task.await;
-    let _ = side_task.await;
+    side.stop().await;
     println!("\nFinal (read back from the read models):");
     println!("  {} jobs x {} s = {seconds} paid seconds; escrow deposited {deposited}, paid to providers {paid}, refunded to buyers {refunded} octas", args.jobs, elapsed);
     println!(

@@ -2,21 +2,12 @@
 
 use anyhow::Context;
 use computestream_devnet::ChainIdentity;
-use computestream_runtime::{side_port, telemetry, Health, Shutdown};
 
 use crate::config::AppConfig;
 
 pub async fn run(cfg: &AppConfig) -> anyhow::Result<()> {
-    let shutdown = Shutdown::new();
-    shutdown.fire_on_signals();
-    let health = Health::new();
-    let (side, side_task) = side_port::serve(
-        cfg.side_port,
-        health.clone(),
-        telemetry::prometheus()?,
-        shutdown.clone(),
-    )
-    .await?;
+    let side = crate::side::start(cfg).await?;
+    let (shutdown, health) = (side.shutdown.clone(), side.health.clone());
     let id = ChainIdentity {
         chain_id: cfg.chain_id,
         package: cfg.package,
@@ -31,9 +22,8 @@ pub async fn run(cfg: &AppConfig) -> anyhow::Result<()> {
         "  faucet:        POST http://{}/mint?address=0x...&amount=OCTAS",
         running.addr
     );
-    println!("  metrics:       http://{side}/metrics");
+    println!("  metrics:       http://{}/metrics", side.addr);
     let result = running.task.await.context("devnet task")?;
-    shutdown.trigger();
-    let _ = side_task.await;
+    side.stop().await;
     result.context("devnet stopped with an error")
 }

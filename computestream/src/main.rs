@@ -11,6 +11,7 @@ mod devnet;
 mod index;
 mod ops;
 mod project;
+mod side;
 
 use std::path::PathBuf;
 

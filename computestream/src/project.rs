@@ -2,21 +2,12 @@
 
 use anyhow::Context;
 use computestream_projector::{replay as rebuild, store, Projector};
-use computestream_runtime::{side_port, telemetry, Health, Shutdown};
 
 use crate::config::AppConfig;
 
 pub async fn run(cfg: &AppConfig) -> anyhow::Result<()> {
-    let shutdown = Shutdown::new();
-    shutdown.fire_on_signals();
-    let health = Health::new();
-    let (side, side_task) = side_port::serve(
-        cfg.side_port,
-        health.clone(),
-        telemetry::prometheus()?,
-        shutdown.clone(),
-    )
-    .await?;
+    let side = crate::side::start(cfg).await?;
+    let (shutdown, health) = (side.shutdown.clone(), side.health.clone());
     let pool = store::open(
         cfg.database.url.expose(),
         &cfg.projector.schema,
@@ -24,7 +15,7 @@ pub async fn run(cfg: &AppConfig) -> anyhow::Result<()> {
     )
     .await
     .context("opening the read-model database (database.url)")?;
-    tracing::info!(schema = %cfg.projector.schema, %side, "projector starting");
+    tracing::info!(schema = %cfg.projector.schema, side = %side.addr, "projector starting");
     let projector = Projector {
         pool,
         kafka: cfg.kafka.clone(),
@@ -32,8 +23,7 @@ pub async fn run(cfg: &AppConfig) -> anyhow::Result<()> {
         health,
     };
     let result = projector.run(shutdown.clone(), None).await;
-    shutdown.trigger();
-    let _ = side_task.await;
+    side.stop().await;
     result.context("projector stopped")
 }
 

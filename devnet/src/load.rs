@@ -45,15 +45,7 @@ struct Signer {
 
 impl Signer {
     fn new(tag: u8, i: usize) -> Result<Signer, String> {
-        let seed = seed(tag, i);
-        let key = SigningKey::from_seed(seed);
-        let account = Ed25519Account::from_private_key_bytes(&seed).map_err(|e| e.to_string())?;
-        Ok(Signer {
-            address: ed25519_authentication_key(&key.public_key()),
-            account,
-            key,
-            seq: 0,
-        })
+        Signer::from_seed(seed(tag, i))
     }
 
     fn from_seed(seed: [u8; 32]) -> Result<Signer, String> {
@@ -143,14 +135,8 @@ pub fn sign_call(
     args: Vec<Vec<u8>>,
     expiration: u64,
 ) -> Result<SignedTransaction, String> {
-    let key = SigningKey::from_seed(seed);
-    let account = Ed25519Account::from_private_key_bytes(&seed).map_err(|e| e.to_string())?;
-    let mut s = Signer {
-        address: ed25519_authentication_key(&key.public_key()),
-        account,
-        key,
-        seq: sequence_number,
-    };
+    let mut s = Signer::from_seed(seed)?;
+    s.seq = sequence_number;
     Builder { id, expiration }.call(&mut s, module, function, args)
 }
 

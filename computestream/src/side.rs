@@ -1,0 +1,44 @@
+//! What every service subcommand starts with: the process stop signal, the readiness
+//! checks, and the `/healthz` + `/metrics` side port.
+
+use std::net::SocketAddr;
+
+use computestream_runtime::{side_port, telemetry, Health, Shutdown};
+
+use crate::config::AppConfig;
+
+/// A started side port.
+pub struct Side {
+    pub shutdown: Shutdown,
+    pub health: Health,
+    pub addr: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Side {
+    /// Stops the process's services and waits for the side port to close.
+    pub async fn stop(self) {
+        self.shutdown.trigger();
+        let _ = self.task.await;
+    }
+}
+
+/// Fires the shutdown on SIGINT/SIGTERM and serves the side port on `cfg.side_port`.
+pub async fn start(cfg: &AppConfig) -> anyhow::Result<Side> {
+    let shutdown = Shutdown::new();
+    shutdown.fire_on_signals();
+    let health = Health::new();
+    let (addr, task) = side_port::serve(
+        cfg.side_port,
+        health.clone(),
+        telemetry::prometheus()?,
+        shutdown.clone(),
+    )
+    .await?;
+    Ok(Side {
+        shutdown,
+        health,
+        addr,
+        task,
+    })
+}
