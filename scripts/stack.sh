@@ -82,6 +82,7 @@ DO \$\$ BEGIN
     CREATE ROLE $PG_USER LOGIN CREATEDB CREATEROLE PASSWORD '$PG_PASSWORD';
   END IF;
 END \$\$;
+GRANT pg_signal_backend TO $PG_USER;
 SELECT 'CREATE DATABASE computestream OWNER $PG_USER'
   WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'computestream') \gexec
 SQL

@@ -44,8 +44,13 @@ enum Command {
     },
     /// Keep the read models from the log (chain, metering and settlement topics).
     Project,
-    /// Rebuild every read model from offset 0 into a fresh schema, verify it, and swap it in.
-    Replay,
+    /// Rebuild every read model from offset 0 into a fresh schema, verify it, and swap it in;
+    /// or, with --from-timestamp, re-apply every record since that time to the live schema.
+    Replay {
+        /// Unix milliseconds: rewind the live projector to the first records at or after it.
+        #[arg(long)]
+        from_timestamp: Option<i64>,
+    },
     /// Apply the Postgres migrations of schemas/sql (forward only).
     Migrate,
     /// Create the topic registry (schemas::topics) on the broker.
@@ -65,7 +70,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Devnet => devnet::run(&cfg).await,
         Command::Index { from_version } => index::run(&cfg, from_version).await,
         Command::Project => project::run(&cfg).await,
-        Command::Replay => project::replay(&cfg).await,
+        Command::Replay { from_timestamp } => project::replay(&cfg, from_timestamp).await,
         Command::Migrate => ops::migrate(&cfg).await,
         Command::Topics => ops::create_topics(&cfg).await,
         Command::Demo(args) => demo::run(&cfg, args).await,

@@ -27,7 +27,18 @@ pub async fn run(cfg: &AppConfig) -> anyhow::Result<()> {
     result.context("projector stopped")
 }
 
-pub async fn replay(cfg: &AppConfig) -> anyhow::Result<()> {
+pub async fn replay(cfg: &AppConfig, from_timestamp: Option<i64>) -> anyhow::Result<()> {
+    if let Some(at_ms) = from_timestamp {
+        let pool = store::open(cfg.database.url.expose(), &cfg.projector.schema, 2).await?;
+        let moved = rebuild::rewind_to_time(&pool, &cfg.kafka, at_ms)
+            .await
+            .context("rewind")?;
+        println!(
+            "{moved} partitions of schema {} rewound to records at or after {at_ms} ms; the projector re-applies them (idempotent)",
+            cfg.projector.schema
+        );
+        return Ok(());
+    }
     let report = rebuild::replay(
         cfg.database.url.expose(),
         &cfg.kafka,

@@ -61,7 +61,10 @@ impl EnvelopeProducer {
         let topic = self.settings.topic(spec.name);
         let payload = env.to_json();
         let partition = partition_for(&env.aggregate_key, spec.partitions);
-        self.send_raw(&topic, partition, &env.aggregate_key, &payload)
+        // The record's timestamp is the event's time, so time-based lookups (replay from a
+        // timestamp) follow event time.
+        let at = i64::try_from(env.occurred_at_ms).ok();
+        self.send_at(&topic, partition, &env.aggregate_key, &payload, at)
             .await
     }
 
@@ -73,10 +76,24 @@ impl EnvelopeProducer {
         key: &str,
         payload: &[u8],
     ) -> Result<Delivered, EventLogError> {
-        let record = FutureRecord::to(topic)
+        self.send_at(topic, partition, key, payload, None).await
+    }
+
+    async fn send_at(
+        &self,
+        topic: &str,
+        partition: i32,
+        key: &str,
+        payload: &[u8],
+        timestamp_ms: Option<i64>,
+    ) -> Result<Delivered, EventLogError> {
+        let mut record = FutureRecord::to(topic)
             .key(key)
             .payload(payload)
             .partition(partition);
+        if let Some(t) = timestamp_ms {
+            record = record.timestamp(t);
+        }
         match self.producer.send(record, self.settings.timeout()).await {
             Ok(d) => Ok(Delivered {
                 partition: d.partition,

@@ -29,3 +29,46 @@ pub async fn watermarks(
     .await
     .map_err(|e| EventLogError::Setup(format!("watermark task: {e}")))?
 }
+
+/// The first offset of each partition `0..partitions` of `topic` whose record's timestamp is
+/// at or after `at_ms` (the partition's end when there is none).
+pub async fn offsets_for_time(
+    settings: &KafkaSettings,
+    topic: &str,
+    partitions: i32,
+    at_ms: i64,
+) -> Result<Vec<i64>, EventLogError> {
+    let settings = settings.clone();
+    let topic = topic.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let consumer: BaseConsumer = settings
+            .client_config("computestream-tails")
+            .create()
+            .map_err(|e| EventLogError::Setup(e.to_string()))?;
+        let mut tpl = rdkafka::TopicPartitionList::new();
+        for p in 0..partitions {
+            tpl.add_partition_offset(&topic, p, rdkafka::Offset::Offset(at_ms))
+                .map_err(|e| EventLogError::kafka("offsets for time", e))?;
+        }
+        let found = consumer
+            .offsets_for_times(tpl, settings.timeout())
+            .map_err(|e| EventLogError::kafka("offsets for time", e))?;
+        let mut out = Vec::new();
+        for p in 0..partitions {
+            let offset = match found.find_partition(&topic, p).map(|e| e.offset()) {
+                Some(rdkafka::Offset::Offset(o)) => o,
+                // No record at or after the time: the partition's end.
+                _ => {
+                    consumer
+                        .fetch_watermarks(&topic, p, settings.timeout())
+                        .map_err(|e| EventLogError::kafka("fetch watermarks", e))?
+                        .1
+                }
+            };
+            out.push(offset);
+        }
+        Ok(out)
+    })
+    .await
+    .map_err(|e| EventLogError::Setup(format!("offsets task: {e}")))?
+}

@@ -114,6 +114,7 @@ pub async fn replay(
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
+    admin.close().await;
     Ok(ReplayReport {
         schema_built: fresh,
         retired: exists.then_some(retired),
@@ -151,4 +152,41 @@ pub async fn table_contents(pool: &PgPool) -> Result<Vec<(String, Vec<String>)>,
         out.push((table.to_owned(), rows));
     }
     Ok(out)
+}
+
+/// Re-applies every record since `at_ms` (record time): moves the stored offsets of every
+/// input partition back to the first record at or after that time (never forward). The
+/// running projector, or the next one, re-reads from there; writes are idempotent, so rows
+/// that are intact stay as they are and rows that were lost (a restored backup, a manual
+/// repair) are written again. Returns how many partitions moved.
+pub async fn rewind_to_time(
+    pool: &PgPool,
+    kafka: &KafkaSettings,
+    at_ms: i64,
+) -> Result<usize, StoreError> {
+    let mut moved = 0;
+    let mut tx = pool.begin().await?;
+    for spec in INPUTS {
+        let topic = kafka.topic(spec.name);
+        let offsets = match tails::offsets_for_time(kafka, &topic, spec.partitions, at_ms).await {
+            Ok(o) => o,
+            Err(e) if e.is_unknown_topic() => continue,
+            Err(e) => return Err(e.into()),
+        };
+        for (p, offset) in offsets.into_iter().enumerate() {
+            let done = sqlx::query(
+                "UPDATE consumer_offsets SET next_offset = $4, updated_at = now()
+                 WHERE consumer = $1 AND topic = $2 AND partition = $3 AND next_offset > $4",
+            )
+            .bind(crate::CONSUMER)
+            .bind(&topic)
+            .bind(p as i32)
+            .bind(offset)
+            .execute(&mut *tx)
+            .await?;
+            moved += done.rows_affected() as usize;
+        }
+    }
+    tx.commit().await?;
+    Ok(moved)
 }
