@@ -182,31 +182,10 @@ pub async fn run(cfg: &AppConfig, args: DemoArgs) -> anyhow::Result<()> {
             second: 0,
         })
         .collect();
-    // Providers start their jobs.
-    let mut seqs = std::collections::HashMap::<[u8; 32], u64>::new();
-    let mut next_seq = |seed: [u8; 32], base: u64| {
-        let e = seqs.entry(seed).or_insert(base);
-        let s = *e;
-        *e += 1;
-        s
-    };
-    let mut starts = Vec::new();
-    for j in &jobs {
-        let seq = next_seq(j.provider_seed, 1);
-        starts.push(
-            load::sign_call(
-                id,
-                j.provider_seed,
-                seq,
-                "job_registry",
-                "update_job_status",
-                vec![to_bytes(&j.stream_id)?, to_bytes(&1u8)?],
-                expiry,
-            )
-            .map_err(anyhow::Error::msg)?
-            .to_bcs()?,
-        );
-    }
+    // Providers start their jobs (each provider's sequence numbers follow its
+    // registration, which was its first transaction).
+    let mut provider_seqs = std::collections::HashMap::<[u8; 32], u64>::new();
+    let starts = status_changes(id, &jobs, 1, &mut provider_seqs, expiry)?;
     submit_all(&running, starts).await?;
 
     let producer = EnvelopeProducer::new(&kafka, "computestream-demo")?;
@@ -272,23 +251,7 @@ pub async fn run(cfg: &AppConfig, args: DemoArgs) -> anyhow::Result<()> {
     }
 
     // Jobs complete; the settler closes every stream with its final voucher.
-    let mut finish = Vec::new();
-    for j in &jobs {
-        let seq = next_seq(j.provider_seed, 1);
-        finish.push(
-            load::sign_call(
-                id,
-                j.provider_seed,
-                seq,
-                "job_registry",
-                "update_job_status",
-                vec![to_bytes(&j.stream_id)?, to_bytes(&2u8)?],
-                expiry,
-            )
-            .map_err(anyhow::Error::msg)?
-            .to_bcs()?,
-        );
-    }
+    let finish = status_changes(id, &jobs, 2, &mut provider_seqs, expiry)?;
     submit_all(&running, finish).await?;
     let mut closes = Vec::new();
     for j in &jobs {
@@ -371,6 +334,34 @@ pub async fn run(cfg: &AppConfig, args: DemoArgs) -> anyhow::Result<()> {
     );
     anyhow::ensure!(conserved, "escrow conservation broke");
     Ok(())
+}
+
+/// Each job's provider moves its job to `status`, as signed transactions.
+fn status_changes(
+    id: ChainIdentity,
+    jobs: &[Job],
+    status: u8,
+    seqs: &mut std::collections::HashMap<[u8; 32], u64>,
+    expiry: u64,
+) -> anyhow::Result<Vec<Vec<u8>>> {
+    let mut out = Vec::new();
+    for j in jobs {
+        let seq = seqs.entry(j.provider_seed).or_insert(1);
+        let args = vec![to_bytes(&j.stream_id)?, to_bytes(&status)?];
+        let t = load::sign_call(
+            id,
+            j.provider_seed,
+            *seq,
+            "job_registry",
+            "update_job_status",
+            args,
+            expiry,
+        )
+        .map_err(anyhow::Error::msg)?;
+        *seq += 1;
+        out.push(t.to_bcs()?);
+    }
+    Ok(out)
 }
 
 /// Submits transactions to the devnet (waiting when a sender is too far ahead) and waits
