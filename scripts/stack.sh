@@ -158,12 +158,16 @@ case "$cmd" in
     durable=0
     [ "${2:-}" = "--durable" ] && durable=1
     [ "$(id -u)" = 0 ] || die "run as root (it installs Debian packages and starts dockerd)"
-    install_all
-    start_postgres
-    start_broker "$durable"
-    start_docker
-    import_test_image
-    status >&2
+    # Only the eval-able settings go to stdout: tools print to stdout too (pg_ctlcluster
+    # says "Removed stale pid file." after an unclean stop), so all of it goes to stderr.
+    {
+      install_all
+      start_postgres
+      start_broker "$durable"
+      start_docker
+      import_test_image
+      status
+    } >&2
     print_env
     ;;
   down)
