@@ -34,6 +34,9 @@ pub struct AppConfig {
     /// The read-model projector (`computestream project`, `computestream replay`).
     #[serde(default)]
     pub projector: computestream_projector::ProjectorConfig,
+    /// The settler and x402 facilitator (`computestream settle`).
+    #[serde(default)]
+    pub settler: computestream_settler::SettlerConfig,
 }
 
 #[derive(Debug, Deserialize)]
@@ -86,6 +89,7 @@ impl Validate for AppConfig {
         self.devnet.validate()?;
         self.indexer.validate()?;
         self.projector.validate()?;
+        self.settler.validate()?;
         let url = self.database.url.expose();
         if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
             return Err("database.url must be a postgres:// URL".into());

@@ -2,30 +2,32 @@
 //! summary.
 //!
 //! In one process: the devnet (the chain), the indexer (chain → log), the projector (log →
-//! Postgres), providers registered and jobs created through real signed transactions; every
-//! second each job's provider signs a hash-chained metering record and its buyer a
-//! cumulative x402 voucher, both into the metering topic; every `--settle-every` seconds the
-//! newest vouchers of all jobs are redeemed in ONE `payment_stream::settle_batch`
-//! transaction; at the end each job completes and its stream closes with the final voucher
-//! (refunding the rest). The summary is read back from the read models. The executor,
-//! settler and gateway services replace the simulated parts as they land (issues 6, 7, 8).
+//! Postgres), and the settler with its x402 facilitator; providers registered and jobs
+//! created through real signed transactions; every second each job's provider signs a
+//! hash-chained metering record (into the metering topic) and its buyer pays for the second
+//! with a cumulative voucher through the facilitator's `/settle` (x402 v2,
+//! batch-settlement). The settler redeems the newest vouchers of all streams in few
+//! `settle_batch` transactions every `--settle-every` seconds, and closes each stream when
+//! its job completes (final payment, rest refunded). The summary is read back from the read
+//! models. The executor and gateway replace the simulated parts as they land (issues 6, 8).
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
-use aptos_sdk::aptos_bcs::to_bytes;
 use computestream_devnet::load::{self, LoadPlan};
-use computestream_devnet::{ChainIdentity, DevnetConfig, SubmitError};
+use computestream_devnet::paying::PayingStream;
+use computestream_devnet::{ChainIdentity, DevnetConfig};
 use computestream_domain::settlement::naive_transactions;
-use computestream_domain::{
-    ed25519_authentication_key, MeteringRecord, Octas, RecordHash, SigningKey, Voucher,
-    METERING_GENESIS_HASH,
-};
+use computestream_domain::{JobStatus, SigningKey};
 use computestream_eventlog::EnvelopeProducer;
 use computestream_indexer::{Indexer, IndexerConfig, RestSource};
 use computestream_projector::{store, Projector, ProjectorConfig};
-use computestream_schemas::events::{MeteringTick, VoucherReceived};
+use computestream_runtime::Secret;
+use computestream_schemas::events::MeteringTick;
+use computestream_schemas::x402::{FacilitatorRequest, PaymentRequirements, SettleResponse};
 use computestream_schemas::Envelope;
+use computestream_settler::{RestChain, Settler, SettlerConfig, Shared};
 use sqlx::PgPool;
 
 use crate::config::AppConfig;
@@ -46,23 +48,11 @@ pub struct DemoArgs {
     settle_every: u64,
 }
 
-/// The load generator's price per second (octas).
-const PRICE: u64 = 1_000;
-
 fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
         .unwrap_or(0)
-}
-
-struct Job {
-    stream_id: u64,
-    provider: SigningKey,
-    buyer: SigningKey,
-    provider_seed: [u8; 32],
-    prev: RecordHash,
-    second: u64,
 }
 
 pub async fn run(cfg: &AppConfig, args: DemoArgs) -> anyhow::Result<()> {
@@ -133,8 +123,11 @@ pub async fn run(cfg: &AppConfig, args: DemoArgs) -> anyhow::Result<()> {
     let projector_task = tokio::spawn(async move { projector.run(projector_stop, None).await });
 
     println!(
-        "ComputeStream demo: {} providers, {} jobs at {PRICE} octas/s, chain id {}",
-        args.providers, args.jobs, id.chain_id
+        "ComputeStream demo: {} providers, {} jobs at {} octas/s, chain id {}",
+        args.providers,
+        args.jobs,
+        load::PRICE_PER_SECOND,
+        id.chain_id
     );
     println!("  node REST API (devnet):  {}", running.rest_url());
     println!("  read models (Postgres):  schema \"demo\" at database.url");
@@ -172,28 +165,53 @@ pub async fn run(cfg: &AppConfig, args: DemoArgs) -> anyhow::Result<()> {
         )
         .await?;
     }
-    let mut jobs: Vec<Job> = (0..args.jobs)
-        .map(|i| Job {
-            stream_id: i as u64 + 1,
-            provider: SigningKey::from_seed(load::provider_seed(i % args.providers)),
-            buyer: SigningKey::from_seed(load::buyer_seed(i)),
-            provider_seed: load::provider_seed(i % args.providers),
-            prev: METERING_GENESIS_HASH,
-            second: 0,
-        })
+    let mut jobs: Vec<PayingStream> = (0..args.jobs)
+        .map(|i| PayingStream::for_job(id, i, args.providers))
         .collect();
-    // Providers start their jobs (each provider's sequence numbers follow its
-    // registration, which was its first transaction).
-    let mut provider_seqs = std::collections::HashMap::<[u8; 32], u64>::new();
-    let starts = status_changes(id, &jobs, 1, &mut provider_seqs, expiry)?;
+    // Providers start their jobs.
+    let mut provider_seqs = std::collections::HashMap::<usize, u64>::new();
+    let starts = status_changes(
+        id,
+        args.providers,
+        args.jobs,
+        JobStatus::Running,
+        &mut provider_seqs,
+        expiry,
+    )?;
     submit_all(&running, starts).await?;
 
+    // The settler redeems the vouchers the buyers pay through its x402 facilitator.
+    let settler_cfg = SettlerConfig {
+        node_url: running.rest_url(),
+        private_key: Some(Secret::new(hex::encode(load::settler_seed()))),
+        interval_secs: args.settle_every,
+        ..cfg.settler.clone()
+    };
+    let settler = Settler {
+        chain: Arc::new(RestChain::new(
+            &running.rest_url(),
+            id.package,
+            Duration::from_secs(10),
+        )?),
+        kafka: kafka.clone(),
+        config: settler_cfg,
+        shared: Shared::new(id.chain_id, id.package, cfg.settler.held_limit),
+        health: health.clone(),
+    }
+    .start(shutdown.child())
+    .await
+    .context("starting the settler (settler.listen in use?)")?;
+    println!(
+        "  x402 facilitator:        http://{}/supported",
+        settler.facilitator
+    );
+
     let producer = EnvelopeProducer::new(&kafka, "computestream-demo")?;
-    let settler_seed = load::settler_seed();
-    let mut settler_seq = 0u64;
-    let mut settlements = 0u64;
+    let http = reqwest::Client::new();
+    let settle_url = format!("http://{}/settle", settler.facilitator);
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let mut elapsed = 0u64;
+    let mut refused = 0u64;
     loop {
         tokio::select! {
             _ = shutdown.wait() => break,
@@ -204,87 +222,59 @@ pub async fn run(cfg: &AppConfig, args: DemoArgs) -> anyhow::Result<()> {
         }
         elapsed += 1;
         for j in &mut jobs {
-            j.second += 1;
-            let r = MeteringRecord {
-                chain_id: id.chain_id,
-                package: id.package,
-                stream_id: j.stream_id,
-                provider: ed25519_authentication_key(&j.provider.public_key()),
-                second: j.second,
-                prev_hash: j.prev,
-                observed_at_ms: now_ms(),
-                cpu_usage_micros: 900_000,
-                memory_bytes: 256 << 20,
-                gpu: None,
-            };
-            j.prev = r.hash();
+            // The provider meters the second; the buyer pays for it over x402.
+            let (record, voucher) = j.tick(now_ms());
             producer
-                .send(&Envelope::metering_tick(MeteringTick {
-                    record: r.sign(&j.provider),
-                }))
+                .send(&Envelope::metering_tick(MeteringTick { record }))
                 .await?;
-            let v = Voucher {
-                chain_id: id.chain_id,
-                package: id.package,
-                stream_id: j.stream_id,
-                cumulative_amount: Octas(j.second * PRICE),
+            let req = PaymentRequirements::for_stream(
+                id.chain_id,
+                id.package,
+                j.stream_id,
+                j.rate,
+                j.provider_address(),
+            );
+            let answer: SettleResponse = http
+                .post(&settle_url)
+                .json(&FacilitatorRequest::voucher(req, &voucher))
+                .send()
+                .await?
+                .json()
+                .await?;
+            if !answer.success {
+                refused += 1;
+                tracing::warn!(stream = j.stream_id, reason = ?answer.error_reason, "voucher refused");
             }
-            .sign(&j.buyer);
-            let provider = ed25519_authentication_key(&j.provider.public_key());
-            producer
-                .send(&Envelope::voucher(
-                    provider,
-                    now_ms(),
-                    VoucherReceived {
-                        voucher: v,
-                        second: j.second,
-                        commitment_id: format!("{}:{}", j.stream_id, j.second),
-                    },
-                ))
-                .await?;
         }
-        if elapsed.is_multiple_of(args.settle_every) {
-            settle(&running, id, &jobs, settler_seed, &mut settler_seq, expiry).await?;
-            settlements += 1;
-        }
-        summary(&pool, elapsed, settlements).await;
+        summary(&pool, elapsed).await;
     }
 
     // Jobs complete; the settler closes every stream with its final voucher.
-    let finish = status_changes(id, &jobs, 2, &mut provider_seqs, expiry)?;
+    let finish = status_changes(
+        id,
+        args.providers,
+        args.jobs,
+        JobStatus::Completed,
+        &mut provider_seqs,
+        expiry,
+    )?;
     submit_all(&running, finish).await?;
-    let mut closes = Vec::new();
-    for j in &jobs {
-        let sig = Voucher {
-            chain_id: id.chain_id,
-            package: id.package,
-            stream_id: j.stream_id,
-            cumulative_amount: Octas(j.second * PRICE),
+    for _ in 0..(args.settle_every * 10 + 300) {
+        let all_closed = {
+            let node = running.devnet.node()?;
+            jobs.iter().all(|j| {
+                node.state
+                    .streams
+                    .get(&j.stream_id)
+                    .is_some_and(|s| !s.open)
+            })
+        };
+        if all_closed {
+            break;
         }
-        .sign(&j.buyer)
-        .signature
-        .0
-        .to_vec();
-        closes.push(
-            load::sign_call(
-                id,
-                settler_seed,
-                settler_seq,
-                "payment_stream",
-                "close_stream",
-                vec![
-                    to_bytes(&j.stream_id)?,
-                    to_bytes(&(j.second * PRICE))?,
-                    to_bytes(&sig)?,
-                ],
-                expiry,
-            )
-            .map_err(anyhow::Error::msg)?
-            .to_bcs()?,
-        );
-        settler_seq += 1;
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    submit_all(&running, closes).await?;
+
 
     // Let the indexer and projector catch up, then report from the read models.
     let head = running.devnet.node()?.ledger_version();
@@ -309,14 +299,20 @@ pub async fn run(cfg: &AppConfig, args: DemoArgs) -> anyhow::Result<()> {
     .fetch_one(&pool)
     .await
     .unwrap_or_default();
-    let conserved = running
-        .devnet
-        .node()?
-        .state
-        .escrows
-        .values()
-        .all(|e| e.is_conserved());
+    let (conserved, exact) = {
+        let node = running.devnet.node()?;
+        let conserved = node.state.escrows.values().all(|e| e.is_conserved());
+        // Per stream, the chain paid exactly the newest voucher and closed the stream.
+        let exact = jobs.iter().all(|j| {
+            node.state
+                .streams
+                .get(&j.stream_id)
+                .is_some_and(|s| !s.open && s.paid == j.rate.get() * j.second)
+        });
+        (conserved, exact)
+    };
     shutdown.trigger();
+    let _ = settler.task.await;
     let _ = indexer_task.await;
     let _ = projector_task.await;
     let _ = running.task.await;
@@ -332,109 +328,55 @@ pub async fn run(cfg: &AppConfig, args: DemoArgs) -> anyhow::Result<()> {
         "  on-chain settlement transactions: {onchain_settlements} batches + {} closes, against {naive} in the naive one-payment-per-second design",
         args.jobs
     );
+    println!(
+        "  per stream, paid on chain = newest voucher, stream closed: {}{}",
+        if exact { "yes" } else { "NO" },
+        if refused > 0 {
+            format!(" ({refused} vouchers refused by the facilitator)")
+        } else {
+            String::new()
+        }
+    );
     anyhow::ensure!(conserved, "escrow conservation broke");
+    anyhow::ensure!(exact, "a stream was not paid exactly its newest voucher");
     Ok(())
 }
 
-/// Each job's provider moves its job to `status`, as signed transactions.
+/// Each job's provider moves its job to `status`, as signed transactions (a provider's
+/// sequence numbers follow its registration, its first transaction).
 fn status_changes(
     id: ChainIdentity,
-    jobs: &[Job],
-    status: u8,
-    seqs: &mut std::collections::HashMap<[u8; 32], u64>,
+    providers: usize,
+    jobs: usize,
+    status: JobStatus,
+    seqs: &mut std::collections::HashMap<usize, u64>,
     expiry: u64,
 ) -> anyhow::Result<Vec<Vec<u8>>> {
     let mut out = Vec::new();
-    for j in jobs {
-        let seq = seqs.entry(j.provider_seed).or_insert(1);
-        let args = vec![to_bytes(&j.stream_id)?, to_bytes(&status)?];
-        let t = load::sign_call(
-            id,
-            j.provider_seed,
-            *seq,
-            "job_registry",
-            "update_job_status",
-            args,
-            expiry,
-        )
-        .map_err(anyhow::Error::msg)?;
+    for i in 0..jobs {
+        let seq = seqs.entry(i % providers).or_insert(1);
+        let t = load::job_status_call(id, i, providers, status, *seq, expiry)
+            .map_err(anyhow::Error::msg)?;
         *seq += 1;
         out.push(t.to_bcs()?);
     }
     Ok(out)
 }
 
-/// Submits transactions to the devnet (waiting when a sender is too far ahead) and waits
-/// until they are committed.
 async fn submit_all(
     running: &computestream_devnet::Running,
     txns: Vec<Vec<u8>>,
 ) -> anyhow::Result<()> {
-    let target = running.devnet.node()?.committed_counts().0 + txns.len() as u64;
-    for b in &txns {
-        loop {
-            match running.devnet.submit(b) {
-                Ok(_) => break,
-                Err(SubmitError::Rejected(r)) if r.body.vm_error_code == Some(4) => {
-                    tokio::time::sleep(Duration::from_millis(20)).await
-                }
-                Err(e) => anyhow::bail!("transaction refused: {e:?}"),
-            }
-        }
-    }
-    while running.devnet.node()?.committed_counts().0 < target {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    Ok(())
+    running.submit_all(txns).await.map_err(anyhow::Error::msg)
 }
 
-/// One `settle_batch` with the newest voucher of every job.
-async fn settle(
-    running: &computestream_devnet::Running,
-    id: ChainIdentity,
-    jobs: &[Job],
-    settler: [u8; 32],
-    seq: &mut u64,
-    expiry: u64,
-) -> anyhow::Result<()> {
-    let streams: Vec<u64> = jobs.iter().map(|j| j.stream_id).collect();
-    let amounts: Vec<u64> = jobs.iter().map(|j| j.second * PRICE).collect();
-    let sigs: Vec<Vec<u8>> = jobs
-        .iter()
-        .map(|j| {
-            Voucher {
-                chain_id: id.chain_id,
-                package: id.package,
-                stream_id: j.stream_id,
-                cumulative_amount: Octas(j.second * PRICE),
-            }
-            .sign(&j.buyer)
-            .signature
-            .0
-            .to_vec()
-        })
-        .collect();
-    let t = load::sign_call(
-        id,
-        settler,
-        *seq,
-        "payment_stream",
-        "settle_batch",
-        vec![to_bytes(&streams)?, to_bytes(&amounts)?, to_bytes(&sigs)?],
-        expiry,
-    )
-    .map_err(anyhow::Error::msg)?;
-    *seq += 1;
-    submit_all(running, vec![t.to_bcs()?]).await
-}
-
-async fn summary(pool: &PgPool, elapsed: u64, settlements: u64) {
-    let row: Result<(i64, i64, String, String), _> = sqlx::query_as(
-        "SELECT count(*), COALESCE(sum(attested_seconds),0)::bigint, COALESCE(sum(vouchered),0)::text, COALESCE(sum(settled),0)::text FROM payment_streams",
+async fn summary(pool: &PgPool, elapsed: u64) {
+    let row: Result<(i64, i64, String, String, i64), _> = sqlx::query_as(
+        "SELECT count(*), COALESCE(sum(attested_seconds),0)::bigint, COALESCE(sum(vouchered),0)::text, COALESCE(sum(settled),0)::text, (SELECT count(DISTINCT version) FROM stream_settlements) FROM payment_streams",
     )
     .fetch_one(pool)
     .await;
-    if let Ok((streams, seconds, vouchered, settled)) = row {
-        println!("t={elapsed:>4}s  streams={streams}  seconds served={seconds:>6}  accrued (vouchers)={vouchered:>10}  settled on chain={settled:>10} octas  batches={settlements}");
+    if let Ok((streams, seconds, vouchered, settled, batches)) = row {
+        println!("t={elapsed:>4}s  streams={streams}  seconds served={seconds:>6}  accrued (vouchers)={vouchered:>10}  settled on chain={settled:>10} octas  settlement txns={batches}");
     }
 }

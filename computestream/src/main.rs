@@ -11,6 +11,7 @@ mod devnet;
 mod index;
 mod ops;
 mod project;
+mod settle;
 mod side;
 
 use std::path::PathBuf;
@@ -51,6 +52,8 @@ enum Command {
         #[arg(long)]
         from_timestamp: Option<i64>,
     },
+    /// Redeem x402 vouchers on chain in batches and serve the x402 facilitator.
+    Settle,
     /// Apply the Postgres migrations of schemas/sql (forward only).
     Migrate,
     /// Create the topic registry (schemas::topics) on the broker.
@@ -71,6 +74,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Index { from_version } => index::run(&cfg, from_version).await,
         Command::Project => project::run(&cfg).await,
         Command::Replay { from_timestamp } => project::replay(&cfg, from_timestamp).await,
+        Command::Settle => settle::run(&cfg).await,
         Command::Migrate => ops::migrate(&cfg).await,
         Command::Topics => ops::create_topics(&cfg).await,
         Command::Demo(args) => demo::run(&cfg, args).await,

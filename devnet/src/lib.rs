@@ -17,6 +17,7 @@ mod error;
 mod journal;
 pub mod load;
 pub mod node;
+pub mod paying;
 pub mod scenario;
 pub mod server;
 mod service;

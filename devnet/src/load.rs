@@ -105,6 +105,38 @@ fn bcs<T: serde::Serialize>(v: &T) -> Result<Vec<u8>, String> {
     to_bytes(v).map_err(|e| e.to_string())
 }
 
+/// Every provider's price per second in the workload (octas).
+pub const PRICE_PER_SECOND: u64 = 1_000;
+/// Every job's escrow in the workload (octas): 10,000 seconds at the price.
+pub const ESCROW: u64 = 10_000_000;
+
+/// A job's status change signed by its provider (`sequence_number` follows the provider's
+/// registration, its first transaction) or, for a cancellation, by its buyer (whose
+/// `create_job` was its first).
+pub fn job_status_call(
+    id: ChainIdentity,
+    job_index: usize,
+    providers: usize,
+    status: computestream_domain::JobStatus,
+    sequence_number: u64,
+    expiration: u64,
+) -> Result<SignedTransaction, String> {
+    let seed = match status {
+        computestream_domain::JobStatus::Cancelled => buyer_seed(job_index),
+        _ => provider_seed(job_index % providers.max(1)),
+    };
+    let args = vec![bcs(&(job_index as u64 + 1))?, bcs(&(status as u8))?];
+    sign_call(
+        id,
+        seed,
+        sequence_number,
+        "job_registry",
+        "update_job_status",
+        args,
+        expiration,
+    )
+}
+
 /// The seeds the workload derives its accounts from: provider `i`, buyer (job) `i`, the
 /// settler.
 pub fn provider_seed(i: usize) -> [u8; 32] {
@@ -157,8 +189,8 @@ pub fn build(
         .map(|i| Signer::new(0xe2, i))
         .collect::<Result<Vec<_>, _>>()?;
     let mut settler = Signer::new(0xe3, 0)?;
-    let price = 1_000u64;
-    let escrow = 10_000_000u64;
+    let price = PRICE_PER_SECOND;
+    let escrow = ESCROW;
     let fund = 100 * computestream_domain::OCTAS_PER_MOVE;
 
     let mut funding = Vec::new();

@@ -34,6 +34,7 @@ pub fn router(devnet: Shared) -> Router {
         .route("/v1/accounts/{address}/resources", get(resources))
         .route("/v1/accounts/{address}/resource/{type}", get(resource))
         .route("/v1/view", post(view))
+        .route("/v1/estimate_gas_price", get(estimate_gas_price))
         .route("/v1/-/devnet/advance_time", post(advance_time))
         .route("/mint", post(mint))
         .fallback(not_found)
@@ -264,6 +265,19 @@ fn parse_address(d: &Devnet, s: &str) -> Result<AccountAddress, Box<Response>> {
             format!("invalid account address {s:?}"),
         ))
     })
+}
+
+/// `GET /v1/estimate_gas_price`: the devnet's blocks are never full, so every estimate is
+/// the minimum price.
+async fn estimate_gas_price(State(d): State<Shared>) -> Response {
+    let p = crate::node::MIN_GAS_UNIT_PRICE;
+    answer(
+        &d,
+        StatusCode::OK,
+        serde_json::json!({
+            "deprioritized_gas_estimate": p, "gas_estimate": p, "prioritized_gas_estimate": p,
+        }),
+    )
 }
 
 async fn account(State(d): State<Shared>, Path(address): Path<String>) -> Response {

@@ -27,7 +27,35 @@ impl Running {
     pub fn rest_url(&self) -> String {
         format!("http://{}/v1", self.addr)
     }
+
+    /// Submits signed transactions (BCS) in process, waiting whenever a sender is too far
+    /// ahead of its committed sequence number, then waits until all of them committed.
+    /// For workloads (demo, tests, benchmarks); services submit over REST.
+    pub async fn submit_all(&self, txns: Vec<Vec<u8>>) -> Result<(), String> {
+        let node_err = |e: DevnetError| e.to_string();
+        let target = self.devnet.node().map_err(node_err)?.committed_counts().0 + txns.len() as u64;
+        for b in &txns {
+            loop {
+                match self.devnet.submit(b) {
+                    Ok(_) => break,
+                    Err(crate::SubmitError::Rejected(r))
+                        if r.body.vm_error_code == Some(SEQUENCE_NUMBER_TOO_NEW) =>
+                    {
+                        tokio::time::sleep(std::time::Duration::from_millis(20)).await
+                    }
+                    Err(e) => return Err(format!("transaction refused: {e:?}")),
+                }
+            }
+        }
+        while self.devnet.node().map_err(node_err)?.committed_counts().0 < target {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        Ok(())
+    }
 }
+
+/// Aptos `StatusCode::SEQUENCE_NUMBER_TOO_NEW`: the sender is too far ahead.
+const SEQUENCE_NUMBER_TOO_NEW: u64 = 4;
 
 /// Opens the devnet (replaying its journal), binds, and serves until `shutdown`.
 pub async fn start(

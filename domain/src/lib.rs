@@ -7,13 +7,16 @@
 //!   cumulative [`Voucher`] and the provider's hash-chained [`MeteringRecord`];
 //! - stream accounting ([`StreamAccount`]), the voucher book a settler keeps ([`VoucherBook`]),
 //!   the on-chain payout rule ([`settlement::payout`]), escrow conservation ([`EscrowLedger`])
-//!   and the job status machine ([`JobStatus`]).
+//!   and the job status machine ([`JobStatus`]);
+//! - the settler's decisions ([`SettlementDesk`]): what to redeem on chain, and when.
 //!
 //! Functions here decide; the services execute. Nothing in this crate's dependency tree
 //! does I/O (no tokio, sqlx, rdkafka, bollard, axum): CI checks that with `cargo tree`.
 
 mod address;
 mod bcs;
+mod checked;
+pub mod desk;
 mod error;
 mod escrow;
 mod hex_bytes;
@@ -27,6 +30,11 @@ mod voucher;
 
 pub use address::AccountAddress;
 pub use bcs::BcsWriter;
+pub use checked::SignatureChecked;
+pub use desk::{
+    DeskError, DeskPolicy, DeskTotals, Offered, PlannedRedemption, RedemptionKind, SettlementDesk,
+    StreamTerms,
+};
 pub use error::DomainError;
 pub use escrow::EscrowLedger;
 pub use job::{Actor, JobStatus};

@@ -5,7 +5,9 @@ use sha3::{Digest, Sha3_256};
 use thiserror::Error;
 
 use crate::hex_bytes::hex_bytes_type;
-use crate::{AccountAddress, BcsWriter, PublicKey, Signature, SigningKey, VoucherContext};
+use crate::{
+    AccountAddress, BcsWriter, PublicKey, Signature, SignatureChecked, SigningKey, VoucherContext,
+};
 
 /// Domain separator of metering signatures, version 1.
 pub const METERING_DOMAIN: &[u8] = b"computestream::metering::v1";
@@ -95,6 +97,14 @@ pub struct SignedMeteringRecord {
     pub signature: Signature,
 }
 
+impl SignedMeteringRecord {
+    /// Whether the signature verifies (strict ed25519) against the key the record carries.
+    pub fn signature_is_valid(&self) -> bool {
+        self.provider_public_key
+            .verify_strict(&self.record.signing_bytes(), &self.signature)
+    }
+}
+
 /// Why a metering record is refused.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum MeteringError {
@@ -160,6 +170,15 @@ impl MeteringChain {
         &mut self,
         signed: &SignedMeteringRecord,
     ) -> Result<MeteringVerdict, MeteringError> {
+        self.accept_checked(&SignatureChecked::metering(*signed)?)
+    }
+
+    /// [`MeteringChain::accept`] for a record whose signature was already verified.
+    pub fn accept_checked(
+        &mut self,
+        checked: &SignatureChecked<SignedMeteringRecord>,
+    ) -> Result<MeteringVerdict, MeteringError> {
+        let signed = checked.get();
         let r = &signed.record;
         if r.chain_id != self.ctx.chain_id
             || r.package != self.ctx.package
@@ -169,12 +188,6 @@ impl MeteringChain {
         }
         if signed.provider_public_key != self.provider_key {
             return Err(MeteringError::WrongSigner);
-        }
-        if !self
-            .provider_key
-            .verify_strict(&r.signing_bytes(), &signed.signature)
-        {
-            return Err(MeteringError::BadSignature);
         }
         if r.second == self.seconds && self.seconds > 0 {
             return if r.hash() == self.head {

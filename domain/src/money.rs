@@ -41,6 +41,12 @@ impl Octas {
             .ok_or(DomainError::AmountOverflow("mul"))
     }
 
+    /// `self + other`, or `u64::MAX` octas. Only for totals that are reported (metrics),
+    /// never for amounts that are paid.
+    pub fn saturating_add(self, other: Octas) -> Octas {
+        Octas(self.0.saturating_add(other.0))
+    }
+
     /// `self - other`, or zero when `other` is larger.
     pub fn saturating_sub(self, other: Octas) -> Octas {
         Octas(self.0.saturating_sub(other.0))

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::{AccountAddress, BcsWriter, Octas, PublicKey, Signature, SigningKey};
+use crate::{AccountAddress, BcsWriter, Octas, PublicKey, Signature, SignatureChecked, SigningKey};
 
 /// Domain separator of voucher signatures, version 1. It is the first field of the signed
 /// struct, so a voucher signature can never be replayed as any other message.
@@ -44,6 +44,13 @@ impl Voucher {
             .u64(self.stream_id)
             .u64(self.cumulative_amount.get())
             .finish()
+    }
+
+    /// The x402 commitment id of this voucher: SHA3-256 of its signed bytes, hex. Two
+    /// vouchers share it only if they are the same voucher.
+    pub fn commitment_id(&self) -> String {
+        use sha3::{Digest, Sha3_256};
+        format!("0x{}", hex::encode(Sha3_256::digest(self.signing_bytes())))
     }
 
     pub fn sign(self, key: &SigningKey) -> SignedVoucher {
@@ -109,6 +116,26 @@ impl SignedVoucher {
         stream_id: u64,
         buyer: &PublicKey,
     ) -> Result<(), VoucherError> {
+        self.verify_context(ctx, stream_id, buyer)?;
+        if !self.signature_is_valid() {
+            return Err(VoucherError::BadSignature);
+        }
+        Ok(())
+    }
+
+    /// Whether the signature verifies (strict ed25519) against the key the voucher carries.
+    pub fn signature_is_valid(&self) -> bool {
+        self.buyer_public_key
+            .verify_strict(&self.voucher.signing_bytes(), &self.signature)
+    }
+
+    /// Everything [`SignedVoucher::verify`] checks except the signature itself.
+    pub fn verify_context(
+        &self,
+        ctx: &VoucherContext,
+        stream_id: u64,
+        buyer: &PublicKey,
+    ) -> Result<(), VoucherError> {
         let v = &self.voucher;
         if v.chain_id != ctx.chain_id {
             return Err(VoucherError::WrongChain {
@@ -130,9 +157,6 @@ impl SignedVoucher {
         }
         if self.buyer_public_key != *buyer {
             return Err(VoucherError::WrongSigner);
-        }
-        if !buyer.verify_strict(&v.signing_bytes(), &self.signature) {
-            return Err(VoucherError::BadSignature);
         }
         Ok(())
     }
@@ -169,7 +193,17 @@ impl VoucherBook {
     /// Verifies and keeps a voucher. Returns `Ok(true)` when it was new, `Ok(false)` for an
     /// exact duplicate or an amount already paid (both harmless to see again).
     pub fn offer(&mut self, sv: SignedVoucher) -> Result<bool, VoucherError> {
-        sv.verify(&self.ctx, self.stream_id, &self.buyer)?;
+        self.offer_checked(SignatureChecked::voucher(sv)?)
+    }
+
+    /// [`VoucherBook::offer`] for a voucher whose signature was already verified (e.g. in
+    /// parallel, off the thread that owns the book).
+    pub fn offer_checked(
+        &mut self,
+        checked: SignatureChecked<SignedVoucher>,
+    ) -> Result<bool, VoucherError> {
+        let sv = checked.into_inner();
+        sv.verify_context(&self.ctx, self.stream_id, &self.buyer)?;
         let amount = sv.voucher.cumulative_amount;
         if amount > self.escrow {
             return Err(VoucherError::ExceedsEscrow {
@@ -190,6 +224,18 @@ impl VoucherBook {
                 Ok(true)
             }
         }
+    }
+
+    /// The escrow grew (a top-up): larger vouchers become redeemable.
+    pub fn set_escrow(&mut self, escrow: Octas) {
+        self.escrow = self.escrow.max(escrow);
+    }
+
+    /// The largest amount seen: the newest unpaid voucher, else what is paid.
+    pub fn newest_amount(&self) -> Octas {
+        self.newest()
+            .map(|v| v.voucher.cumulative_amount)
+            .unwrap_or(self.paid)
     }
 
     /// The newest (largest) valid voucher seen that is not yet paid.

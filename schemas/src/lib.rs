@@ -8,6 +8,7 @@
 //! - event identity ([`EventId`]): `(transaction version, event index)` for chain events,
 //!   `(stream, second)` and friends for off-chain ones;
 //! - the topic registry ([`topics`]): names, keys, partitions, retention;
+//! - the x402 v2 wire types and the `batch-settlement` binding for Movement ([`x402`]);
 //! - schema versions and the upcasters that lift old payloads to the current version
 //!   ([`upcast`]).
 //!
@@ -26,6 +27,7 @@ mod json_schema;
 pub mod sample;
 pub mod topics;
 pub mod upcast;
+pub mod x402;
 
 pub use envelope::{Envelope, Source};
 pub use error::SchemaError;

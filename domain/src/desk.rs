@@ -1,0 +1,714 @@
+//! The settler's decisions: per payment stream, what may be redeemed on chain and when.
+//!
+//! The [`SettlementDesk`] is fed everything the settler reads from the log (streams opened,
+//! escrow top-ups, provider-signed metering records, buyer vouchers, the chain's settled and
+//! closed totals, jobs ending) and answers one question, [`SettlementDesk::plan`]: which
+//! streams to redeem now, with which voucher. It never pays: the chain does, with the
+//! `payout` rule, so feeding the desk twice, in another order, or after a crash, can only
+//! change *when* a voucher is redeemed, never how much is paid in total.
+//!
+//! The amount a stream may be redeemed for is bounded three ways: by the newest valid
+//! buyer voucher, by the seconds the provider attested (a gapless, signed metering chain)
+//! times the rate, and by the escrow.
+
+use std::collections::BTreeMap;
+
+use crate::{
+    ed25519_authentication_key, AccountAddress, MeteringChain, MeteringError, MeteringVerdict,
+    Octas, PublicKey, SignatureChecked, SignedMeteringRecord, SignedVoucher, StreamAccount,
+    VoucherBook, VoucherContext, VoucherError,
+};
+
+/// When a stream is due for redemption.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeskPolicy {
+    /// A redeemable amount waits at most this long (from the voucher that made it
+    /// redeemable) before it is planned.
+    pub interval_ms: u64,
+    /// A stream whose redeemable-but-unpaid amount reaches this is planned at once.
+    pub threshold: Octas,
+}
+
+/// What the chain recorded when the stream opened (`payment_stream::StreamOpened`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamTerms {
+    pub stream_id: u64,
+    pub buyer_public_key: PublicKey,
+    pub provider: AccountAddress,
+    pub rate_per_second: Octas,
+    pub escrow: Octas,
+}
+
+/// One stream in a plan: a `settle_batch` row, or a `close_stream` call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlannedRedemption {
+    pub stream_id: u64,
+    pub kind: RedemptionKind,
+    /// The voucher to redeem; `None` only for a close with nothing to pay.
+    pub voucher: Option<SignedVoucher>,
+    /// What the chain will pay now if nothing else settles first.
+    pub expected_payment: Octas,
+}
+
+impl PlannedRedemption {
+    pub fn cumulative_amount(&self) -> Octas {
+        self.voucher
+            .map(|v| v.voucher.cumulative_amount)
+            .unwrap_or(Octas::ZERO)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RedemptionKind {
+    Settle,
+    Close,
+}
+
+/// What offering a voucher or a metering record did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Offered {
+    /// New information: kept.
+    Accepted,
+    /// Seen before or already paid; harmless, nothing changed.
+    Duplicate,
+    /// The stream is not known yet (its `StreamOpened` is still on its way through the
+    /// log): held until it opens.
+    Held,
+}
+
+/// Why a voucher or record is refused by the desk.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeskError {
+    #[error(transparent)]
+    Voucher(#[from] VoucherError),
+    #[error(transparent)]
+    Metering(#[from] MeteringError),
+    #[error("stream {0} is closed")]
+    Closed(u64),
+    #[error("stream {0} is unknown")]
+    UnknownStream(u64),
+    #[error("too many messages held for streams not opened yet (limit {0})")]
+    HoldFull(usize),
+}
+
+#[derive(Debug, Clone)]
+struct DeskStream {
+    terms: StreamTerms,
+    account: StreamAccount,
+    book: VoucherBook,
+    metering: Option<MeteringChain>,
+    closable: bool,
+    /// A redemption of this amount was submitted and is not yet seen settled.
+    inflight: Option<Octas>,
+    /// Since when a redeemable, unpaid amount has been waiting (ms).
+    due_since_ms: Option<u64>,
+}
+
+impl DeskStream {
+    /// The voucher to redeem now: the largest within attested seconds × rate and escrow.
+    fn redeemable(&self) -> Option<SignedVoucher> {
+        self.book.best_at_most(self.account.accrued()).copied()
+    }
+
+    fn redeemable_amount(&self) -> Octas {
+        self.redeemable()
+            .map(|v| v.voucher.cumulative_amount)
+            .unwrap_or(Octas::ZERO)
+    }
+
+    fn refresh_due(&mut self, now_ms: u64) {
+        let unpaid = self.redeemable_amount() > self.account.paid;
+        match (unpaid, self.due_since_ms) {
+            (true, None) => self.due_since_ms = Some(now_ms),
+            (false, Some(_)) => self.due_since_ms = None,
+            _ => {}
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+enum HeldMessage {
+    Voucher(SignatureChecked<SignedVoucher>),
+    Record(SignatureChecked<SignedMeteringRecord>),
+}
+
+/// Per-stream settlement state of one settler shard. Pure: time comes in as arguments.
+#[derive(Debug, Clone)]
+pub struct SettlementDesk {
+    ctx: VoucherContext,
+    streams: BTreeMap<u64, DeskStream>,
+    closed: BTreeMap<u64, Octas>,
+    held: BTreeMap<u64, Vec<HeldMessage>>,
+    held_count: usize,
+    held_limit: usize,
+}
+
+/// Aggregate figures for metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DeskTotals {
+    pub open_streams: u64,
+    pub closed_streams: u64,
+    /// Redeemable now but not yet paid, summed over open streams.
+    pub unsettled: Octas,
+    /// Paid on chain, summed over every stream seen.
+    pub paid: Octas,
+    pub held_messages: u64,
+}
+
+impl SettlementDesk {
+    /// `held_limit` bounds the messages kept for streams whose opening is not seen yet.
+    pub fn new(ctx: VoucherContext, held_limit: usize) -> Self {
+        SettlementDesk {
+            ctx,
+            streams: BTreeMap::new(),
+            closed: BTreeMap::new(),
+            held: BTreeMap::new(),
+            held_count: 0,
+            held_limit,
+        }
+    }
+
+    pub fn context(&self) -> VoucherContext {
+        self.ctx
+    }
+
+    /// A stream opened on chain. Idempotent. Messages held for it are applied now; the
+    /// ones that turn out invalid are returned with their reason.
+    pub fn open(&mut self, terms: StreamTerms, now_ms: u64) -> Vec<DeskError> {
+        if self.closed.contains_key(&terms.stream_id) || self.streams.contains_key(&terms.stream_id)
+        {
+            return Vec::new();
+        }
+        let account = StreamAccount::open(terms.stream_id, terms.rate_per_second, terms.escrow);
+        let book = VoucherBook::new(
+            self.ctx,
+            terms.stream_id,
+            terms.buyer_public_key,
+            terms.escrow,
+        );
+        self.streams.insert(
+            terms.stream_id,
+            DeskStream {
+                terms,
+                account,
+                book,
+                metering: None,
+                closable: false,
+                inflight: None,
+                due_since_ms: None,
+            },
+        );
+        let mut errors = Vec::new();
+        if let Some(held) = self.held.remove(&terms.stream_id) {
+            self.held_count -= held.len();
+            for m in held {
+                let r = match m {
+                    HeldMessage::Voucher(v) => self.offer_voucher(v, now_ms),
+                    HeldMessage::Record(r) => self.attest(r, now_ms),
+                };
+                if let Err(e) = r {
+                    errors.push(e);
+                }
+            }
+        }
+        errors
+    }
+
+    /// The escrow of a stream now totals `total` (a top-up).
+    pub fn deposited(&mut self, stream_id: u64, total: Octas) {
+        if let Some(s) = self.streams.get_mut(&stream_id) {
+            s.account.escrow = s.account.escrow.max(total);
+            s.book.set_escrow(total);
+        }
+    }
+
+    /// The stream's job reached a terminal status: the stream may be closed by anyone.
+    pub fn closable(&mut self, stream_id: u64) {
+        if let Some(s) = self.streams.get_mut(&stream_id) {
+            s.closable = true;
+        }
+    }
+
+    /// A buyer voucher (signature already verified). Checks chain, package, stream and
+    /// buyer key, and the escrow bound.
+    pub fn offer_voucher(
+        &mut self,
+        v: SignatureChecked<SignedVoucher>,
+        now_ms: u64,
+    ) -> Result<Offered, DeskError> {
+        let stream_id = v.get().voucher.stream_id;
+        if self.closed.contains_key(&stream_id) {
+            return Err(DeskError::Closed(stream_id));
+        }
+        let Some(s) = self.streams.get_mut(&stream_id) else {
+            return self.hold(stream_id, HeldMessage::Voucher(v));
+        };
+        let amount = v.get().voucher.cumulative_amount;
+        let new = s.book.offer_checked(v)?;
+        if new {
+            s.account.observe_voucher(amount);
+            s.refresh_due(now_ms);
+            Ok(Offered::Accepted)
+        } else {
+            Ok(Offered::Duplicate)
+        }
+    }
+
+    /// Checks a voucher as a facilitator's `verify` does, without keeping it: valid for
+    /// this stream, within escrow, and strictly above every amount seen before (a payment
+    /// must advance the cumulative amount).
+    pub fn check_new_voucher(&self, v: &SignatureChecked<SignedVoucher>) -> Result<(), DeskError> {
+        let sv = v.get();
+        let stream_id = sv.voucher.stream_id;
+        if self.closed.contains_key(&stream_id) {
+            return Err(DeskError::Closed(stream_id));
+        }
+        let s = self
+            .streams
+            .get(&stream_id)
+            .ok_or(DeskError::UnknownStream(stream_id))?;
+        sv.verify_context(&self.ctx, stream_id, &s.terms.buyer_public_key)?;
+        let amount = sv.voucher.cumulative_amount;
+        if amount > s.account.escrow {
+            return Err(VoucherError::ExceedsEscrow {
+                escrow: s.account.escrow,
+                got: amount,
+            }
+            .into());
+        }
+        let newest = s.book.newest_amount().max(s.account.paid);
+        if amount <= newest {
+            return Err(VoucherError::Decreasing {
+                newest,
+                got: amount,
+            }
+            .into());
+        }
+        Ok(())
+    }
+
+    /// A provider-signed metering record (signature already verified). The first record
+    /// binds the provider's key: its authentication key must be the stream's provider.
+    pub fn attest(
+        &mut self,
+        r: SignatureChecked<SignedMeteringRecord>,
+        now_ms: u64,
+    ) -> Result<Offered, DeskError> {
+        let stream_id = r.get().record.stream_id;
+        if self.closed.contains_key(&stream_id) {
+            return Ok(Offered::Duplicate);
+        }
+        let ctx = self.ctx;
+        let Some(s) = self.streams.get_mut(&stream_id) else {
+            return self.hold(stream_id, HeldMessage::Record(r));
+        };
+        let key = r.get().provider_public_key;
+        let chain = match &mut s.metering {
+            Some(c) => c,
+            None => {
+                if ed25519_authentication_key(&key) != s.terms.provider {
+                    return Err(MeteringError::WrongSigner.into());
+                }
+                s.metering.insert(MeteringChain::new(ctx, stream_id, key))
+            }
+        };
+        match chain.accept_checked(&r)? {
+            MeteringVerdict::Appended => {
+                let seconds = chain.attested_seconds();
+                s.account
+                    .attest(seconds)
+                    .map_err(|_| DeskError::Closed(stream_id))?;
+                s.refresh_due(now_ms);
+                Ok(Offered::Accepted)
+            }
+            MeteringVerdict::Duplicate | MeteringVerdict::Stale => Ok(Offered::Duplicate),
+        }
+    }
+
+    /// The chain paid `paid_total` in total on the stream (`StreamSettled`). Returns, when
+    /// this settled what had been waiting, since when it had waited (ms), for the
+    /// settlement-lag metric.
+    pub fn settled(&mut self, stream_id: u64, paid_total: Octas, now_ms: u64) -> Option<u64> {
+        let s = self.streams.get_mut(&stream_id)?;
+        let waited = s.due_since_ms;
+        s.account.record_paid_total(paid_total);
+        s.book.mark_paid(paid_total);
+        if s.inflight.is_some_and(|a| a <= s.account.paid) {
+            s.inflight = None;
+        }
+        s.due_since_ms = None;
+        s.refresh_due(now_ms);
+        waited.filter(|_| s.due_since_ms.is_none())
+    }
+
+    /// The chain closed the stream (`StreamClosed`): final total paid.
+    pub fn closed(&mut self, stream_id: u64, paid_total: Octas) {
+        self.streams.remove(&stream_id);
+        self.closed.insert(stream_id, paid_total);
+        if let Some(held) = self.held.remove(&stream_id) {
+            self.held_count -= held.len();
+        }
+    }
+
+    /// Streams to redeem now, oldest waiting first: closable streams get a close (with the
+    /// best redeemable voucher, or none), open ones whose redeemable amount has waited
+    /// `interval_ms` or reached `threshold` get a settle row, and when any does, so does
+    /// every other stream with something redeemable. Streams with a redemption in
+    /// flight are left alone until it is seen settled or [`SettlementDesk::abandoned`].
+    pub fn plan(&self, now_ms: u64, policy: &DeskPolicy) -> Vec<PlannedRedemption> {
+        let mut due: Vec<(u64, PlannedRedemption)> = Vec::new();
+        let mut waiting: Vec<(u64, PlannedRedemption)> = Vec::new();
+        let mut settle_due = false;
+        for (&stream_id, s) in &self.streams {
+            if s.inflight.is_some() {
+                continue;
+            }
+            let voucher = s.redeemable();
+            let amount = voucher
+                .map(|v| v.voucher.cumulative_amount)
+                .unwrap_or(Octas::ZERO);
+            let expected_payment =
+                crate::settlement::payout(s.account.paid, amount, s.account.escrow);
+            if s.closable {
+                due.push((
+                    s.due_since_ms.unwrap_or(0),
+                    PlannedRedemption {
+                        stream_id,
+                        kind: RedemptionKind::Close,
+                        voucher: voucher.filter(|_| expected_payment > Octas::ZERO),
+                        expected_payment,
+                    },
+                ));
+                continue;
+            }
+            let Some(since) = s.due_since_ms else {
+                continue;
+            };
+            if expected_payment == Octas::ZERO {
+                continue;
+            }
+            let row = PlannedRedemption {
+                stream_id,
+                kind: RedemptionKind::Settle,
+                voucher,
+                expected_payment,
+            };
+            if now_ms.saturating_sub(since) >= policy.interval_ms
+                || expected_payment >= policy.threshold
+            {
+                due.push((since, row));
+                settle_due = true;
+            } else {
+                waiting.push((since, row));
+            }
+        }
+        // A transaction is paid per transaction, not per row: once a batch goes out, every
+        // stream with something redeemable rides along (and their intervals align).
+        if settle_due {
+            due.append(&mut waiting);
+        }
+        due.sort_by_key(|(since, p)| (*since, p.stream_id));
+        due.into_iter().map(|(_, p)| p).collect()
+    }
+
+    /// These redemptions were submitted: do not plan them again until settled.
+    pub fn submitted(&mut self, items: &[PlannedRedemption]) {
+        for p in items {
+            if let Some(s) = self.streams.get_mut(&p.stream_id) {
+                s.inflight = Some(p.cumulative_amount());
+            }
+        }
+    }
+
+    /// These redemptions did not happen (rejected, failed, or unconfirmed): plan again.
+    /// Redeeming the same voucher twice pays nothing the second time, so this is safe
+    /// even when the first attempt did in fact commit.
+    pub fn abandoned(&mut self, items: &[PlannedRedemption]) {
+        for p in items {
+            if let Some(s) = self.streams.get_mut(&p.stream_id) {
+                s.inflight = None;
+            }
+        }
+    }
+
+    /// The stream's accounting, if it is open here.
+    pub fn account(&self, stream_id: u64) -> Option<&StreamAccount> {
+        self.streams.get(&stream_id).map(|s| &s.account)
+    }
+
+    pub fn terms(&self, stream_id: u64) -> Option<&StreamTerms> {
+        self.streams.get(&stream_id).map(|s| &s.terms)
+    }
+
+    /// Paid in total on a stream, open or closed.
+    pub fn paid(&self, stream_id: u64) -> Option<Octas> {
+        self.streams
+            .get(&stream_id)
+            .map(|s| s.account.paid)
+            .or_else(|| self.closed.get(&stream_id).copied())
+    }
+
+    pub fn is_closed(&self, stream_id: u64) -> bool {
+        self.closed.contains_key(&stream_id)
+    }
+
+    pub fn totals(&self) -> DeskTotals {
+        let mut t = DeskTotals {
+            open_streams: self.streams.len() as u64,
+            closed_streams: self.closed.len() as u64,
+            held_messages: self.held_count as u64,
+            ..DeskTotals::default()
+        };
+        for s in self.streams.values() {
+            let redeemable = s.redeemable_amount();
+            t.unsettled = t
+                .unsettled
+                .saturating_add(redeemable.saturating_sub(s.account.paid));
+            t.paid = t.paid.saturating_add(s.account.paid);
+        }
+        for p in self.closed.values() {
+            t.paid = t.paid.saturating_add(*p);
+        }
+        t
+    }
+
+    fn hold(&mut self, stream_id: u64, m: HeldMessage) -> Result<Offered, DeskError> {
+        if self.held_count >= self.held_limit {
+            return Err(DeskError::HoldFull(self.held_limit));
+        }
+        self.held.entry(stream_id).or_default().push(m);
+        self.held_count += 1;
+        Ok(Offered::Held)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{MeteringRecord, SigningKey, Voucher, METERING_GENESIS_HASH};
+
+    const RATE: u64 = 10;
+
+    fn ctx() -> VoucherContext {
+        VoucherContext {
+            chain_id: 4,
+            package: "0xcafe".parse().expect("addr"),
+        }
+    }
+
+    struct Fixture {
+        buyer: SigningKey,
+        provider: SigningKey,
+        prev: crate::RecordHash,
+        second: u64,
+    }
+
+    impl Fixture {
+        fn new() -> Self {
+            Fixture {
+                buyer: SigningKey::from_seed([1; 32]),
+                provider: SigningKey::from_seed([2; 32]),
+                prev: METERING_GENESIS_HASH,
+                second: 0,
+            }
+        }
+
+        fn terms(&self, escrow: u64) -> StreamTerms {
+            StreamTerms {
+                stream_id: 7,
+                buyer_public_key: self.buyer.public_key(),
+                provider: ed25519_authentication_key(&self.provider.public_key()),
+                rate_per_second: Octas(RATE),
+                escrow: Octas(escrow),
+            }
+        }
+
+        fn voucher(&self, amount: u64) -> SignatureChecked<SignedVoucher> {
+            let v = Voucher {
+                chain_id: 4,
+                package: ctx().package,
+                stream_id: 7,
+                cumulative_amount: Octas(amount),
+            }
+            .sign(&self.buyer);
+            SignatureChecked::voucher(v).expect("signed")
+        }
+
+        fn tick(&mut self) -> SignatureChecked<SignedMeteringRecord> {
+            self.second += 1;
+            let r = MeteringRecord {
+                chain_id: 4,
+                package: ctx().package,
+                stream_id: 7,
+                provider: ed25519_authentication_key(&self.provider.public_key()),
+                second: self.second,
+                prev_hash: self.prev,
+                observed_at_ms: self.second * 1000,
+                cpu_usage_micros: 1,
+                memory_bytes: 1,
+                gpu: None,
+            };
+            self.prev = r.hash();
+            SignatureChecked::metering(r.sign(&self.provider)).expect("signed")
+        }
+    }
+
+    fn policy() -> DeskPolicy {
+        DeskPolicy {
+            interval_ms: 30_000,
+            threshold: Octas(1_000_000),
+        }
+    }
+
+    #[test]
+    fn redeems_the_best_voucher_within_attested_seconds_after_the_interval() {
+        let mut f = Fixture::new();
+        let mut desk = SettlementDesk::new(ctx(), 100);
+        // A voucher and two ticks arrive before the stream's opening: held.
+        assert_eq!(desk.offer_voucher(f.voucher(30), 0), Ok(Offered::Held));
+        assert_eq!(desk.attest(f.tick(), 0), Ok(Offered::Held));
+        assert_eq!(desk.attest(f.tick(), 0), Ok(Offered::Held));
+        assert!(desk.open(f.terms(1_000), 1_000).is_empty());
+        // Attested 2 s x 10 = 20 < voucher 30: nothing redeemable yet.
+        assert!(desk.plan(100_000, &policy()).is_empty());
+        assert_eq!(
+            desk.offer_voucher(f.voucher(20), 2_000),
+            Ok(Offered::Accepted)
+        );
+        assert!(
+            desk.plan(2_000, &policy()).is_empty(),
+            "not due before the interval"
+        );
+        let plan = desk.plan(32_000, &policy());
+        assert_eq!(plan.len(), 1);
+        assert_eq!(plan[0].cumulative_amount(), Octas(20));
+        assert_eq!(plan[0].kind, RedemptionKind::Settle);
+        desk.submitted(&plan);
+        assert!(desk.plan(40_000, &policy()).is_empty(), "in flight");
+        assert_eq!(desk.settled(7, Octas(20), 41_000), Some(2_000));
+        desk.attest(f.tick(), 41_000).expect("tick 3");
+        // Now 30 is within 3 s x 10.
+        let plan = desk.plan(72_000, &policy());
+        assert_eq!(plan[0].cumulative_amount(), Octas(30));
+        assert_eq!(plan[0].expected_payment, Octas(10));
+    }
+
+    #[test]
+    fn a_closable_stream_is_closed_with_its_best_voucher_or_none() {
+        let mut f = Fixture::new();
+        let mut desk = SettlementDesk::new(ctx(), 100);
+        desk.open(f.terms(1_000), 0);
+        desk.closable(7);
+        let plan = desk.plan(0, &policy());
+        assert_eq!(plan[0].kind, RedemptionKind::Close);
+        assert_eq!(plan[0].voucher, None);
+        desk.attest(f.tick(), 0).expect("tick");
+        desk.offer_voucher(f.voucher(10), 0).expect("voucher");
+        let plan = desk.plan(0, &policy());
+        assert_eq!(plan[0].cumulative_amount(), Octas(10));
+        desk.closed(7, Octas(10));
+        assert!(desk.plan(0, &policy()).is_empty());
+        assert_eq!(
+            desk.offer_voucher(f.voucher(20), 0),
+            Err(DeskError::Closed(7))
+        );
+        assert_eq!(desk.paid(7), Some(Octas(10)));
+    }
+
+    #[test]
+    fn once_one_stream_is_due_every_redeemable_stream_rides_along() {
+        let mut f = Fixture::new();
+        let mut desk = SettlementDesk::new(ctx(), 100);
+        desk.open(f.terms(1_000), 0);
+        let mut other = f.terms(1_000);
+        other.stream_id = 8;
+        other.buyer_public_key = f.buyer.public_key();
+        desk.open(other, 0);
+        desk.attest(f.tick(), 0).expect("tick");
+        desk.offer_voucher(f.voucher(10), 0).expect("voucher");
+        assert!(desk.plan(29_000, &policy()).is_empty());
+        let plan = desk.plan(30_000, &policy());
+        assert_eq!(plan.len(), 1, "stream 8 has nothing redeemable");
+        assert_eq!(plan[0].stream_id, 7);
+    }
+
+    #[test]
+    fn threshold_plans_at_once_and_abandoned_plans_again() {
+        let mut f = Fixture::new();
+        let mut desk = SettlementDesk::new(ctx(), 100);
+        desk.open(f.terms(1_000), 0);
+        for _ in 0..5 {
+            desk.attest(f.tick(), 0).expect("tick");
+        }
+        desk.offer_voucher(f.voucher(50), 0).expect("voucher");
+        let p = DeskPolicy {
+            interval_ms: 60_000,
+            threshold: Octas(50),
+        };
+        let plan = desk.plan(1, &p);
+        assert_eq!(plan.len(), 1);
+        desk.submitted(&plan);
+        desk.abandoned(&plan);
+        assert_eq!(desk.plan(1, &p).len(), 1);
+    }
+
+    #[test]
+    fn facilitator_check_rejects_what_x402_rejects() {
+        let mut f = Fixture::new();
+        let mut desk = SettlementDesk::new(ctx(), 100);
+        assert_eq!(
+            desk.check_new_voucher(&f.voucher(10)),
+            Err(DeskError::UnknownStream(7))
+        );
+        desk.open(f.terms(100), 0);
+        assert_eq!(desk.check_new_voucher(&f.voucher(10)), Ok(()));
+        desk.attest(f.tick(), 0).expect("tick");
+        desk.offer_voucher(f.voucher(10), 0).expect("voucher");
+        assert!(matches!(
+            desk.check_new_voucher(&f.voucher(10)),
+            Err(DeskError::Voucher(VoucherError::Decreasing { .. }))
+        ));
+        assert!(matches!(
+            desk.check_new_voucher(&f.voucher(101)),
+            Err(DeskError::Voucher(VoucherError::ExceedsEscrow { .. }))
+        ));
+        let mallory = SigningKey::from_seed([9; 32]);
+        let forged = SignatureChecked::voucher(
+            Voucher {
+                chain_id: 4,
+                package: ctx().package,
+                stream_id: 7,
+                cumulative_amount: Octas(20),
+            }
+            .sign(&mallory),
+        )
+        .expect("validly signed by the wrong key");
+        assert_eq!(
+            desk.check_new_voucher(&forged),
+            Err(DeskError::Voucher(VoucherError::WrongSigner))
+        );
+    }
+
+    #[test]
+    fn metering_from_another_key_than_the_streams_provider_is_refused() {
+        let mut f = Fixture::new();
+        let mut desk = SettlementDesk::new(ctx(), 1);
+        let mut t = f.terms(100);
+        t.provider = "0xbad".parse().expect("addr");
+        desk.open(t, 0);
+        assert_eq!(
+            desk.attest(f.tick(), 0),
+            Err(DeskError::Metering(MeteringError::WrongSigner))
+        );
+        assert_eq!(
+            desk.offer_voucher(f.voucher(1), 0).ok(),
+            Some(Offered::Accepted)
+        );
+        let mut other = SettlementDesk::new(ctx(), 1);
+        other.offer_voucher(f.voucher(1), 0).expect("held");
+        assert_eq!(
+            other.offer_voucher(f.voucher(2), 0),
+            Err(DeskError::HoldFull(1))
+        );
+    }
+}

@@ -1,0 +1,345 @@
+//! The x402 v2 wire types ComputeStream speaks, and its `batch-settlement` binding for
+//! Movement (`docs/x402-batch-settlement-movement.md`).
+//!
+//! - `PaymentRequirements`: what a resource server asks for (in `PAYMENT-REQUIRED`);
+//! - `PaymentPayload`: what the buyer sends (in `PAYMENT-SIGNATURE`): a cumulative voucher;
+//! - the facilitator's `/verify`, `/settle` and `/supported` bodies.
+//!
+//! Field names follow the x402 v2 specification (camelCase); amounts are decimal strings.
+
+use computestream_domain::{
+    AccountAddress, Octas, PublicKey, Signature, SignedVoucher, Voucher, VoucherError,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub const X402_VERSION: u32 = 2;
+pub const SCHEME: &str = "batch-settlement";
+
+/// `movement:<chain id>`, the CAIP-2 style network id of the binding.
+pub fn network(chain_id: u8) -> String {
+    format!("movement:{chain_id}")
+}
+
+/// The error reasons of the binding (`invalidReason` / `errorReason`).
+pub mod reason {
+    pub const INVALID_X402_VERSION: &str = "invalid_x402_version";
+    pub const UNSUPPORTED_SCHEME: &str = "unsupported_scheme";
+    pub const INVALID_NETWORK: &str = "invalid_network";
+    pub const INVALID_PAYLOAD: &str = "invalid_payload";
+    pub const INVALID_SIGNATURE: &str = "invalid_signature";
+    pub const INSUFFICIENT_FUNDS: &str = "insufficient_funds";
+    pub const STREAM_NOT_FOUND: &str = "invalid_batch_settlement_movement_stream_not_found";
+    pub const STREAM_CLOSED: &str = "invalid_batch_settlement_movement_stream_closed";
+    pub const STREAM_MISMATCH: &str = "invalid_batch_settlement_movement_stream_mismatch";
+    pub const RECEIVER_MISMATCH: &str = "invalid_batch_settlement_movement_receiver_mismatch";
+    pub const ASSET_MISMATCH: &str = "invalid_batch_settlement_movement_asset_mismatch";
+    pub const CUMULATIVE_AMOUNT_MISMATCH: &str =
+        "invalid_batch_settlement_movement_cumulative_amount_mismatch";
+    pub const COMMITMENT_NOT_STORED: &str =
+        "invalid_batch_settlement_movement_commitment_not_stored";
+}
+
+/// The binding's reason for a voucher the domain rules refuse.
+pub fn voucher_reason(e: &VoucherError) -> &'static str {
+    match e {
+        VoucherError::WrongChain { .. } => reason::INVALID_NETWORK,
+        VoucherError::WrongPackage { .. } => reason::INVALID_PAYLOAD,
+        VoucherError::WrongStream { .. } => reason::STREAM_MISMATCH,
+        VoucherError::WrongSigner | VoucherError::BadSignature => reason::INVALID_SIGNATURE,
+        VoucherError::Decreasing { .. } => reason::CUMULATIVE_AMOUNT_MISMATCH,
+        VoucherError::ExceedsEscrow { .. } => reason::INSUFFICIENT_FUNDS,
+    }
+}
+
+/// `accepts[]` entry of a 402 response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentRequirements {
+    pub scheme: String,
+    pub network: String,
+    /// The price of one unit (one second of the job), octas.
+    pub amount: String,
+    /// The coin type, `0x1::aptos_coin::AptosCoin`.
+    pub asset: String,
+    /// The provider's address: where redeemed vouchers pay.
+    pub pay_to: String,
+    pub max_timeout_seconds: u64,
+    #[serde(default)]
+    pub extra: RequirementsExtra,
+}
+
+impl PaymentRequirements {
+    /// What a provider asks for one second of stream `stream_id` at `rate` octas.
+    pub fn for_stream(
+        chain_id: u8,
+        package: AccountAddress,
+        stream_id: u64,
+        rate: Octas,
+        pay_to: AccountAddress,
+    ) -> Self {
+        PaymentRequirements {
+            scheme: SCHEME.into(),
+            network: network(chain_id),
+            amount: rate.to_string(),
+            asset: computestream_domain::NATIVE_COIN.into(),
+            pay_to: pay_to.to_long_string(),
+            max_timeout_seconds: 60,
+            extra: RequirementsExtra {
+                stream_id: stream_id.to_string(),
+                rate_per_second: rate.to_string(),
+                package: package.to_long_string(),
+                charged_cumulative_amount: None,
+            },
+        }
+    }
+}
+
+impl FacilitatorRequest {
+    /// A `/verify` or `/settle` body paying `requirements` with `voucher`.
+    pub fn voucher(requirements: PaymentRequirements, voucher: &SignedVoucher) -> Self {
+        FacilitatorRequest {
+            x402_version: X402_VERSION,
+            payment_payload: PaymentPayload {
+                x402_version: X402_VERSION,
+                resource: None,
+                accepted: requirements.clone(),
+                payload: BatchPayload {
+                    kind: "voucher".into(),
+                    voucher: VoucherPayload::from_signed(voucher),
+                },
+            },
+            payment_requirements: requirements,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequirementsExtra {
+    /// The payment stream (= job id) vouchers must name.
+    #[serde(default)]
+    pub stream_id: String,
+    #[serde(default)]
+    pub rate_per_second: String,
+    /// The ComputeStream package address vouchers are bound to.
+    #[serde(default)]
+    pub package: String,
+    /// The newest cumulative amount the server holds (corrective 402s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub charged_cumulative_amount: Option<String>,
+}
+
+/// The body of `PAYMENT-SIGNATURE`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentPayload {
+    pub x402_version: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<Value>,
+    pub accepted: PaymentRequirements,
+    pub payload: BatchPayload,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BatchPayload {
+    /// Always `"voucher"` in this binding (deposits happen on chain with `create_job`).
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub voucher: VoucherPayload,
+}
+
+/// A cumulative voucher on the wire. Its signed bytes are the BCS of the Move
+/// `VoucherMessage` (see `computestream_domain::Voucher::signing_bytes`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VoucherPayload {
+    pub stream_id: String,
+    pub cumulative_amount: String,
+    pub chain_id: u8,
+    pub package: String,
+    /// 32-byte ed25519 public key, `0x`-hex.
+    pub buyer_public_key: String,
+    /// 64-byte ed25519 signature, `0x`-hex.
+    pub signature: String,
+}
+
+impl VoucherPayload {
+    pub fn from_signed(v: &SignedVoucher) -> Self {
+        VoucherPayload {
+            stream_id: v.voucher.stream_id.to_string(),
+            cumulative_amount: v.voucher.cumulative_amount.to_string(),
+            chain_id: v.voucher.chain_id,
+            package: v.voucher.package.to_long_string(),
+            buyer_public_key: v.buyer_public_key.to_string(),
+            signature: v.signature.to_string(),
+        }
+    }
+
+    /// The domain voucher, or why the payload is malformed.
+    pub fn to_signed(&self) -> Result<SignedVoucher, String> {
+        let stream_id = self
+            .stream_id
+            .parse::<u64>()
+            .map_err(|_| format!("streamId {:?} is not a u64", self.stream_id))?;
+        let cumulative_amount: Octas = self
+            .cumulative_amount
+            .parse()
+            .map_err(|e| format!("cumulativeAmount: {e}"))?;
+        let package: AccountAddress = self.package.parse().map_err(|e| format!("package: {e}"))?;
+        let buyer_public_key: PublicKey = self
+            .buyer_public_key
+            .parse()
+            .map_err(|e| format!("buyerPublicKey: {e}"))?;
+        let signature: Signature = self
+            .signature
+            .parse()
+            .map_err(|e| format!("signature: {e}"))?;
+        Ok(SignedVoucher {
+            voucher: Voucher {
+                chain_id: self.chain_id,
+                package,
+                stream_id,
+                cumulative_amount,
+            },
+            buyer_public_key,
+            signature,
+        })
+    }
+}
+
+/// `POST /verify` and `POST /settle` request body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FacilitatorRequest {
+    pub x402_version: u32,
+    pub payment_payload: PaymentPayload,
+    pub payment_requirements: PaymentRequirements,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifyResponse {
+    pub is_valid: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invalid_reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payer: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extra: Option<Value>,
+}
+
+/// `PAYMENT-RESPONSE` body and `POST /settle` response. For batch-settlement a voucher's
+/// value moves later, at redemption: `transaction` and `amount` are empty and
+/// `extra.commitmentId` names the stored commitment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SettleResponse {
+    pub success: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payer: Option<String>,
+    pub transaction: String,
+    pub network: String,
+    pub amount: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extra: Option<Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SupportedKind {
+    pub x402_version: u32,
+    pub scheme: String,
+    pub network: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extra: Option<Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SupportedResponse {
+    pub kinds: Vec<SupportedKind>,
+    #[serde(default)]
+    pub extensions: Vec<String>,
+    #[serde(default)]
+    pub signers: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use computestream_domain::SigningKey;
+
+    #[test]
+    fn voucher_payload_round_trips_and_uses_x402_field_names() {
+        let v = Voucher {
+            chain_id: 4,
+            package: AccountAddress::new([0xc5; 32]),
+            stream_id: 12,
+            cumulative_amount: Octas(3_000),
+        }
+        .sign(&SigningKey::from_seed([5; 32]));
+        let p = VoucherPayload::from_signed(&v);
+        assert_eq!(p.to_signed(), Ok(v));
+        let json = serde_json::to_value(FacilitatorRequest {
+            x402_version: 2,
+            payment_payload: PaymentPayload {
+                x402_version: 2,
+                resource: None,
+                accepted: PaymentRequirements {
+                    scheme: SCHEME.into(),
+                    network: network(4),
+                    amount: "1000".into(),
+                    asset: computestream_domain::NATIVE_COIN.into(),
+                    pay_to: "0x1".into(),
+                    max_timeout_seconds: 60,
+                    extra: RequirementsExtra::default(),
+                },
+                payload: BatchPayload {
+                    kind: "voucher".into(),
+                    voucher: p,
+                },
+            },
+            payment_requirements: PaymentRequirements {
+                scheme: SCHEME.into(),
+                network: network(4),
+                amount: "1000".into(),
+                asset: computestream_domain::NATIVE_COIN.into(),
+                pay_to: "0x1".into(),
+                max_timeout_seconds: 60,
+                extra: RequirementsExtra::default(),
+            },
+        })
+        .expect("json");
+        for path in [
+            "/x402Version",
+            "/paymentPayload/accepted/payTo",
+            "/paymentPayload/accepted/maxTimeoutSeconds",
+            "/paymentPayload/payload/type",
+            "/paymentPayload/payload/voucher/cumulativeAmount",
+            "/paymentRequirements/network",
+        ] {
+            assert!(json.pointer(path).is_some(), "{path} missing in {json}");
+        }
+    }
+
+    #[test]
+    fn malformed_payloads_say_what_is_wrong() {
+        let mut p = VoucherPayload::from_signed(
+            &Voucher {
+                chain_id: 4,
+                package: AccountAddress::new([1; 32]),
+                stream_id: 1,
+                cumulative_amount: Octas(1),
+            }
+            .sign(&SigningKey::from_seed([5; 32])),
+        );
+        p.cumulative_amount = "-1".into();
+        assert!(p.to_signed().expect_err("malformed").contains("cumulativeAmount"));
+        p.cumulative_amount = "1".into();
+        p.signature = "0x12".into();
+        assert!(p.to_signed().expect_err("malformed").contains("signature"));
+    }
+}

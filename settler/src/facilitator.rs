@@ -1,0 +1,254 @@
+//! The x402 facilitator for Movement's `batch-settlement` binding: `POST /verify`,
+//! `POST /settle`, `GET /supported` (x402 v2 field names).
+//!
+//! `verify` checks a voucher against what the chain recorded for its stream (buyer key,
+//! provider, escrow) and what this settler already holds (a payment must advance the
+//! cumulative amount). `settle` verifies, then stores the commitment durably (the voucher
+//! goes to the metering topic, where the settler redeems it later) and answers with its
+//! commitment id: for batch-settlement, value moves at redemption, not at `settle`.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use computestream_domain::{
+    ed25519_authentication_key, DeskError, Octas, SignatureChecked, SignedVoucher, NATIVE_COIN,
+};
+use computestream_eventlog::EnvelopeProducer;
+use computestream_runtime::Shutdown;
+use computestream_schemas::events::VoucherReceived;
+use computestream_schemas::x402::{
+    self, reason, FacilitatorRequest, SettleResponse, SupportedKind, SupportedResponse,
+    VerifyResponse,
+};
+use computestream_schemas::Envelope;
+use serde_json::json;
+
+use crate::service::{now_ms, Shared};
+use crate::SettlerError;
+
+#[derive(Debug)]
+pub struct Facilitator {
+    pub shared: Arc<Shared>,
+    pub producer: EnvelopeProducer,
+}
+
+/// A verified payment: the voucher, who pays, and to whom.
+struct Verified {
+    voucher: SignedVoucher,
+    payer: String,
+    provider: computestream_domain::AccountAddress,
+    rate: Octas,
+}
+
+/// Serves the facilitator on `listen` until `shutdown`.
+pub async fn serve(
+    listen: SocketAddr,
+    facilitator: Arc<Facilitator>,
+    shutdown: Shutdown,
+) -> Result<(SocketAddr, tokio::task::JoinHandle<()>), SettlerError> {
+    let app = Router::new()
+        .route("/supported", get(supported))
+        .route("/verify", post(verify))
+        .route("/settle", post(settle))
+        .with_state(facilitator);
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(SettlerError::Listen)?;
+    let addr = listener.local_addr().map_err(SettlerError::Listen)?;
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async move { shutdown.wait().await })
+            .await;
+    });
+    Ok((addr, task))
+}
+
+async fn supported(State(f): State<Arc<Facilitator>>) -> Json<SupportedResponse> {
+    Json(SupportedResponse {
+        kinds: vec![SupportedKind {
+            x402_version: x402::X402_VERSION,
+            scheme: x402::SCHEME.into(),
+            network: x402::network(f.shared.chain_id),
+            extra: Some(json!({
+                "package": f.shared.package.to_long_string(),
+                "asset": NATIVE_COIN,
+            })),
+        }],
+        extensions: Vec::new(),
+        signers: Default::default(),
+    })
+}
+
+fn invalid(status: StatusCode, why: &str, payer: Option<String>) -> Response {
+    (
+        status,
+        Json(VerifyResponse {
+            is_valid: false,
+            invalid_reason: Some(why.into()),
+            payer,
+            extra: None,
+        }),
+    )
+        .into_response()
+}
+
+impl Facilitator {
+    /// Every check of the binding, in the order the document lists them.
+    fn check(&self, body: &[u8]) -> Result<Verified, (&'static str, Option<String>)> {
+        let req: FacilitatorRequest =
+            serde_json::from_slice(body).map_err(|_| (reason::INVALID_PAYLOAD, None))?;
+        if req.x402_version != x402::X402_VERSION
+            || req.payment_payload.x402_version != x402::X402_VERSION
+        {
+            return Err((reason::INVALID_X402_VERSION, None));
+        }
+        let reqs = &req.payment_requirements;
+        if reqs.scheme != x402::SCHEME || req.payment_payload.accepted.scheme != x402::SCHEME {
+            return Err((reason::UNSUPPORTED_SCHEME, None));
+        }
+        let network = x402::network(self.shared.chain_id);
+        if reqs.network != network || req.payment_payload.accepted.network != network {
+            return Err((reason::INVALID_NETWORK, None));
+        }
+        if req.payment_payload.payload.kind != "voucher" {
+            return Err((reason::INVALID_PAYLOAD, None));
+        }
+        if reqs.asset != NATIVE_COIN {
+            return Err((reason::ASSET_MISMATCH, None));
+        }
+        let voucher = req
+            .payment_payload
+            .payload
+            .voucher
+            .to_signed()
+            .map_err(|_| (reason::INVALID_PAYLOAD, None))?;
+        let payer = ed25519_authentication_key(&voucher.buyer_public_key).to_long_string();
+        let who = || Some(payer.clone());
+        if reqs.extra.stream_id != voucher.voucher.stream_id.to_string() {
+            return Err((reason::STREAM_MISMATCH, who()));
+        }
+        let checked =
+            SignatureChecked::voucher(voucher).map_err(|e| (x402::voucher_reason(&e), who()))?;
+        let desk = self.shared.desk();
+        let stream_id = voucher.voucher.stream_id;
+        let terms = match desk.terms(stream_id) {
+            Some(t) => *t,
+            None if desk.is_closed(stream_id) => return Err((reason::STREAM_CLOSED, who())),
+            None => return Err((reason::STREAM_NOT_FOUND, who())),
+        };
+        let pay_to: computestream_domain::AccountAddress = reqs
+            .pay_to
+            .parse()
+            .map_err(|_| (reason::INVALID_PAYLOAD, who()))?;
+        if pay_to != terms.provider {
+            return Err((reason::RECEIVER_MISMATCH, who()));
+        }
+        desk.check_new_voucher(&checked).map_err(|e| {
+            let why = match &e {
+                DeskError::Voucher(v) => x402::voucher_reason(v),
+                DeskError::Closed(_) => reason::STREAM_CLOSED,
+                _ => reason::STREAM_NOT_FOUND,
+            };
+            (why, who())
+        })?;
+        // Each payment must advance the cumulative amount by at least the unit price over
+        // what the chain has paid.
+        let price: Octas = reqs
+            .amount
+            .parse()
+            .map_err(|_| (reason::INVALID_PAYLOAD, who()))?;
+        let paid = desk.paid(stream_id).unwrap_or(Octas::ZERO);
+        let floor = paid
+            .checked_add(price)
+            .map_err(|_| (reason::INVALID_PAYLOAD, who()))?;
+        if voucher.voucher.cumulative_amount < floor {
+            return Err((reason::CUMULATIVE_AMOUNT_MISMATCH, who()));
+        }
+        Ok(Verified {
+            voucher,
+            payer,
+            provider: terms.provider,
+            rate: terms.rate_per_second,
+        })
+    }
+}
+
+async fn verify(State(f): State<Arc<Facilitator>>, body: Bytes) -> Response {
+    match f.check(&body) {
+        Ok(v) => Json(VerifyResponse {
+            is_valid: true,
+            invalid_reason: None,
+            payer: Some(v.payer),
+            extra: Some(json!({
+                "streamId": v.voucher.voucher.stream_id.to_string(),
+                "cumulativeAmount": v.voucher.voucher.cumulative_amount.to_string(),
+            })),
+        })
+        .into_response(),
+        Err((why, payer)) => {
+            metrics::counter!("computestream_settler_facilitator_requests_total", "endpoint" => "verify", "outcome" => why).increment(1);
+            invalid(StatusCode::OK, why, payer)
+        }
+    }
+}
+
+async fn settle(State(f): State<Arc<Facilitator>>, body: Bytes) -> Response {
+    let network = x402::network(f.shared.chain_id);
+    let failed = |why: &str, payer: Option<String>| {
+        metrics::counter!("computestream_settler_facilitator_requests_total", "endpoint" => "settle", "outcome" => why.to_owned()).increment(1);
+        Json(SettleResponse {
+            success: false,
+            error_reason: Some(why.into()),
+            payer,
+            transaction: String::new(),
+            network: network.clone(),
+            amount: String::new(),
+            extra: None,
+        })
+        .into_response()
+    };
+    let v = match f.check(&body) {
+        Ok(v) => v,
+        Err((why, payer)) => return failed(why, payer),
+    };
+    let commitment_id = v.voucher.voucher.commitment_id();
+    let rate = v.rate.get().max(1);
+    let env = Envelope::voucher(
+        v.provider,
+        now_ms(),
+        VoucherReceived {
+            voucher: v.voucher,
+            second: v.voucher.voucher.cumulative_amount.get() / rate,
+            commitment_id: commitment_id.clone(),
+        },
+    );
+    // Stored means: in the log, acknowledged by every in-sync replica.
+    if let Err(e) = f.producer.send(&env).await {
+        tracing::warn!(error = %e, "could not store a commitment");
+        return failed(reason::COMMITMENT_NOT_STORED, Some(v.payer));
+    }
+    if let Ok(checked) = SignatureChecked::voucher(v.voucher) {
+        let _ = f.shared.desk().offer_voucher(checked, now_ms());
+    }
+    metrics::counter!("computestream_settler_facilitator_requests_total", "endpoint" => "settle", "outcome" => "stored").increment(1);
+    Json(SettleResponse {
+        success: true,
+        error_reason: None,
+        payer: Some(v.payer),
+        transaction: String::new(),
+        network,
+        amount: String::new(),
+        extra: Some(json!({
+            "commitmentId": commitment_id,
+            "streamId": v.voucher.voucher.stream_id.to_string(),
+            "cumulativeAmount": v.voucher.voucher.cumulative_amount.to_string(),
+        })),
+    })
+    .into_response()
+}

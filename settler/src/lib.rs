@@ -1,0 +1,36 @@
+//! The settler: turns per-second x402 vouchers into few on-chain transactions.
+//!
+//! This crate owns:
+//! - the settler service ([`Settler`]): reads its shard of the chain-event and metering
+//!   topics (state rebuilt from the log on start), feeds the domain's
+//!   [`computestream_domain::SettlementDesk`], and redeems what it plans with
+//!   `payment_stream::settle_batch` (as many streams per transaction as fit) and
+//!   `payment_stream::close_stream`;
+//! - the [`SettlementChain`] port (what it needs from a node) and its aptos-sdk REST adapter
+//!   [`RestChain`];
+//! - the submitter: sequence numbers, gas price, retries, confirmation, and the
+//!   settlement topic's intent/outcome records;
+//! - the x402 facilitator endpoints ([`facilitator`]).
+//!
+//! Exactly once by construction: vouchers are cumulative and the contract pays
+//! `cumulative - already_paid`, so a crash before, during or after a submission can delay a
+//! payment but never repeat or lose it (the state is rebuilt from the log on restart).
+
+mod chain;
+mod config;
+mod error;
+pub mod facilitator;
+mod intake;
+mod rest_chain;
+mod service;
+mod signer;
+mod submitter;
+mod telemetry;
+
+pub use chain::{Committed, Ledger, SettlementChain};
+pub use config::SettlerConfig;
+pub use error::{vm_status, ChainError, SettlerError};
+pub use facilitator::Facilitator;
+pub use rest_chain::RestChain;
+pub use service::{RunningSettler, Settler, Shared, INPUTS};
+pub use signer::{parse_seed, streams_per_transaction, SettlerAccount, TxnTerms};

@@ -1,0 +1,310 @@
+//! `computestream settle`: reads its shard of the chain-event and metering topics from the
+//! start (the state is rebuilt from the log on every start), feeds the desk, and once caught
+//! up redeems what the desk plans, in as few transactions as fit.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use computestream_domain::{
+    AccountAddress, DeskError, DeskPolicy, PlannedRedemption, SettlementDesk, VoucherContext,
+};
+use computestream_eventlog::{
+    admin, tails, EnvelopeProducer, KafkaSettings, LogConsumer, LogRecord,
+};
+use computestream_runtime::{Health, Shutdown};
+use computestream_schemas::topics::{self, TopicSpec};
+use tokio::sync::mpsc;
+
+use crate::chain::SettlementChain;
+use crate::facilitator::Facilitator;
+use crate::intake::{decode_all, Decoded, Input};
+use crate::signer::{pack, parse_seed, streams_per_transaction, SettlerAccount};
+use crate::submitter::Submitter;
+use crate::telemetry as m;
+use crate::{SettlerConfig, SettlerError};
+
+/// The topics the settler reads.
+pub const INPUTS: [TopicSpec; 2] = [topics::CHAIN_EVENTS, topics::METERING];
+
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// State the settler shares with its facilitator endpoint.
+#[derive(Debug)]
+pub struct Shared {
+    desk: Mutex<SettlementDesk>,
+    pub chain_id: u8,
+    pub package: AccountAddress,
+}
+
+impl Shared {
+    pub fn new(chain_id: u8, package: AccountAddress, held_limit: usize) -> Arc<Self> {
+        Arc::new(Shared {
+            desk: Mutex::new(SettlementDesk::new(
+                VoucherContext { chain_id, package },
+                held_limit,
+            )),
+            chain_id,
+            package,
+        })
+    }
+
+    /// The desk. A panic while holding it cannot leave money state inconsistent (every
+    /// desk method is a pure update that completes or has not started), so a poisoned lock
+    /// is taken over.
+    pub fn desk(&self) -> MutexGuard<'_, SettlementDesk> {
+        self.desk.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+pub struct Settler<C: SettlementChain> {
+    pub chain: Arc<C>,
+    pub kafka: KafkaSettings,
+    pub config: SettlerConfig,
+    pub shared: Arc<Shared>,
+    pub health: Health,
+}
+
+impl<C: SettlementChain> std::fmt::Debug for Settler<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settler")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A started settler: its facilitator's address and the task running both.
+#[derive(Debug)]
+pub struct RunningSettler {
+    pub facilitator: std::net::SocketAddr,
+    pub task: tokio::task::JoinHandle<Result<(), SettlerError>>,
+}
+
+impl<C: SettlementChain> Settler<C> {
+    /// Binds the facilitator on `config.listen` and runs the settler until `shutdown`.
+    pub async fn start(self, shutdown: Shutdown) -> Result<RunningSettler, SettlerError> {
+        let producer = EnvelopeProducer::new(&self.kafka, "computestream-facilitator")?;
+        let facilitator = Arc::new(Facilitator {
+            shared: self.shared.clone(),
+            producer,
+        });
+        let (addr, web) =
+            crate::facilitator::serve(self.config.listen, facilitator, shutdown.child()).await?;
+        let task = tokio::spawn(async move {
+            let r = self.run(shutdown).await;
+            if r.is_err() {
+                web.abort();
+            } else {
+                let _ = web.await;
+            }
+            r
+        });
+        Ok(RunningSettler {
+            facilitator: addr,
+            task,
+        })
+    }
+
+    pub async fn run(self, shutdown: Shutdown) -> Result<(), SettlerError> {
+        let cfg = &self.config;
+        cfg.validate().map_err(SettlerError::Config)?;
+        let seed = parse_seed(
+            cfg.private_key
+                .as_ref()
+                .ok_or_else(|| SettlerError::Config("settler.private_key is required".into()))?
+                .expose(),
+        )?;
+        let got = self.chain.ledger().await?.chain_id;
+        if got != self.shared.chain_id {
+            return Err(SettlerError::WrongChain {
+                expected: self.shared.chain_id,
+                got,
+            });
+        }
+        admin::ensure_topics(
+            &self.kafka,
+            &[topics::CHAIN_EVENTS, topics::METERING, topics::SETTLEMENT],
+        )
+        .await?;
+        let account = SettlerAccount::new(seed, self.shared.chain_id, self.shared.package)?;
+        tracing::info!(settler = %account.address, shard = cfg.shard_index, shards = cfg.shard_count, "settler starting");
+
+        // This shard's partitions, read from the start; "caught up" once each reaches the
+        // end it had when we started.
+        let mut starts = Vec::new();
+        let mut behind: Vec<(String, i32, i64)> = Vec::new();
+        for spec in INPUTS {
+            let topic = self.kafka.topic(spec.name);
+            let marks = tails::watermarks(&self.kafka, &topic, spec.partitions).await?;
+            for (p, (low, high)) in marks.into_iter().enumerate() {
+                let p = p as i32;
+                if p as u32 % cfg.shard_count != cfg.shard_index {
+                    continue;
+                }
+                starts.push((topic.clone(), p, low));
+                if high > low {
+                    behind.push((topic.clone(), p, high));
+                }
+            }
+        }
+        let consumer = LogConsumer::new(&self.kafka, "computestream-settler")?;
+        consumer.assign_many(&starts)?;
+        let producer = EnvelopeProducer::new(&self.kafka, "computestream-settler")?;
+
+        let (tx, rx) = mpsc::channel::<Vec<PlannedRedemption>>(256);
+        let submitter = Submitter {
+            chain: self.chain.clone(),
+            account,
+            producer,
+            shared: self.shared.clone(),
+            config: cfg.clone(),
+        };
+        let submit_task = tokio::spawn(submitter.run(rx, shutdown.child()));
+
+        let policy = DeskPolicy {
+            interval_ms: cfg.interval_secs * 1000,
+            threshold: cfg.threshold_octas,
+        };
+        let per_txn = streams_per_transaction(cfg.max_transaction_bytes);
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1);
+        let mut caught_up = behind.is_empty();
+        if caught_up {
+            self.health.ok("settler");
+        }
+        let mut tick = tokio::time::interval(Duration::from_millis(250));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut last_plan = Instant::now();
+        let result = loop {
+            tokio::select! {
+                _ = shutdown.wait() => break Ok(()),
+                _ = tick.tick() => {
+                    m::desk_totals(&self.shared.desk().totals());
+                    if caught_up && last_plan.elapsed() >= Duration::from_secs(1) {
+                        last_plan = Instant::now();
+                        plan_and_send(&self.shared, &policy, per_txn, &tx);
+                    }
+                }
+                first = consumer.next() => {
+                    let first = match first {
+                        Ok(r) => r,
+                        Err(e) if e.is_retryable() => {
+                            tracing::warn!(error = %e, "log read failed; retrying");
+                            tokio::time::sleep(Duration::from_millis(200)).await;
+                            continue;
+                        }
+                        Err(e) => break Err(e.into()),
+                    };
+                    let records = gather(&consumer, first, cfg.batch_max).await;
+                    for r in &records {
+                        behind.retain(|(t, p, high)| !(t == &r.topic && *p == r.partition && r.offset + 1 >= *high));
+                    }
+                    let decoded = tokio::task::spawn_blocking(move || decode_all(&records, threads))
+                        .await
+                        .map_err(|e| SettlerError::Build(format!("decode task: {e}")))?;
+                    apply(&self.shared, decoded, caught_up);
+                    if !caught_up && behind.is_empty() {
+                        caught_up = true;
+                        self.health.ok("settler");
+                        tracing::info!(totals = ?self.shared.desk().totals(), "settler caught up with the log");
+                    }
+                }
+            }
+        };
+        drop(tx);
+        let _ = submit_task.await;
+        result
+    }
+}
+
+/// The first record and whatever else arrives within a few milliseconds, up to `max`.
+async fn gather(consumer: &LogConsumer, first: LogRecord, max: usize) -> Vec<LogRecord> {
+    let mut records = vec![first];
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(20);
+    while records.len() < max {
+        match tokio::time::timeout_at(deadline, consumer.next()).await {
+            Ok(Ok(r)) => records.push(r),
+            _ => break,
+        }
+    }
+    records
+}
+
+/// Feeds decoded records to the desk, in log order.
+pub fn apply(shared: &Shared, decoded: Vec<Decoded>, live: bool) {
+    let mut desk = shared.desk();
+    for Decoded { at_ms, input } in decoded {
+        match input {
+            Input::Opened(terms) => {
+                for e in desk.open(terms, at_ms) {
+                    m::rejected(&e);
+                }
+            }
+            Input::Deposited { stream_id, total } => desk.deposited(stream_id, total),
+            Input::Closable(stream_id) => desk.closable(stream_id),
+            Input::Settled {
+                stream_id,
+                paid_total,
+            } => {
+                if let Some(since) = desk.settled(stream_id, paid_total, at_ms) {
+                    if live {
+                        m::settlement_lag(at_ms.saturating_sub(since));
+                    }
+                }
+            }
+            Input::Closed {
+                stream_id,
+                paid_total,
+            } => desk.closed(stream_id, paid_total),
+            Input::Voucher(v) => match v
+                .map_err(DeskError::from)
+                .and_then(|v| desk.offer_voucher(v, at_ms))
+            {
+                Ok(o) => m::offered("voucher", o),
+                Err(e) => m::rejected(&e),
+            },
+            Input::Record(r) => match r
+                .map_err(DeskError::from)
+                .and_then(|r| desk.attest(r, at_ms))
+            {
+                Ok(o) => m::offered("metering", o),
+                Err(e) => m::rejected(&e),
+            },
+            Input::Other => {}
+            Input::Undecodable(reason) => {
+                tracing::warn!(%reason, "undecodable record skipped (the projector dead-letters it)");
+                m::undecodable();
+            }
+        }
+    }
+}
+
+/// Plans what is due and hands it to the submitter, one transaction's worth at a time.
+pub fn plan_and_send(
+    shared: &Shared,
+    policy: &DeskPolicy,
+    per_txn: usize,
+    tx: &mpsc::Sender<Vec<PlannedRedemption>>,
+) -> usize {
+    let plan = {
+        let mut desk = shared.desk();
+        let plan = desk.plan(now_ms(), policy);
+        desk.submitted(&plan);
+        plan
+    };
+    let n = plan.len();
+    for items in pack(plan, per_txn) {
+        if let Err(e) = tx.try_send(items) {
+            let items = match e {
+                mpsc::error::TrySendError::Full(i) | mpsc::error::TrySendError::Closed(i) => i,
+            };
+            shared.desk().abandoned(&items);
+        }
+    }
+    n
+}
