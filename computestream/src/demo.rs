@@ -275,7 +275,6 @@ pub async fn run(cfg: &AppConfig, args: DemoArgs) -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 
-
     // Let the indexer and projector catch up, then report from the read models.
     let head = running.devnet.node()?.ledger_version();
     for _ in 0..200 {

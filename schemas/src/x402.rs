@@ -337,7 +337,10 @@ mod tests {
             .sign(&SigningKey::from_seed([5; 32])),
         );
         p.cumulative_amount = "-1".into();
-        assert!(p.to_signed().expect_err("malformed").contains("cumulativeAmount"));
+        assert!(p
+            .to_signed()
+            .expect_err("malformed")
+            .contains("cumulativeAmount"));
         p.cumulative_amount = "1".into();
         p.signature = "0x12".into();
         assert!(p.to_signed().expect_err("malformed").contains("signature"));

@@ -9,6 +9,8 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+pub mod chain;
+
 pub use computestream_schemas::sample as history;
 
 use std::str::FromStr;

@@ -1,36 +1,16 @@
 //! Shared by the indexer's tests: a devnet with scenario activity, an indexer running until
 //! it has caught up, and the whole chain topic read back.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use std::time::Duration;
 
-use computestream_devnet::{ChainIdentity, DevnetConfig, Running};
-use computestream_domain::AccountAddress;
+use computestream_devnet::Running;
 use computestream_eventlog::{KafkaSettings, LogRecord};
 use computestream_indexer::{progress, Indexer, IndexerConfig, RestSource};
-use computestream_runtime::{Health, Shutdown};
+use computestream_runtime::Health;
 use computestream_schemas::topics;
 
-pub fn id() -> ChainIdentity {
-    ChainIdentity {
-        chain_id: 4,
-        package: AccountAddress::new([0xc5; 32]),
-    }
-}
-
-pub async fn devnet() -> (Running, Shutdown) {
-    let shutdown = Shutdown::new();
-    let config = DevnetConfig {
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        block_time_ms: 10,
-        idle_block_ms: 100,
-        ..DevnetConfig::default()
-    };
-    let running = computestream_devnet::start(id(), config, shutdown.clone())
-        .await
-        .expect("devnet");
-    (running, shutdown)
-}
+pub use computestream_testkit::chain::{devnet, identity as id};
 
 pub fn scenario(name: &str) -> computestream_devnet::scenario::Scenario {
     let path = format!(
@@ -42,20 +22,10 @@ pub fn scenario(name: &str) -> computestream_devnet::scenario::Scenario {
 }
 
 pub fn indexer(running: &Running, kafka: &KafkaSettings) -> Indexer<RestSource> {
-    Indexer {
-        source: RestSource::new(&running.rest_url(), Duration::from_secs(5)).expect("source"),
-        kafka: kafka.clone(),
-        chain_id: id().chain_id,
-        package: id().package,
-        config: IndexerConfig {
-            node_url: running.rest_url(),
-            poll_interval_ms: 20,
-            page_size: 25,
-            concurrency: 3,
-            ..IndexerConfig::default()
-        },
-        health: Health::new(),
-    }
+    let mut ix = computestream_testkit::chain::indexer(running, kafka);
+    ix.config.page_size = 25;
+    ix.config.concurrency = 3;
+    ix
 }
 
 /// Waits until the log's checkpoint covers `version`.
