@@ -26,6 +26,10 @@ enum BenchKind {
     /// Projector: events/s from the broker into the read models, against a raw COPY of the
     /// same rows into the same tables.
     Projector(crate::bench_projector::ProjectorBenchArgs),
+    /// Settler: N streams paying every second through the broker, redeemed on the devnet:
+    /// intake vouchers/s against raw strict ed25519 on every core, then live settlement
+    /// transactions per minute, streams per transaction, ratio to the naive design, lag.
+    Settler(crate::bench_settler::SettlerBenchArgs),
     /// Voucher acceptance (full check: context, signer, strict ed25519, book insert) against
     /// the raw limit: strict ed25519 verification of the same bytes alone.
     Vouchers {
@@ -44,6 +48,7 @@ pub async fn run(cfg: &crate::config::AppConfig, args: BenchArgs) -> anyhow::Res
         BenchKind::Devnet(a) => crate::bench_devnet::run(a).await,
         BenchKind::Indexer(a) => crate::bench_indexer::run(cfg, a).await,
         BenchKind::Projector(a) => crate::bench_projector::run(cfg, a).await,
+        BenchKind::Settler(a) => crate::bench_settler::run(cfg, a).await,
     }
 }
 

@@ -5,6 +5,7 @@ mod bench;
 mod bench_devnet;
 mod bench_indexer;
 mod bench_projector;
+mod bench_settler;
 mod config;
 mod demo;
 mod devnet;

@@ -144,11 +144,15 @@ async fn kill_9_at_random_moments_never_pays_twice_or_loses_a_payment() {
         end.iter().all(|(_, p, _)| *p == seconds * RATE),
         "paid exactly the newest voucher"
     );
-    let node = running.devnet.node().expect("node");
-    assert!(node.state.escrows.values().all(|e| e.is_conserved()));
-    let released: u64 = node.state.escrows.values().map(|e| e.released).sum();
+    let (conserved, released) = {
+        let node = running.devnet.node().expect("node");
+        (
+            node.state.escrows.values().all(|e| e.is_conserved()),
+            node.state.escrows.values().map(|e| e.released).sum::<u64>(),
+        )
+    };
+    assert!(conserved, "escrow conservation");
     assert_eq!(released, STREAMS as u64 * seconds * RATE, "released once");
-    drop(node);
     println!(
         "kills: {kills}, streams: {STREAMS}, seconds: {seconds}, paid before the last run: {partial}, paid in total: {released} octas"
     );

@@ -72,3 +72,35 @@ pub async fn offsets_for_time(
     .await
     .map_err(|e| EventLogError::Setup(format!("offsets task: {e}")))?
 }
+
+/// Every record currently in `topic` (partitions `0..partitions`), sorted by partition then
+/// offset. For tools and tests that read a whole (small) topic.
+pub async fn read_all(
+    settings: &KafkaSettings,
+    topic: &str,
+    partitions: i32,
+) -> Result<Vec<crate::LogRecord>, EventLogError> {
+    let marks = watermarks(settings, topic, partitions).await?;
+    let total: i64 = marks.iter().map(|(l, h)| h - l).sum();
+    let mut out = Vec::new();
+    if total == 0 {
+        return Ok(out);
+    }
+    let consumer = crate::LogConsumer::new(settings, "computestream-reader")?;
+    let starts: Vec<(i32, i64)> = marks
+        .iter()
+        .enumerate()
+        .map(|(p, (l, _))| (p as i32, *l))
+        .collect();
+    consumer.assign(topic, &starts)?;
+    while (out.len() as i64) < total {
+        let r = tokio::time::timeout(settings.timeout(), consumer.next())
+            .await
+            .map_err(|_| {
+                EventLogError::Setup(format!("{topic}: no record within the timeout"))
+            })??;
+        out.push(r);
+    }
+    out.sort_by_key(|r| (r.partition, r.offset));
+    Ok(out)
+}

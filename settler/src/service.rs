@@ -87,6 +87,7 @@ pub struct RunningSettler {
 impl<C: SettlementChain> Settler<C> {
     /// Binds the facilitator on `config.listen` and runs the settler until `shutdown`.
     pub async fn start(self, shutdown: Shutdown) -> Result<RunningSettler, SettlerError> {
+        self.health.failing("settler", "starting");
         let producer = EnvelopeProducer::new(&self.kafka, "computestream-facilitator")?;
         let facilitator = Arc::new(Facilitator {
             shared: self.shared.clone(),
@@ -176,6 +177,8 @@ impl<C: SettlementChain> Settler<C> {
         let mut caught_up = behind.is_empty();
         if caught_up {
             self.health.ok("settler");
+        } else {
+            self.health.failing("settler", "reading the log");
         }
         let mut tick = tokio::time::interval(Duration::from_millis(250));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

@@ -15,7 +15,7 @@ pub use computestream_schemas::sample as history;
 
 use std::str::FromStr;
 
-use computestream_eventlog::{tails, KafkaSettings, LogConsumer, LogRecord};
+use computestream_eventlog::{tails, KafkaSettings, LogRecord};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgPool};
 
@@ -121,31 +121,9 @@ pub fn test_image() -> String {
 
 /// Every record of a topic (all `partitions`), sorted by partition then offset.
 pub async fn read_topic(kafka: &KafkaSettings, name: &str, partitions: i32) -> Vec<LogRecord> {
-    let topic = kafka.topic(name);
-    let marks = tails::watermarks(kafka, &topic, partitions)
+    tails::read_all(kafka, &kafka.topic(name), partitions)
         .await
-        .expect("watermarks");
-    let total: i64 = marks.iter().map(|(l, h)| h - l).sum();
-    let mut out = Vec::new();
-    if total == 0 {
-        return out;
-    }
-    let consumer = LogConsumer::new(kafka, "testkit-reader").expect("consumer");
-    let starts: Vec<(i32, i64)> = marks
-        .iter()
-        .enumerate()
-        .map(|(p, (l, _))| (p as i32, *l))
-        .collect();
-    consumer.assign(&topic, &starts).expect("assign");
-    while (out.len() as i64) < total {
-        let r = tokio::time::timeout(std::time::Duration::from_secs(30), consumer.next())
-            .await
-            .expect("a record within 30 s")
-            .expect("consume");
-        out.push(r);
-    }
-    out.sort_by_key(|r| (r.partition, r.offset));
-    out
+        .expect("read the topic")
 }
 
 /// Writes `events` to their topics (creating the registry's topics first).
