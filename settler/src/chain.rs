@@ -1,34 +1,14 @@
 //! The chain port: what the settler needs from a Movement node. The real adapter is
-//! [`crate::RestChain`] (aptos-sdk's REST client); the contract tests in
+//! `computestream_chain::RestChain` (aptos-sdk's REST client); the contract tests in
 //! `tests/chain_contract.rs` run against it on the devnet.
 
 use std::future::Future;
 
 use aptos_sdk::transaction::SignedTransaction;
-use computestream_domain::{AccountAddress, Octas};
+use computestream_chain::{Committed, Ledger, RestChain};
+use computestream_domain::AccountAddress;
 
 use crate::ChainError;
-
-/// A transaction as committed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Committed {
-    pub version: u64,
-    pub success: bool,
-    pub vm_status: String,
-    pub gas_used: u64,
-    /// `payment_stream::StreamSettled` events: (stream, paid now, paid total).
-    pub settled: Vec<(u64, Octas, Octas)>,
-    /// `payment_stream::StreamClosed` events: (stream, final payment, paid total).
-    pub closed: Vec<(u64, Octas, Octas)>,
-}
-
-/// The node's view of the chain.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Ledger {
-    pub chain_id: u8,
-    /// The newest block's time, unix seconds (transaction expiry is checked against it).
-    pub timestamp_secs: u64,
-}
 
 pub trait SettlementChain: Send + Sync + 'static {
     /// The node's chain id and ledger time.
@@ -51,4 +31,26 @@ pub trait SettlementChain: Send + Sync + 'static {
         &self,
         hash: &str,
     ) -> impl Future<Output = Result<Option<Committed>, ChainError>> + Send;
+}
+
+impl SettlementChain for RestChain {
+    async fn ledger(&self) -> Result<Ledger, ChainError> {
+        RestChain::ledger(self).await
+    }
+
+    async fn sequence_number(&self, account: AccountAddress) -> Result<u64, ChainError> {
+        RestChain::sequence_number(self, account).await
+    }
+
+    async fn gas_unit_price(&self) -> Result<u64, ChainError> {
+        RestChain::gas_unit_price(self).await
+    }
+
+    async fn submit(&self, txn: &SignedTransaction) -> Result<(), ChainError> {
+        RestChain::submit(self, txn).await
+    }
+
+    async fn committed(&self, hash: &str) -> Result<Option<Committed>, ChainError> {
+        RestChain::committed(self, hash).await
+    }
 }

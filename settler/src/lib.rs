@@ -6,8 +6,8 @@
 //!   [`computestream_domain::SettlementDesk`], and redeems what it plans with
 //!   `payment_stream::settle_batch` (as many streams per transaction as fit) and
 //!   `payment_stream::close_stream`;
-//! - the [`SettlementChain`] port (what it needs from a node) and its aptos-sdk REST adapter
-//!   [`RestChain`];
+//! - the [`SettlementChain`] port (what it needs from a node), implemented by the shared
+//!   aptos-sdk REST adapter `computestream_chain::RestChain`;
 //! - the submitter: sequence numbers, gas price, retries, confirmation, and the
 //!   settlement topic's intent/outcome records;
 //! - the x402 facilitator endpoints ([`facilitator`]).
@@ -21,16 +21,15 @@ mod config;
 mod error;
 pub mod facilitator;
 mod intake;
-mod rest_chain;
 mod service;
 mod signer;
 mod submitter;
 mod telemetry;
 
-pub use chain::{Committed, Ledger, SettlementChain};
+pub use chain::SettlementChain;
+pub use computestream_chain::{Committed, Ledger, RestChain};
 pub use config::SettlerConfig;
 pub use error::{vm_status, ChainError, SettlerError};
 pub use facilitator::Facilitator;
-pub use rest_chain::RestChain;
 pub use service::{RunningSettler, Settler, Shared, INPUTS};
 pub use signer::{parse_seed, streams_per_transaction, SettlerAccount, TxnTerms};

@@ -1,25 +1,18 @@
 //! The settler's account and the two transactions it sends: `payment_stream::settle_batch`
 //! for many streams at once and `payment_stream::close_stream` for one.
 
-use aptos_sdk::account::Ed25519Account;
 use aptos_sdk::aptos_bcs::to_bytes;
-use aptos_sdk::transaction::{
-    EntryFunction, SignedTransaction, TransactionBuilder, TransactionPayload,
-};
-use aptos_sdk::types::{ChainId, MoveModuleId};
-use computestream_domain::{
-    ed25519_authentication_key, AccountAddress, PlannedRedemption, RedemptionKind, SigningKey,
-};
+use aptos_sdk::transaction::SignedTransaction;
+use computestream_chain::Account;
+pub use computestream_chain::TxnTerms;
+use computestream_domain::{AccountAddress, PlannedRedemption, RedemptionKind};
 
 use crate::SettlerError;
 
-/// Parses a 32-byte ed25519 seed given as 64 hex digits (optionally `0x`-prefixed).
+/// Parses the settler's key (64 hex digits).
 pub fn parse_seed(hex_seed: &str) -> Result<[u8; 32], SettlerError> {
-    let h = hex_seed.trim().trim_start_matches("0x");
-    let bytes = hex::decode(h)
-        .map_err(|_| SettlerError::Config("settler.private_key must be 64 hex digits".into()))?;
-    <[u8; 32]>::try_from(bytes.as_slice())
-        .map_err(|_| SettlerError::Config("settler.private_key must be 32 bytes".into()))
+    computestream_chain::parse_seed(hex_seed)
+        .map_err(|e| SettlerError::Config(format!("settler.private_key: {e}")))
 }
 
 /// Bytes of a signed `settle_batch` transaction other than its per-stream rows (sender,
@@ -36,28 +29,11 @@ pub fn streams_per_transaction(max_bytes: usize) -> usize {
     (max_bytes.saturating_sub(SETTLE_BATCH_OVERHEAD_BYTES + 9) / SETTLE_ROW_BYTES).max(1)
 }
 
+/// The settler's account.
+#[derive(Debug)]
 pub struct SettlerAccount {
-    account: Ed25519Account,
+    inner: Account,
     pub address: AccountAddress,
-    chain_id: u8,
-    package: AccountAddress,
-}
-
-impl std::fmt::Debug for SettlerAccount {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SettlerAccount")
-            .field("address", &self.address)
-            .finish_non_exhaustive()
-    }
-}
-
-/// A transaction's gas terms and expiry.
-#[derive(Debug, Clone, Copy)]
-pub struct TxnTerms {
-    pub sequence_number: u64,
-    pub max_gas_amount: u64,
-    pub gas_unit_price: u64,
-    pub expiration_secs: u64,
 }
 
 impl SettlerAccount {
@@ -66,14 +42,11 @@ impl SettlerAccount {
         chain_id: u8,
         package: AccountAddress,
     ) -> Result<Self, SettlerError> {
-        let account = Ed25519Account::from_private_key_bytes(&seed)
+        let inner = Account::new(seed, chain_id, package)
             .map_err(|e| SettlerError::Config(format!("settler key: {e}")))?;
-        let address = ed25519_authentication_key(&SigningKey::from_seed(seed).public_key());
         Ok(SettlerAccount {
-            account,
-            address,
-            chain_id,
-            package,
+            address: inner.address,
+            inner,
         })
     }
 
@@ -125,25 +98,8 @@ impl SettlerAccount {
                 )
             }
         };
-        let module = MoveModuleId::from_str_strict(&format!(
-            "{}::payment_stream",
-            self.package.to_long_string()
-        ))
-        .map_err(|e| SettlerError::Build(e.to_string()))?;
-        TransactionBuilder::new()
-            .sender(self.account.address())
-            .sequence_number(terms.sequence_number)
-            .payload(TransactionPayload::EntryFunction(EntryFunction::new(
-                module,
-                function,
-                vec![],
-                args,
-            )))
-            .max_gas_amount(terms.max_gas_amount)
-            .gas_unit_price(terms.gas_unit_price)
-            .expiration_timestamp_secs(terms.expiration_secs)
-            .chain_id(ChainId::new(self.chain_id))
-            .build_and_sign(&self.account)
+        self.inner
+            .sign_call("payment_stream", function, args, terms)
             .map_err(|e| SettlerError::Build(e.to_string()))
     }
 }
@@ -164,7 +120,7 @@ pub fn pack(plan: Vec<PlannedRedemption>, per_txn: usize) -> Vec<Vec<PlannedRede
 #[cfg(test)]
 mod tests {
     use super::*;
-    use computestream_domain::{Octas, Voucher};
+    use computestream_domain::{Octas, SigningKey, Voucher};
 
     fn row(stream_id: u64) -> PlannedRedemption {
         let buyer = SigningKey::from_seed([3; 32]);
@@ -213,7 +169,7 @@ mod tests {
             assert!(bigger > size);
             assert!(limit - size < 2 * SETTLE_ROW_BYTES + SETTLE_BATCH_OVERHEAD_BYTES);
         }
-        assert_eq!(streams_per_transaction(64 * 1024), 803);
+        assert_eq!(streams_per_transaction(64 * 1024), 804);
     }
 
     #[test]

@@ -20,11 +20,12 @@ use computestream_schemas::events::{
 use computestream_schemas::Envelope;
 use tokio::sync::mpsc;
 
-use crate::chain::{Committed, SettlementChain};
+use crate::chain::SettlementChain;
 use crate::service::{now_ms, Shared};
 use crate::signer::{SettlerAccount, TxnTerms};
 use crate::telemetry as m;
 use crate::{ChainError, SettlerConfig};
+use computestream_chain::Committed;
 
 /// Transactions signed with consecutive sequence numbers and in flight together.
 const PIPELINE: usize = 32;

@@ -10,7 +10,7 @@ use computestream_domain::{AccountAddress, Octas, PlannedRedemption, RedemptionK
 use computestream_settler::{RestChain, SettlementChain, SettlerAccount, SettlerError, TxnTerms};
 use computestream_testkit::chain::{devnet_with_jobs, identity};
 
-async fn committed(chain: &RestChain, hash: &str) -> computestream_settler::Committed {
+async fn committed<C: SettlementChain>(chain: &C, hash: &str) -> computestream_settler::Committed {
     for _ in 0..300 {
         if let Some(c) = chain.committed(hash).await.expect("read") {
             return c;
@@ -29,6 +29,15 @@ async fn rest_chain_keeps_the_ports_contract() {
         Duration::from_secs(5),
     )
     .expect("chain");
+    contract(&chain, running, stop).await;
+}
+
+/// The contract, for any adapter of the port.
+async fn contract<C: SettlementChain>(
+    chain: &C,
+    running: computestream_devnet::Running,
+    stop: computestream_runtime::Shutdown,
+) {
     let ledger = chain.ledger().await.expect("ledger");
     assert_eq!(ledger.chain_id, identity().chain_id);
     assert!(ledger.timestamp_secs > 1_700_000_000);
@@ -63,7 +72,7 @@ async fn rest_chain_keeps_the_ports_contract() {
     let t = account.sign(&[row], terms).expect("sign");
     chain.submit(&t).await.expect("submit");
     let hash = t.hash().expect("hash").to_hex();
-    let c = committed(&chain, &hash).await;
+    let c = committed(chain, &hash).await;
     assert!(c.success, "{}", c.vm_status);
     assert!(c.gas_used > 0);
     assert_eq!(c.settled, vec![(1, Octas(7_000), Octas(7_000))]);
@@ -90,7 +99,7 @@ async fn rest_chain_keeps_the_ports_contract() {
         )
         .expect("sign");
     chain.submit(&t2).await.expect("submit");
-    let c2 = committed(&chain, &t2.hash().expect("hash").to_hex()).await;
+    let c2 = committed(chain, &t2.hash().expect("hash").to_hex()).await;
     assert_eq!(c2.settled, vec![(1, Octas(0), Octas(7_000))]);
 
     // Expired: refused at admission.

@@ -1,4 +1,4 @@
-//! [`SettlementChain`] over the node REST API, through aptos-sdk's `FullnodeClient`.
+//! A Movement node over its REST API, through aptos-sdk's `FullnodeClient`.
 
 use std::time::Duration;
 
@@ -10,8 +10,7 @@ use aptos_sdk::{AptosConfig, AptosError};
 use computestream_domain::{AccountAddress, Octas};
 use serde_json::Value;
 
-use crate::chain::{Committed, Ledger, SettlementChain};
-use crate::ChainError;
+use crate::{ChainError, Committed, Ledger};
 
 /// The node REST API. Retries are the settler's (with backoff, metrics and the knowledge
 /// that resubmitting is harmless), so the client's are off.
@@ -122,8 +121,8 @@ impl RestChain {
     }
 }
 
-impl SettlementChain for RestChain {
-    async fn ledger(&self) -> Result<Ledger, ChainError> {
+impl RestChain {
+    pub async fn ledger(&self) -> Result<Ledger, ChainError> {
         let info = self.client.get_ledger_info().await.map_err(classify)?.data;
         let micros: u64 = info.ledger_timestamp.parse().map_err(|_| {
             ChainError::Malformed(format!("ledger_timestamp {:?}", info.ledger_timestamp))
@@ -134,7 +133,7 @@ impl SettlementChain for RestChain {
         })
     }
 
-    async fn sequence_number(&self, account: AccountAddress) -> Result<u64, ChainError> {
+    pub async fn sequence_number(&self, account: AccountAddress) -> Result<u64, ChainError> {
         let addr = aptos_sdk::types::AccountAddress::from_hex(account.to_long_string())
             .map_err(|e| ChainError::Malformed(e.to_string()))?;
         match self.client.get_sequence_number(addr).await {
@@ -148,7 +147,7 @@ impl SettlementChain for RestChain {
         }
     }
 
-    async fn gas_unit_price(&self) -> Result<u64, ChainError> {
+    pub async fn gas_unit_price(&self) -> Result<u64, ChainError> {
         Ok(self
             .client
             .estimate_gas_price()
@@ -158,7 +157,7 @@ impl SettlementChain for RestChain {
             .gas_estimate)
     }
 
-    async fn submit(&self, txn: &SignedTransaction) -> Result<(), ChainError> {
+    pub async fn submit(&self, txn: &SignedTransaction) -> Result<(), ChainError> {
         self.client
             .submit_transaction(txn)
             .await
@@ -166,7 +165,7 @@ impl SettlementChain for RestChain {
             .map_err(classify)
     }
 
-    async fn committed(&self, hash: &str) -> Result<Option<Committed>, ChainError> {
+    pub async fn committed(&self, hash: &str) -> Result<Option<Committed>, ChainError> {
         let h = HashValue::from_hex(hash).map_err(|e| ChainError::Malformed(e.to_string()))?;
         match self.client.get_transaction_by_hash(&h).await {
             Ok(r) => {
