@@ -8,7 +8,8 @@
 //! Field names follow the x402 v2 specification (camelCase); amounts are decimal strings.
 
 use computestream_domain::{
-    AccountAddress, Octas, PublicKey, Signature, SignedVoucher, Voucher, VoucherError,
+    AccountAddress, Octas, PublicKey, Signature, SignatureChecked, SignedVoucher, Voucher,
+    VoucherError,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -50,6 +51,83 @@ pub fn voucher_reason(e: &VoucherError) -> &'static str {
         VoucherError::Decreasing { .. } => reason::CUMULATIVE_AMOUNT_MISMATCH,
         VoucherError::ExceedsEscrow { .. } => reason::INSUFFICIENT_FUNDS,
     }
+}
+
+/// A refused payment: the binding's reason, and the payer when the voucher was readable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    pub reason: &'static str,
+    pub payer: Option<String>,
+}
+
+impl Rejection {
+    pub fn new(reason: &'static str, payer: Option<String>) -> Self {
+        Rejection { reason, payer }
+    }
+}
+
+/// A payment whose form is right (rules 1-7 of the binding): what is left to check needs
+/// the stream's state, which the caller holds.
+#[derive(Debug, Clone)]
+pub struct FormChecked {
+    pub voucher: SignatureChecked<SignedVoucher>,
+    /// The buyer's address (the authentication key of the voucher's key).
+    pub payer: String,
+    pub pay_to: AccountAddress,
+    /// The price of the unit paid for (`amount`).
+    pub price: Octas,
+}
+
+/// Rules 1-7 of the binding: version, scheme, network, payload form, asset, stream match,
+/// strict signature. `payload` is what the buyer sent, `requirements` what the server asks.
+pub fn check_form(
+    payload: &PaymentPayload,
+    requirements: &PaymentRequirements,
+    chain_id: u8,
+) -> Result<FormChecked, Rejection> {
+    let no = |r| Rejection::new(r, None);
+    if payload.x402_version != X402_VERSION {
+        return Err(no(reason::INVALID_X402_VERSION));
+    }
+    if requirements.scheme != SCHEME || payload.accepted.scheme != SCHEME {
+        return Err(no(reason::UNSUPPORTED_SCHEME));
+    }
+    let net = network(chain_id);
+    if requirements.network != net || payload.accepted.network != net {
+        return Err(no(reason::INVALID_NETWORK));
+    }
+    if payload.payload.kind != "voucher" {
+        return Err(no(reason::INVALID_PAYLOAD));
+    }
+    if requirements.asset != computestream_domain::NATIVE_COIN {
+        return Err(no(reason::ASSET_MISMATCH));
+    }
+    let voucher = payload
+        .payload
+        .voucher
+        .to_signed()
+        .map_err(|_| no(reason::INVALID_PAYLOAD))?;
+    let payer = computestream_domain::ed25519_authentication_key(&voucher.buyer_public_key)
+        .to_long_string();
+    let who = |r| Rejection::new(r, Some(payer.clone()));
+    if requirements.extra.stream_id != voucher.voucher.stream_id.to_string() {
+        return Err(who(reason::STREAM_MISMATCH));
+    }
+    let pay_to: AccountAddress = requirements
+        .pay_to
+        .parse()
+        .map_err(|_| who(reason::INVALID_PAYLOAD))?;
+    let price: Octas = requirements
+        .amount
+        .parse()
+        .map_err(|_| who(reason::INVALID_PAYLOAD))?;
+    let voucher = SignatureChecked::voucher(voucher).map_err(|e| who(voucher_reason(&e)))?;
+    Ok(FormChecked {
+        voucher,
+        payer,
+        pay_to,
+        price,
+    })
 }
 
 /// `accepts[]` entry of a 402 response.

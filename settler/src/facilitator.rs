@@ -16,9 +16,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use computestream_domain::{
-    ed25519_authentication_key, DeskError, Octas, SignatureChecked, SignedVoucher, NATIVE_COIN,
-};
+use computestream_domain::{DeskError, Octas, SignatureChecked, SignedVoucher, NATIVE_COIN};
 use computestream_eventlog::EnvelopeProducer;
 use computestream_runtime::Shutdown;
 use computestream_schemas::events::VoucherReceived;
@@ -103,38 +101,17 @@ impl Facilitator {
     fn check(&self, body: &[u8]) -> Result<Verified, (&'static str, Option<String>)> {
         let req: FacilitatorRequest =
             serde_json::from_slice(body).map_err(|_| (reason::INVALID_PAYLOAD, None))?;
-        if req.x402_version != x402::X402_VERSION
-            || req.payment_payload.x402_version != x402::X402_VERSION
-        {
+        if req.x402_version != x402::X402_VERSION {
             return Err((reason::INVALID_X402_VERSION, None));
         }
-        let reqs = &req.payment_requirements;
-        if reqs.scheme != x402::SCHEME || req.payment_payload.accepted.scheme != x402::SCHEME {
-            return Err((reason::UNSUPPORTED_SCHEME, None));
-        }
-        let network = x402::network(self.shared.chain_id);
-        if reqs.network != network || req.payment_payload.accepted.network != network {
-            return Err((reason::INVALID_NETWORK, None));
-        }
-        if req.payment_payload.payload.kind != "voucher" {
-            return Err((reason::INVALID_PAYLOAD, None));
-        }
-        if reqs.asset != NATIVE_COIN {
-            return Err((reason::ASSET_MISMATCH, None));
-        }
-        let voucher = req
-            .payment_payload
-            .payload
-            .voucher
-            .to_signed()
-            .map_err(|_| (reason::INVALID_PAYLOAD, None))?;
-        let payer = ed25519_authentication_key(&voucher.buyer_public_key).to_long_string();
-        let who = || Some(payer.clone());
-        if reqs.extra.stream_id != voucher.voucher.stream_id.to_string() {
-            return Err((reason::STREAM_MISMATCH, who()));
-        }
-        let checked =
-            SignatureChecked::voucher(voucher).map_err(|e| (x402::voucher_reason(&e), who()))?;
+        let form = x402::check_form(
+            &req.payment_payload,
+            &req.payment_requirements,
+            self.shared.chain_id,
+        )
+        .map_err(|r| (r.reason, r.payer))?;
+        let who = || Some(form.payer.clone());
+        let voucher = *form.voucher.get();
         let desk = self.shared.desk();
         let stream_id = voucher.voucher.stream_id;
         let terms = match desk.terms(stream_id) {
@@ -142,14 +119,10 @@ impl Facilitator {
             None if desk.is_closed(stream_id) => return Err((reason::STREAM_CLOSED, who())),
             None => return Err((reason::STREAM_NOT_FOUND, who())),
         };
-        let pay_to: computestream_domain::AccountAddress = reqs
-            .pay_to
-            .parse()
-            .map_err(|_| (reason::INVALID_PAYLOAD, who()))?;
-        if pay_to != terms.provider {
+        if form.pay_to != terms.provider {
             return Err((reason::RECEIVER_MISMATCH, who()));
         }
-        desk.check_new_voucher(&checked).map_err(|e| {
+        desk.check_new_voucher(&form.voucher).map_err(|e| {
             let why = match &e {
                 DeskError::Voucher(v) => x402::voucher_reason(v),
                 DeskError::Closed(_) => reason::STREAM_CLOSED,
@@ -159,20 +132,16 @@ impl Facilitator {
         })?;
         // Each payment must advance the cumulative amount by at least the unit price over
         // what the chain has paid.
-        let price: Octas = reqs
-            .amount
-            .parse()
-            .map_err(|_| (reason::INVALID_PAYLOAD, who()))?;
         let paid = desk.paid(stream_id).unwrap_or(Octas::ZERO);
         let floor = paid
-            .checked_add(price)
+            .checked_add(form.price)
             .map_err(|_| (reason::INVALID_PAYLOAD, who()))?;
         if voucher.voucher.cumulative_amount < floor {
             return Err((reason::CUMULATIVE_AMOUNT_MISMATCH, who()));
         }
         Ok(Verified {
             voucher,
-            payer,
+            payer: form.payer,
             provider: terms.provider,
             rate: terms.rate_per_second,
         })
