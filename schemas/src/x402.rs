@@ -286,6 +286,35 @@ impl VoucherPayload {
     }
 }
 
+/// The HTTP transport's headers.
+pub mod header {
+    /// Server → client, with a 402: base64 JSON [`super::PaymentRequired`].
+    pub const PAYMENT_REQUIRED: &str = "PAYMENT-REQUIRED";
+    /// Client → server: base64 JSON [`super::PaymentPayload`].
+    pub const PAYMENT_SIGNATURE: &str = "PAYMENT-SIGNATURE";
+    /// Server → client: base64 JSON [`super::SettleResponse`].
+    pub const PAYMENT_RESPONSE: &str = "PAYMENT-RESPONSE";
+}
+
+/// What a 402 carries (`PAYMENT-REQUIRED`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentRequired {
+    pub x402_version: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub resource: ResourceInfo,
+    pub accepts: Vec<PaymentRequirements>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceInfo {
+    pub url: String,
+    pub description: String,
+    pub mime_type: String,
+}
+
 /// `POST /verify` and `POST /settle` request body.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

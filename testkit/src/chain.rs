@@ -110,3 +110,108 @@ pub fn indexer(
         health: computestream_runtime::Health::new(),
     }
 }
+
+/// Funds `address` from the faucet and waits until the transfer committed.
+pub async fn fund(running: &Running, address: AccountAddress) {
+    running
+        .devnet
+        .fund(address, 100 * computestream_domain::OCTAS_PER_MOVE)
+        .expect("fund");
+    for _ in 0..500 {
+        if running
+            .devnet
+            .node()
+            .expect("node")
+            .state
+            .accounts
+            .contains_key(&address)
+        {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("funding {address} did not commit");
+}
+
+fn bcs<T: serde::Serialize>(v: &T) -> Vec<u8> {
+    aptos_sdk::aptos_bcs::to_bytes(v).expect("bcs")
+}
+
+/// Funds and registers workload provider `i` (its first transaction).
+pub async fn register_provider(running: &Running, i: usize) -> AccountAddress {
+    let key = SigningKey::from_seed(load::provider_seed(i));
+    let address = computestream_domain::ed25519_authentication_key(&key.public_key());
+    fund(running, address).await;
+    let t = load::sign_call(
+        identity(),
+        load::provider_seed(i),
+        0,
+        "provider_registry",
+        "register_provider",
+        vec![
+            bcs(&"H100".to_owned()),
+            bcs(&80u64),
+            bcs(&load::PRICE_PER_SECOND),
+            bcs(&computestream_domain::OCTAS_PER_MOVE),
+        ],
+        expiry(),
+    )
+    .expect("sign");
+    running
+        .submit_all(vec![t.to_bcs().expect("bcs")])
+        .await
+        .expect("register");
+    address
+}
+
+/// Workload buyer `buyer` (funded here) creates a job on provider `provider` running
+/// `image` for at most `max_duration_secs`, with `escrow` octas; `seq` is the buyer's
+/// sequence number (0 for its first job). The job id is the chain's next one.
+pub async fn create_job(
+    running: &Running,
+    buyer: usize,
+    provider: AccountAddress,
+    image: &str,
+    max_duration_secs: u64,
+    escrow: u64,
+    seq: u64,
+) {
+    let key = SigningKey::from_seed(load::buyer_seed(buyer));
+    let address = computestream_domain::ed25519_authentication_key(&key.public_key());
+    if seq == 0 {
+        fund(running, address).await;
+    }
+    let t = load::sign_call(
+        identity(),
+        load::buyer_seed(buyer),
+        seq,
+        "job_registry",
+        "create_job",
+        vec![
+            bcs(&provider.0),
+            bcs(&image.to_owned()),
+            bcs(&max_duration_secs),
+            bcs(&escrow),
+            bcs(&key.public_key().0.to_vec()),
+        ],
+        expiry(),
+    )
+    .expect("sign");
+    running
+        .submit_all(vec![t.to_bcs().expect("bcs")])
+        .await
+        .expect("create job");
+}
+
+/// A job's status and outputs on chain: (status code, output url, output cid). The exit
+/// code and reason travel in its `JobStatusChanged` event.
+pub fn job_on_chain(
+    running: &Running,
+    job_id: u64,
+) -> Option<(u8, Option<String>, Option<String>)> {
+    let node = running.devnet.node().expect("node");
+    node.state
+        .jobs
+        .get(&job_id)
+        .map(|j| (j.status, j.output_url.clone(), j.output_cid.clone()))
+}

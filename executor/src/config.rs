@@ -1,0 +1,149 @@
+//! `[executor]` configuration.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use computestream_runtime::Secret;
+use serde::Deserialize;
+
+/// What a provider allows a job's container (applied to every job).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SandboxPolicy {
+    /// Memory limit, MiB (swap included: no swap).
+    #[serde(default = "default_memory")]
+    pub memory_mb: u64,
+    /// CPU limit, in CPUs (fractions allowed).
+    #[serde(default = "default_cpus")]
+    pub cpus: f64,
+    /// Most processes/threads in the container.
+    #[serde(default = "default_pids")]
+    pub pids: i64,
+    /// Size of the writable scratch tmpfs at `/tmp`, MiB.
+    #[serde(default = "default_scratch")]
+    pub scratch_mb: u64,
+    /// The user the job runs as (`uid:gid`, never root).
+    #[serde(default = "default_user")]
+    pub user: String,
+    /// GPUs given to each job (NVIDIA device requests); 0 on hosts without GPUs.
+    #[serde(default)]
+    pub gpus_per_job: i64,
+}
+
+fn default_memory() -> u64 {
+    512
+}
+fn default_cpus() -> f64 {
+    1.0
+}
+fn default_pids() -> i64 {
+    128
+}
+fn default_scratch() -> u64 {
+    64
+}
+fn default_user() -> String {
+    "65534:65534".into()
+}
+
+impl Default for SandboxPolicy {
+    fn default() -> Self {
+        SandboxPolicy {
+            memory_mb: default_memory(),
+            cpus: default_cpus(),
+            pids: default_pids(),
+            scratch_mb: default_scratch(),
+            user: default_user(),
+            gpus_per_job: 0,
+        }
+    }
+}
+
+/// `[executor]`: the provider's key, where jobs run, how buyers reach it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExecutorConfig {
+    /// Node REST base URL.
+    #[serde(default = "default_node_url")]
+    pub node_url: String,
+    /// The provider's ed25519 private key (64 hex digits): signs status transactions and
+    /// metering records. Required by `execute`.
+    #[serde(default)]
+    pub private_key: Option<Secret<String>>,
+    /// Where the buyers' x402 endpoint listens.
+    #[serde(default = "default_listen")]
+    pub listen: SocketAddr,
+    /// Per-job working directories (outputs are bind-mounted from here).
+    #[serde(default = "default_work_dir")]
+    pub work_dir: PathBuf,
+    /// Where outputs are stored, content-addressed: `file:///path` or, with the `s3`
+    /// feature, `s3://bucket/prefix` (credentials from the usual `AWS_*` variables).
+    #[serde(default = "default_artifacts")]
+    pub artifacts_url: String,
+    /// Seconds of service a buyer may be behind on vouchers before the job is stopped.
+    #[serde(default = "default_grace")]
+    pub grace_secs: u64,
+    /// Seconds between provider heartbeats.
+    #[serde(default = "default_heartbeat")]
+    pub heartbeat_secs: u64,
+    #[serde(default)]
+    pub sandbox: SandboxPolicy,
+}
+
+fn default_node_url() -> String {
+    "http://127.0.0.1:8070/v1".into()
+}
+fn default_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 8403))
+}
+fn default_work_dir() -> PathBuf {
+    PathBuf::from("/var/lib/computestream/jobs")
+}
+fn default_artifacts() -> String {
+    "file:///var/lib/computestream/artifacts".into()
+}
+fn default_grace() -> u64 {
+    10
+}
+fn default_heartbeat() -> u64 {
+    5
+}
+
+impl Default for ExecutorConfig {
+    fn default() -> Self {
+        ExecutorConfig {
+            node_url: default_node_url(),
+            private_key: None,
+            listen: default_listen(),
+            work_dir: default_work_dir(),
+            artifacts_url: default_artifacts(),
+            grace_secs: default_grace(),
+            heartbeat_secs: default_heartbeat(),
+            sandbox: SandboxPolicy::default(),
+        }
+    }
+}
+
+impl ExecutorConfig {
+    pub fn validate(&self) -> Result<(), String> {
+        let s = &self.sandbox;
+        if s.memory_mb < 4 || s.cpus <= 0.0 || s.pids < 1 || s.scratch_mb < 1 {
+            return Err("executor.sandbox limits must be positive (memory_mb >= 4)".into());
+        }
+        if s.user.starts_with("0:") || s.user == "0" || s.user == "root" {
+            return Err("executor.sandbox.user must not be root".into());
+        }
+        if s.gpus_per_job < 0 {
+            return Err("executor.sandbox.gpus_per_job must be >= 0".into());
+        }
+        if self.heartbeat_secs == 0 {
+            return Err("executor.heartbeat_secs must be at least 1".into());
+        }
+        crate::artifacts::parse_store_url(&self.artifacts_url).map_err(|e| e.to_string())?;
+        if let Some(k) = &self.private_key {
+            computestream_chain::parse_seed(k.expose())
+                .map_err(|e| format!("executor.private_key: {e}"))?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,313 @@
+//! [`ContainerRuntime`] over the local Docker engine, through bollard.
+
+use std::collections::HashMap;
+
+use bollard::errors::Error as BollardError;
+use bollard::models::{ContainerCreateBody, ContainerSummaryStateEnum, DeviceRequest, HostConfig};
+use bollard::query_parameters::{
+    CreateContainerOptionsBuilder, ListContainersOptionsBuilder, LogsOptionsBuilder,
+    RemoveContainerOptionsBuilder, StatsOptionsBuilder, StopContainerOptionsBuilder,
+    WaitContainerOptionsBuilder,
+};
+use bollard::Docker;
+use futures::StreamExt;
+
+use crate::runtime::{
+    ContainerRuntime, ContainerSpec, Exit, Labelled, RuntimeError, Usage, JOB_LABEL, PROVIDER_LABEL,
+};
+
+#[derive(Debug, Clone)]
+pub struct DockerRuntime {
+    docker: Docker,
+}
+
+impl DockerRuntime {
+    /// The engine at `DOCKER_HOST` or the local socket, API version negotiated.
+    pub async fn connect() -> Result<Self, RuntimeError> {
+        let docker = Docker::connect_with_local_defaults()
+            .map_err(|e| RuntimeError::Unavailable(e.to_string()))?
+            .negotiate_version()
+            .await
+            .map_err(|e| RuntimeError::Unavailable(e.to_string()))?;
+        Ok(DockerRuntime { docker })
+    }
+}
+
+fn classify(e: BollardError) -> RuntimeError {
+    match e {
+        BollardError::DockerResponseServerError {
+            status_code: 404,
+            message,
+        } => RuntimeError::NotFound(message),
+        BollardError::DockerResponseServerError {
+            status_code: 409,
+            message,
+        } => RuntimeError::Conflict(message),
+        BollardError::DockerResponseServerError {
+            status_code,
+            message,
+        } if status_code >= 500 => RuntimeError::Unavailable(format!("{status_code}: {message}")),
+        BollardError::DockerResponseServerError {
+            status_code,
+            message,
+        } => RuntimeError::Refused(format!("{status_code}: {message}")),
+        other => RuntimeError::Unavailable(other.to_string()),
+    }
+}
+
+/// The Docker engine's form of a [`ContainerSpec`].
+pub fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
+    let mut tmpfs = HashMap::new();
+    tmpfs.insert(
+        "/tmp".to_owned(),
+        format!("rw,noexec,nosuid,nodev,size={}", spec.scratch_bytes),
+    );
+    let device_requests = (spec.gpus > 0).then(|| {
+        vec![DeviceRequest {
+            driver: Some("nvidia".into()),
+            count: Some(spec.gpus),
+            capabilities: Some(vec![vec!["gpu".into()]]),
+            ..Default::default()
+        }]
+    });
+    ContainerCreateBody {
+        image: Some(spec.image.clone()),
+        cmd: spec.cmd.clone(),
+        user: Some(spec.user.clone()),
+        labels: Some(spec.labels.clone().into_iter().collect()),
+        network_disabled: Some(true),
+        working_dir: Some("/tmp".into()),
+        host_config: Some(HostConfig {
+            network_mode: Some("none".into()),
+            readonly_rootfs: Some(true),
+            cap_drop: Some(vec!["ALL".into()]),
+            security_opt: Some(vec!["no-new-privileges".into()]),
+            memory: Some(spec.memory_bytes),
+            memory_swap: Some(spec.memory_bytes),
+            nano_cpus: Some(spec.nano_cpus),
+            pids_limit: Some(spec.pids),
+            tmpfs: Some(tmpfs),
+            binds: Some(vec![format!("{}:/out:rw", spec.output_dir.display())]),
+            device_requests,
+            init: Some(true),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+impl ContainerRuntime for DockerRuntime {
+    async fn image_present(&self, image: &str) -> Result<bool, RuntimeError> {
+        match self.docker.inspect_image(image).await.map_err(classify) {
+            Ok(_) => Ok(true),
+            Err(RuntimeError::NotFound(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn run(&self, spec: &ContainerSpec) -> Result<String, RuntimeError> {
+        let created = self
+            .docker
+            .create_container(
+                Some(
+                    CreateContainerOptionsBuilder::new()
+                        .name(&spec.name)
+                        .build(),
+                ),
+                create_body(spec),
+            )
+            .await
+            .map_err(classify)?;
+        self.docker
+            .start_container(
+                &created.id,
+                None::<bollard::query_parameters::StartContainerOptions>,
+            )
+            .await
+            .map_err(classify)?;
+        Ok(created.id)
+    }
+
+    async fn wait(&self, id: &str) -> Result<Exit, RuntimeError> {
+        let mut wait = self
+            .docker
+            .wait_container(id, Some(WaitContainerOptionsBuilder::new().build()));
+        // A non-zero exit arrives as an error carrying the code; the state has the truth.
+        let _ = wait.next().await;
+        let state = self
+            .docker
+            .inspect_container(
+                id,
+                None::<bollard::query_parameters::InspectContainerOptions>,
+            )
+            .await
+            .map_err(classify)?
+            .state
+            .unwrap_or_default();
+        Ok(Exit {
+            code: state.exit_code.unwrap_or(-1),
+            oom_killed: state.oom_killed.unwrap_or(false),
+        })
+    }
+
+    async fn usage(&self, id: &str) -> Result<Option<Usage>, RuntimeError> {
+        let mut stats = self.docker.stats(
+            id,
+            Some(
+                StatsOptionsBuilder::new()
+                    .stream(false)
+                    .one_shot(true)
+                    .build(),
+            ),
+        );
+        match stats.next().await {
+            Some(Ok(s)) => {
+                let cpu = s
+                    .cpu_stats
+                    .and_then(|c| c.cpu_usage)
+                    .and_then(|u| u.total_usage);
+                let mem = s.memory_stats.and_then(|m| m.usage);
+                Ok(cpu.map(|cpu_total_ns| Usage {
+                    cpu_total_ns,
+                    memory_bytes: mem.unwrap_or(0),
+                }))
+            }
+            Some(Err(e)) => match classify(e) {
+                RuntimeError::NotFound(_) => Ok(None),
+                e => Err(e),
+            },
+            None => Ok(None),
+        }
+    }
+
+    async fn stop(&self, id: &str, grace_secs: u32) -> Result<(), RuntimeError> {
+        match self
+            .docker
+            .stop_container(
+                id,
+                Some(
+                    StopContainerOptionsBuilder::new()
+                        .t(grace_secs as i32)
+                        .build(),
+                ),
+            )
+            .await
+        {
+            Ok(()) => Ok(()),
+            // 304: already stopped.
+            Err(BollardError::DockerResponseServerError {
+                status_code: 304, ..
+            }) => Ok(()),
+            Err(e) => Err(classify(e)),
+        }
+    }
+
+    async fn remove(&self, id: &str) -> Result<(), RuntimeError> {
+        match self
+            .docker
+            .remove_container(
+                id,
+                Some(RemoveContainerOptionsBuilder::new().force(true).build()),
+            )
+            .await
+            .map_err(classify)
+        {
+            Ok(()) | Err(RuntimeError::NotFound(_)) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn list(&self, provider: &str) -> Result<Vec<Labelled>, RuntimeError> {
+        let mut filters = HashMap::new();
+        filters.insert(
+            "label".to_owned(),
+            vec![format!("{PROVIDER_LABEL}={provider}")],
+        );
+        let found = self
+            .docker
+            .list_containers(Some(
+                ListContainersOptionsBuilder::new()
+                    .all(true)
+                    .filters(&filters)
+                    .build(),
+            ))
+            .await
+            .map_err(classify)?;
+        Ok(found
+            .into_iter()
+            .filter_map(|c| {
+                let job_id = c.labels.as_ref()?.get(JOB_LABEL)?.parse().ok()?;
+                Some(Labelled {
+                    id: c.id?,
+                    job_id,
+                    running: matches!(c.state, Some(ContainerSummaryStateEnum::RUNNING)),
+                })
+            })
+            .collect())
+    }
+
+    async fn logs(&self, id: &str, tail: usize) -> Result<String, RuntimeError> {
+        let mut logs = self.docker.logs(
+            id,
+            Some(
+                LogsOptionsBuilder::new()
+                    .stdout(true)
+                    .stderr(true)
+                    .tail(&tail.to_string())
+                    .build(),
+            ),
+        );
+        let mut out = String::new();
+        while let Some(chunk) = logs.next().await {
+            out.push_str(&chunk.map_err(classify)?.to_string());
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn spec(gpus: i64) -> ContainerSpec {
+        ContainerSpec {
+            name: "n".into(),
+            image: "i".into(),
+            cmd: None,
+            labels: Default::default(),
+            user: "65534:65534".into(),
+            memory_bytes: 64 << 20,
+            nano_cpus: 1_000_000_000,
+            pids: 32,
+            scratch_bytes: 8 << 20,
+            output_dir: PathBuf::from("/w/out"),
+            gpus,
+        }
+    }
+
+    #[test]
+    fn the_sandbox_is_locked_down() {
+        let b = create_body(&spec(0));
+        let h = b.host_config.expect("host config");
+        assert_eq!(b.network_disabled, Some(true));
+        assert_eq!(h.network_mode.as_deref(), Some("none"));
+        assert_eq!(h.readonly_rootfs, Some(true));
+        assert_eq!(h.cap_drop, Some(vec!["ALL".to_owned()]));
+        assert_eq!(h.security_opt, Some(vec!["no-new-privileges".to_owned()]));
+        assert_eq!(h.memory, h.memory_swap, "no swap beyond the memory limit");
+        assert_eq!(b.user.as_deref(), Some("65534:65534"));
+        assert!(h.tmpfs.expect("tmpfs")["/tmp"].contains("size=8388608"));
+        assert_eq!(h.binds, Some(vec!["/w/out:/out:rw".to_owned()]));
+        assert!(h.device_requests.is_none(), "no GPUs unless asked");
+    }
+
+    #[test]
+    fn gpus_become_nvidia_device_requests() {
+        let h = create_body(&spec(2)).host_config.expect("host config");
+        let d = &h.device_requests.expect("device requests")[0];
+        assert_eq!(d.driver.as_deref(), Some("nvidia"));
+        assert_eq!(d.count, Some(2));
+        assert_eq!(d.capabilities, Some(vec![vec!["gpu".to_owned()]]));
+    }
+}

@@ -1,0 +1,36 @@
+use computestream_chain::ChainError;
+use computestream_eventlog::EventLogError;
+use thiserror::Error;
+
+use crate::runtime::RuntimeError;
+
+/// Errors of the executor, each retryable or not.
+#[derive(Debug, Error)]
+pub enum ExecutorError {
+    #[error("configuration: {0}")]
+    Config(String),
+    #[error(transparent)]
+    Runtime(#[from] RuntimeError),
+    #[error(transparent)]
+    Chain(#[from] ChainError),
+    #[error(transparent)]
+    Log(#[from] EventLogError),
+    #[error("artifacts: {0}")]
+    Artifacts(String),
+    #[error("x402 endpoint: {0}")]
+    Listen(std::io::Error),
+    #[error("job directory: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl ExecutorError {
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            ExecutorError::Runtime(r) => r.is_retryable(),
+            ExecutorError::Chain(c) => c.is_retryable(),
+            ExecutorError::Log(l) => l.is_retryable(),
+            ExecutorError::Artifacts(_) | ExecutorError::Listen(_) | ExecutorError::Io(_) => true,
+            ExecutorError::Config(_) => false,
+        }
+    }
+}

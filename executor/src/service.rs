@@ -1,0 +1,456 @@
+//! `computestream execute`: reads the chain-event and metering topics from the start (the
+//! executor's state is the log: its jobs, their streams, the vouchers it accepted, where
+//! its metering chains stand), reconciles with the containers on the engine once caught up
+//! (re-adopting running jobs, failing orphans, removing leftovers), then takes each new job
+//! of this provider as it is created. Heartbeats keep the provider listed as available.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use computestream_domain::{
+    AccountAddress, JobStatus, Octas, SigningKey, StreamTerms, VoucherContext,
+};
+use computestream_eventlog::{admin, tails, EnvelopeProducer, KafkaSettings, LogConsumer};
+use computestream_runtime::{Health, Shutdown};
+use computestream_schemas::events::ProviderHeartbeat;
+use computestream_schemas::{topics, Envelope, Event};
+
+use crate::artifacts::ArtifactStore;
+use crate::chain::JobChain;
+use crate::payments::PaymentBook;
+use crate::runtime::ContainerRuntime;
+use crate::sandbox::JobRequest;
+use crate::supervisor::{JobContext, MeteringHead, Start};
+use crate::{ExecutorConfig, ExecutorError};
+
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// What the executor knows of one of its jobs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobView {
+    pub request: JobRequest,
+    pub status: JobStatus,
+    pub container: Option<String>,
+    /// Seconds metered so far.
+    pub seconds: u64,
+    pub reason: String,
+    pub output_url: String,
+    pub output_cid: String,
+}
+
+/// State shared by the log reader, the job tasks and the x402 endpoint.
+#[derive(Debug)]
+pub struct Shared {
+    pub provider: AccountAddress,
+    pub ctx: VoucherContext,
+    book: Mutex<PaymentBook>,
+    jobs: Mutex<BTreeMap<u64, JobView>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Every update under these locks is a plain field write: a panic cannot leave them
+    // half-done, so a poisoned lock is taken over.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Shared {
+    pub fn new(provider: AccountAddress, ctx: VoucherContext) -> Arc<Self> {
+        Arc::new(Shared {
+            provider,
+            ctx,
+            book: Mutex::new(PaymentBook::new(ctx, provider)),
+            jobs: Mutex::new(BTreeMap::new()),
+        })
+    }
+
+    pub fn book(&self) -> MutexGuard<'_, PaymentBook> {
+        lock(&self.book)
+    }
+
+    pub fn job(&self, job_id: u64) -> Option<JobView> {
+        lock(&self.jobs).get(&job_id).cloned()
+    }
+
+    pub fn jobs(&self) -> Vec<JobView> {
+        lock(&self.jobs).values().cloned().collect()
+    }
+
+    fn update(&self, job_id: u64, f: impl FnOnce(&mut JobView)) {
+        if let Some(j) = lock(&self.jobs).get_mut(&job_id) {
+            f(j);
+        }
+    }
+
+    pub fn set_status(&self, job_id: u64, status: JobStatus, reason: &str) {
+        self.update(job_id, |j| {
+            // Statuses only move forward; a late event never reopens a job.
+            if !j.status.is_terminal() || status.is_terminal() {
+                j.status = status;
+            }
+            if !reason.is_empty() {
+                j.reason = reason.to_owned();
+            }
+        });
+    }
+
+    pub fn set_container(&self, job_id: u64, c: Option<String>) {
+        self.update(job_id, |j| j.container = c);
+    }
+
+    pub fn set_seconds(&self, job_id: u64, s: u64) {
+        self.update(job_id, |j| j.seconds = s);
+    }
+
+    pub fn set_output(&self, job_id: u64, url: &str, cid: &str) {
+        self.update(job_id, |j| {
+            j.output_url = url.to_owned();
+            j.output_cid = cid.to_owned();
+        });
+    }
+
+    pub fn is_cancelled(&self, job_id: u64) -> bool {
+        self.job(job_id)
+            .is_some_and(|j| j.status == JobStatus::Cancelled)
+    }
+
+    pub fn paid_seconds(&self, job_id: u64) -> u64 {
+        self.book().paid_seconds(job_id)
+    }
+
+    fn running_jobs(&self) -> u32 {
+        lock(&self.jobs)
+            .values()
+            .filter(|j| j.container.is_some())
+            .count() as u32
+    }
+}
+
+pub struct Executor<R: ContainerRuntime, C: JobChain> {
+    pub runtime: Arc<R>,
+    pub chain: Arc<C>,
+    pub kafka: KafkaSettings,
+    pub config: ExecutorConfig,
+    pub key: SigningKey,
+    pub shared: Arc<Shared>,
+    pub health: Health,
+}
+
+impl<R: ContainerRuntime, C: JobChain> std::fmt::Debug for Executor<R, C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Executor")
+            .field("provider", &self.shared.provider)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What one log record means to this executor.
+enum Fact {
+    Created(JobRequest),
+    Opened(StreamTerms),
+    Deposited(u64, Octas),
+    Status(u64, JobStatus),
+    Closed(u64),
+    Metered(u64, MeteringHead),
+    Paid(u64, Octas, u64),
+    Other,
+}
+
+fn fact(provider: &AccountAddress, payload: &[u8]) -> Fact {
+    let Ok(env) = Envelope::from_json(payload) else {
+        return Fact::Other;
+    };
+    match env.event {
+        Event::JobCreated(j) if j.provider == *provider => Fact::Created(JobRequest {
+            job_id: j.job_id,
+            image: j.docker_image,
+            max_duration_secs: j.max_duration_secs,
+        }),
+        Event::StreamOpened(s) if s.provider == *provider => Fact::Opened(StreamTerms {
+            stream_id: s.stream_id,
+            buyer_public_key: s.buyer_public_key,
+            provider: s.provider,
+            rate_per_second: s.rate_per_second,
+            escrow: s.escrow,
+        }),
+        Event::EscrowDeposited(d) => Fact::Deposited(d.job_id, d.total_deposited),
+        Event::JobStatusChanged(c) => Fact::Status(c.job_id, c.to),
+        Event::StreamClosed(c) => Fact::Closed(c.stream_id),
+        Event::MeteringTick(t) if t.record.record.provider == *provider => {
+            let r = t.record.record;
+            Fact::Metered(
+                r.stream_id,
+                MeteringHead {
+                    second: r.second,
+                    hash: r.hash(),
+                },
+            )
+        }
+        Event::VoucherReceived(v) => Fact::Paid(
+            v.voucher.voucher.stream_id,
+            v.voucher.voucher.cumulative_amount,
+            env.occurred_at_ms,
+        ),
+        _ => Fact::Other,
+    }
+}
+
+/// A started executor: its x402 endpoint's address and the task running everything.
+#[derive(Debug)]
+pub struct RunningExecutor {
+    pub endpoint: std::net::SocketAddr,
+    pub task: tokio::task::JoinHandle<Result<(), ExecutorError>>,
+}
+
+impl<R: ContainerRuntime, C: JobChain> Executor<R, C> {
+    /// Binds the buyers' x402 endpoint on `config.listen` and runs until `shutdown`.
+    /// `public_url` is how buyers reach the endpoint (`None`: its bound address).
+    pub async fn start(
+        self,
+        public_url: Option<String>,
+        shutdown: Shutdown,
+    ) -> Result<RunningExecutor, ExecutorError> {
+        self.health.failing("executor", "starting");
+        let producer = EnvelopeProducer::new(&self.kafka, "computestream-executor-x402")?;
+        let listener = tokio::net::TcpListener::bind(self.config.listen)
+            .await
+            .map_err(ExecutorError::Listen)?;
+        let addr = listener.local_addr().map_err(ExecutorError::Listen)?;
+        let endpoint = Arc::new(crate::x402_http::Endpoint {
+            shared: self.shared.clone(),
+            producer,
+            runtime: self.runtime.clone(),
+            public_url: public_url.unwrap_or_else(|| format!("http://{addr}")),
+        });
+        let web = crate::x402_http::serve(listener, endpoint, shutdown.child());
+        let task = tokio::spawn(async move {
+            let r = self.run(shutdown).await;
+            if r.is_err() {
+                web.abort();
+            } else {
+                let _ = web.await;
+            }
+            r
+        });
+        Ok(RunningExecutor {
+            endpoint: addr,
+            task,
+        })
+    }
+
+    pub async fn run(self, shutdown: Shutdown) -> Result<(), ExecutorError> {
+        self.config.validate().map_err(ExecutorError::Config)?;
+        self.health.failing("executor", "reading the log");
+        let artifacts = ArtifactStore::open(&self.config.artifacts_url)?;
+        std::fs::create_dir_all(&self.config.work_dir)?;
+        admin::ensure_topics(&self.kafka, &[topics::CHAIN_EVENTS, topics::METERING]).await?;
+        let producer = Arc::new(EnvelopeProducer::new(
+            &self.kafka,
+            "computestream-executor",
+        )?);
+        let provider = self.shared.provider;
+        tracing::info!(%provider, "executor starting");
+
+        let mut starts = Vec::new();
+        let mut behind = Vec::new();
+        for spec in [topics::CHAIN_EVENTS, topics::METERING] {
+            let topic = self.kafka.topic(spec.name);
+            let marks = tails::watermarks(&self.kafka, &topic, spec.partitions).await?;
+            for (p, (low, high)) in marks.into_iter().enumerate() {
+                starts.push((topic.clone(), p as i32, low));
+                if high > low {
+                    behind.push((topic.clone(), p as i32, high));
+                }
+            }
+        }
+        let consumer = LogConsumer::new(&self.kafka, "computestream-executor")?;
+        consumer.assign_many(&starts)?;
+
+        let job_ctx = JobContext {
+            runtime: self.runtime.clone(),
+            chain: self.chain.clone(),
+            producer: producer.clone(),
+            artifacts,
+            shared: self.shared.clone(),
+            config: self.config.clone(),
+            key: self.key.clone(),
+            ctx: self.shared.ctx,
+        };
+        let mut heads: HashMap<u64, MeteringHead> = HashMap::new();
+        let mut tasks: HashMap<u64, (Shutdown, tokio::task::JoinHandle<()>)> = HashMap::new();
+        let mut caught_up = behind.is_empty();
+        if caught_up {
+            self.reconcile(&job_ctx, &heads, &mut tasks, &shutdown)
+                .await?;
+        }
+        let mut heartbeat = tokio::time::interval(Duration::from_secs(self.config.heartbeat_secs));
+        loop {
+            let record = tokio::select! {
+                _ = shutdown.wait() => break,
+                _ = heartbeat.tick() => {
+                    tasks.retain(|_, (_, t)| !t.is_finished());
+                    let hb = ProviderHeartbeat {
+                        provider,
+                        at_ms: now_ms(),
+                        available: true,
+                        running_jobs: self.shared.running_jobs(),
+                    };
+                    if let Err(e) = producer.send(&Envelope::heartbeat(hb)).await {
+                        tracing::warn!(error = %e, "heartbeat not sent");
+                    }
+                    continue;
+                }
+                r = consumer.next() => r,
+            };
+            let record = match record {
+                Ok(r) => r,
+                Err(e) if e.is_retryable() => {
+                    tracing::warn!(error = %e, "log read failed; retrying");
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            behind.retain(|(t, p, high)| {
+                !(t == &record.topic && *p == record.partition && record.offset + 1 >= *high)
+            });
+            match fact(&provider, &record.payload) {
+                Fact::Created(req) => {
+                    let job_id = req.job_id;
+                    let mut jobs = lock(&self.shared.jobs);
+                    let fresh = !jobs.contains_key(&job_id);
+                    jobs.entry(job_id).or_insert(JobView {
+                        request: req.clone(),
+                        status: JobStatus::Pending,
+                        container: None,
+                        seconds: 0,
+                        reason: String::new(),
+                        output_url: String::new(),
+                        output_cid: String::new(),
+                    });
+                    drop(jobs);
+                    if caught_up && fresh {
+                        self.spawn(&job_ctx, req, Start::Fresh, &mut tasks, &shutdown);
+                    }
+                }
+                Fact::Opened(terms) => self.shared.book().opened(terms, now_ms()),
+                Fact::Deposited(job, total) => self.shared.book().deposited(job, total),
+                Fact::Status(job, status) => {
+                    self.shared.set_status(job, status, "");
+                    if status == JobStatus::Cancelled {
+                        if let Some((stop, _)) = tasks.get(&job) {
+                            stop.trigger();
+                        }
+                    }
+                }
+                Fact::Closed(stream) => self.shared.book().closed(stream),
+                Fact::Metered(stream, head) => {
+                    let h = heads.entry(stream).or_default();
+                    if head.second > h.second {
+                        *h = head;
+                    }
+                }
+                Fact::Paid(stream, amount, at) => self.shared.book().restore(stream, amount, at),
+                Fact::Other => {}
+            }
+            if !caught_up && behind.is_empty() {
+                caught_up = true;
+                self.reconcile(&job_ctx, &heads, &mut tasks, &shutdown)
+                    .await?;
+            }
+        }
+        for (_, (_, t)) in tasks {
+            let _ = t.await;
+        }
+        Ok(())
+    }
+
+    fn spawn(
+        &self,
+        ctx: &JobContext<R, C>,
+        req: JobRequest,
+        start: Start,
+        tasks: &mut HashMap<u64, (Shutdown, tokio::task::JoinHandle<()>)>,
+        shutdown: &Shutdown,
+    ) {
+        let stop = shutdown.child();
+        let job_id = req.job_id;
+        let task = tokio::spawn(ctx.clone().run(req, start, stop.clone()));
+        tasks.insert(job_id, (stop, task));
+    }
+
+    /// Once the log is read: adopt the containers of jobs still running, remove the others,
+    /// fail running jobs whose container is gone, and start the pending ones.
+    async fn reconcile(
+        &self,
+        ctx: &JobContext<R, C>,
+        heads: &HashMap<u64, MeteringHead>,
+        tasks: &mut HashMap<u64, (Shutdown, tokio::task::JoinHandle<()>)>,
+        shutdown: &Shutdown,
+    ) -> Result<(), ExecutorError> {
+        let containers = self
+            .runtime
+            .list(&self.shared.provider.to_long_string())
+            .await?;
+        let mut adopted = std::collections::HashSet::new();
+        for c in containers {
+            match self.shared.job(c.job_id) {
+                Some(j) if !j.status.is_terminal() => {
+                    adopted.insert(c.job_id);
+                    let head = heads.get(&c.job_id).copied().unwrap_or_default();
+                    tracing::info!(
+                        job_id = c.job_id,
+                        running = c.running,
+                        "re-adopting its container"
+                    );
+                    self.spawn(
+                        ctx,
+                        j.request,
+                        Start::Adopt {
+                            container: c.id,
+                            head,
+                        },
+                        tasks,
+                        shutdown,
+                    );
+                }
+                _ => {
+                    tracing::info!(job_id = c.job_id, "removing a leftover container");
+                    self.runtime.remove(&c.id).await?;
+                }
+            }
+        }
+        for j in self.shared.jobs() {
+            if adopted.contains(&j.request.job_id) || tasks.contains_key(&j.request.job_id) {
+                continue;
+            }
+            match j.status {
+                JobStatus::Pending => {
+                    self.spawn(ctx, j.request, Start::Fresh, tasks, shutdown);
+                }
+                JobStatus::Running => {
+                    // Running on chain, but no container: it cannot be resumed, and is never
+                    // started twice.
+                    let job_id = j.request.job_id;
+                    let ctx = ctx.clone();
+                    let task = tokio::spawn(async move {
+                        ctx.fail_orphan(job_id).await;
+                    });
+                    tasks.insert(job_id, (shutdown.child(), task));
+                }
+                _ => {}
+            }
+        }
+        self.health.ok("executor");
+        tracing::info!(
+            jobs = self.shared.jobs().len(),
+            "executor caught up with the log"
+        );
+        Ok(())
+    }
+}

@@ -1,0 +1,399 @@
+//! One job, from start (or re-adoption after a restart) to its outcome on chain: the
+//! sandboxed container, a signed metering record every second, the stop rules (max
+//! duration, vouchers that stopped, the buyer's cancellation), outputs stored
+//! content-addressed, and the final status report.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use computestream_domain::{
+    JobStatus, MeteringRecord, RecordHash, SigningKey, VoucherContext, METERING_GENESIS_HASH,
+};
+use computestream_eventlog::EnvelopeProducer;
+use computestream_runtime::Shutdown;
+use computestream_schemas::events::MeteringTick;
+use computestream_schemas::Envelope;
+
+use crate::artifacts::ArtifactStore;
+use crate::chain::{JobChain, Outcome};
+use crate::runtime::{ContainerRuntime, Exit, RuntimeError};
+use crate::sandbox::{container_spec, JobRequest};
+use crate::service::{now_ms, Shared};
+use crate::ExecutorConfig;
+
+/// Where the job's metering chain stands (restored from the log after a restart).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MeteringHead {
+    pub second: u64,
+    pub hash: RecordHash,
+}
+
+impl Default for MeteringHead {
+    fn default() -> Self {
+        MeteringHead {
+            second: 0,
+            hash: METERING_GENESIS_HASH,
+        }
+    }
+}
+
+/// Everything a job's task needs.
+pub struct JobContext<R: ContainerRuntime, C: JobChain> {
+    pub runtime: Arc<R>,
+    pub chain: Arc<C>,
+    pub producer: Arc<EnvelopeProducer>,
+    pub artifacts: ArtifactStore,
+    pub shared: Arc<Shared>,
+    pub config: ExecutorConfig,
+    pub key: SigningKey,
+    pub ctx: VoucherContext,
+}
+
+impl<R: ContainerRuntime, C: JobChain> std::fmt::Debug for JobContext<R, C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JobContext").finish_non_exhaustive()
+    }
+}
+
+impl<R: ContainerRuntime, C: JobChain> Clone for JobContext<R, C> {
+    fn clone(&self) -> Self {
+        JobContext {
+            runtime: self.runtime.clone(),
+            chain: self.chain.clone(),
+            producer: self.producer.clone(),
+            artifacts: self.artifacts.clone(),
+            shared: self.shared.clone(),
+            config: self.config.clone(),
+            key: self.key.clone(),
+            ctx: self.ctx,
+        }
+    }
+}
+
+/// How a job is taken up.
+#[derive(Debug, Clone)]
+pub enum Start {
+    /// Not started yet: mark it running on chain, then start its container.
+    Fresh,
+    /// Its container exists (the executor restarted): supervise it from `head`.
+    Adopt {
+        container: String,
+        head: MeteringHead,
+    },
+}
+
+enum Stop {
+    Exited(Exit),
+    MaxDuration,
+    Unpaid { paid: u64, served: u64 },
+    Cancelled,
+    Shutdown,
+}
+
+fn output_dir(config: &ExecutorConfig, job_id: u64) -> PathBuf {
+    config.work_dir.join(job_id.to_string()).join("out")
+}
+
+impl<R: ContainerRuntime, C: JobChain> JobContext<R, C> {
+    /// Reports an outcome, retrying while the node is unavailable.
+    async fn report(&self, o: Outcome) {
+        for attempt in 1..=5u32 {
+            match self.chain.report(&o).await {
+                Ok(_) => {
+                    self.shared.set_status(o.job_id, o.status, &o.reason);
+                    return;
+                }
+                Err(e) if e.is_retryable() => {
+                    tracing::warn!(job_id = o.job_id, error = %e, attempt, "reporting the outcome failed; retrying");
+                    tokio::time::sleep(Duration::from_secs(u64::from(attempt))).await;
+                }
+                Err(e) => {
+                    tracing::error!(job_id = o.job_id, error = %e, "the outcome could not be reported");
+                    return;
+                }
+            }
+        }
+    }
+
+    fn failed(job_id: u64, exit_code: u64, reason: String) -> Outcome {
+        Outcome {
+            job_id,
+            status: JobStatus::Failed,
+            exit_code,
+            reason,
+            output_url: String::new(),
+            output_cid: String::new(),
+        }
+    }
+
+    /// A job running on chain whose container is gone: failed, never started again.
+    pub async fn fail_orphan(&self, job_id: u64) {
+        self.report(Self::failed(
+            job_id,
+            0,
+            "the job's container is gone (the executor restarted); it is not started again".into(),
+        ))
+        .await;
+    }
+
+    /// Runs or adopts `job` until its outcome is on chain (or `stop` fires: a cancellation
+    /// or the executor's shutdown).
+    pub async fn run(self, job: JobRequest, start: Start, stop: Shutdown) {
+        let job_id = job.job_id;
+        let (container, mut head) = match start {
+            Start::Adopt { container, head } => (container, head),
+            Start::Fresh => match self.start_fresh(&job).await {
+                Some(c) => (c, MeteringHead::default()),
+                None => return,
+            },
+        };
+        self.shared.set_container(job_id, Some(container.clone()));
+        tracing::info!(job_id, %container, second = head.second, "supervising");
+        let how = self.supervise(&job, &container, &mut head, &stop).await;
+        let out = output_dir(&self.config, job_id);
+        let outcome = match how {
+            Stop::Shutdown => return, // adopted again on restart
+            Stop::Cancelled => {
+                let _ = self.runtime.stop(&container, 2).await;
+                let _ = self.runtime.remove(&container).await;
+                self.shared.set_container(job_id, None);
+                return;
+            }
+            Stop::Exited(exit) if exit.oom_killed => Self::failed(
+                job_id,
+                exit.code.max(0) as u64,
+                format!(
+                    "out of memory: the job exceeded its memory limit of {} MiB",
+                    self.config.sandbox.memory_mb
+                ),
+            ),
+            Stop::Exited(exit) if exit.code != 0 => Self::failed(
+                job_id,
+                exit.code.max(0) as u64,
+                format!("the job exited with code {}", exit.code),
+            ),
+            Stop::Exited(_) => {
+                let mut o = Outcome {
+                    job_id,
+                    status: JobStatus::Completed,
+                    exit_code: 0,
+                    reason: String::new(),
+                    output_url: String::new(),
+                    output_cid: String::new(),
+                };
+                match self.artifacts.store_outputs(&out).await {
+                    Ok(Some(s)) => {
+                        o.output_url = s.url;
+                        o.output_cid = s.cid;
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        o = Self::failed(job_id, 0, format!("storing the outputs failed: {e}"));
+                    }
+                }
+                o
+            }
+            Stop::MaxDuration => Self::failed(
+                job_id,
+                137,
+                format!("stopped at its max duration of {} s", job.max_duration_secs),
+            ),
+            Stop::Unpaid { paid, served } => Self::failed(
+                job_id,
+                137,
+                format!(
+                    "payment stopped: vouchers pay for {paid} s of {served} s served (grace {} s)",
+                    self.config.grace_secs
+                ),
+            ),
+        };
+        let _ = self.runtime.remove(&container).await;
+        self.shared.set_container(job_id, None);
+        self.shared
+            .set_output(job_id, &outcome.output_url, &outcome.output_cid);
+        tracing::info!(job_id, status = ?outcome.status, reason = %outcome.reason, "job ended");
+        self.report(outcome).await;
+    }
+
+    /// Checks the image, marks the job running on chain, starts the container. `None` when
+    /// the job does not start (its failure is reported).
+    async fn start_fresh(&self, job: &JobRequest) -> Option<String> {
+        let job_id = job.job_id;
+        match self.runtime.image_present(&job.image).await {
+            Ok(true) => {}
+            Ok(false) => {
+                self.report(Self::failed(
+                    job_id,
+                    0,
+                    format!(
+                        "image {} is not present on this provider and cannot be pulled",
+                        job.image
+                    ),
+                ))
+                .await;
+                return None;
+            }
+            Err(e) => {
+                self.report(Self::failed(job_id, 0, format!("container engine: {e}")))
+                    .await;
+                return None;
+            }
+        }
+        let out = output_dir(&self.config, job_id);
+        if let Err(e) = prepare_output_dir(&out) {
+            self.report(Self::failed(
+                job_id,
+                0,
+                format!("preparing the job directory: {e}"),
+            ))
+            .await;
+            return None;
+        }
+        match self.chain.mark_running(job_id).await {
+            Ok(true) => self.shared.set_status(job_id, JobStatus::Running, ""),
+            Ok(false) => {
+                // Refused: cancelled meanwhile, or already marked running by an earlier run
+                // of this executor that stopped before its container started. Never start a
+                // job twice; an orphaned running job is failed.
+                self.report(Self::failed(
+                    job_id,
+                    0,
+                    "the executor restarted before the job's container started".into(),
+                ))
+                .await;
+                return None;
+            }
+            Err(e) => {
+                tracing::warn!(job_id, error = %e, "could not mark the job running; it stays pending");
+                return None;
+            }
+        }
+        let spec = container_spec(job, &self.ctx_provider(), &self.config.sandbox, &out);
+        match self.runtime.run(&spec).await {
+            Ok(id) => Some(id),
+            Err(RuntimeError::Conflict(m)) => {
+                tracing::warn!(job_id, %m, "its container exists already; not starting it again");
+                None
+            }
+            Err(e) => {
+                self.report(Self::failed(
+                    job_id,
+                    0,
+                    format!("the container did not start: {e}"),
+                ))
+                .await;
+                None
+            }
+        }
+    }
+
+    fn ctx_provider(&self) -> String {
+        self.shared.provider.to_long_string()
+    }
+
+    async fn supervise(
+        &self,
+        job: &JobRequest,
+        container: &str,
+        head: &mut MeteringHead,
+        stop: &Shutdown,
+    ) -> Stop {
+        let runtime = self.runtime.clone();
+        let id = container.to_owned();
+        let mut wait = tokio::spawn(async move { runtime.wait(&id).await });
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        tick.tick().await;
+        let mut last_cpu_ns: Option<u64> = None;
+        let mut unsent: Vec<Envelope> = Vec::new();
+        loop {
+            tokio::select! {
+                exit = &mut wait => {
+                    self.flush(&mut unsent).await;
+                    return match exit {
+                        Ok(Ok(exit)) => Stop::Exited(exit),
+                        Ok(Err(e)) => {
+                            tracing::warn!(job_id = job.job_id, error = %e, "waiting for the container failed");
+                            Stop::Exited(Exit { code: -1, oom_killed: false })
+                        }
+                        Err(_) => Stop::Exited(Exit { code: -1, oom_killed: false }),
+                    };
+                }
+                _ = stop.wait() => {
+                    wait.abort();
+                    self.flush(&mut unsent).await;
+                    return if self.shared.is_cancelled(job.job_id) { Stop::Cancelled } else { Stop::Shutdown };
+                }
+                _ = tick.tick() => {}
+            }
+            // One more second served: meter it.
+            let usage = self.runtime.usage(container).await.ok().flatten();
+            let cpu_micros = match (usage, last_cpu_ns) {
+                (Some(u), Some(prev)) => u.cpu_total_ns.saturating_sub(prev) / 1000,
+                (Some(u), None) => u.cpu_total_ns / 1000,
+                _ => 0,
+            };
+            if let Some(u) = usage {
+                last_cpu_ns = Some(u.cpu_total_ns);
+            }
+            let record = MeteringRecord {
+                chain_id: self.ctx.chain_id,
+                package: self.ctx.package,
+                stream_id: job.job_id,
+                provider: self.shared.provider,
+                second: head.second + 1,
+                prev_hash: head.hash,
+                observed_at_ms: now_ms(),
+                cpu_usage_micros: cpu_micros,
+                memory_bytes: usage.map(|u| u.memory_bytes).unwrap_or(0),
+                gpu: None,
+            };
+            head.second = record.second;
+            head.hash = record.hash();
+            unsent.push(Envelope::metering_tick(MeteringTick {
+                record: record.sign(&self.key),
+            }));
+            self.flush(&mut unsent).await;
+            self.shared.set_seconds(job.job_id, head.second);
+            metrics::counter!("computestream_executor_metered_seconds_total").increment(1);
+
+            if head.second >= job.max_duration_secs {
+                let _ = self.runtime.stop(container, 2).await;
+                wait.abort();
+                return Stop::MaxDuration;
+            }
+            let paid = self.shared.paid_seconds(job.job_id);
+            if head.second > paid.saturating_add(self.config.grace_secs) {
+                let _ = self.runtime.stop(container, 2).await;
+                wait.abort();
+                return Stop::Unpaid {
+                    paid,
+                    served: head.second,
+                };
+            }
+        }
+    }
+
+    /// Publishes metering records in order; what fails stays queued (the chain of records
+    /// must stay gapless), and is retried next second.
+    async fn flush(&self, unsent: &mut Vec<Envelope>) {
+        while let Some(env) = unsent.first() {
+            match self.producer.send(env).await {
+                Ok(_) => {
+                    unsent.remove(0);
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, queued = unsent.len(), "metering record not stored yet");
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// The job's output directory, writable by the sandbox's non-root user.
+fn prepare_output_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(dir)?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o777))
+}

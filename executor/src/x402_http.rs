@@ -1,0 +1,223 @@
+//! The buyer's x402 endpoint (x402 v2 HTTP transport, batch-settlement scheme):
+//! `GET /jobs/{id}` is the paid resource — one second of the job, answered with its progress
+//! and its latest logs. Without `PAYMENT-SIGNATURE` it answers 402 with `PAYMENT-REQUIRED`;
+//! with a valid cumulative voucher (checked locally, microseconds) it stores the commitment
+//! in the metering topic and answers 200 with `PAYMENT-RESPONSE` (the commitment id; value
+//! moves later, when the settler redeems). Every refusal stores nothing.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use computestream_eventlog::EnvelopeProducer;
+use computestream_runtime::Shutdown;
+use computestream_schemas::events::VoucherReceived;
+use computestream_schemas::x402::{
+    self, header, reason, PaymentPayload, PaymentRequired, PaymentRequirements, ResourceInfo,
+    SettleResponse,
+};
+use computestream_schemas::Envelope;
+use serde_json::json;
+
+use crate::headers;
+use crate::runtime::ContainerRuntime;
+use crate::service::{now_ms, Shared};
+
+pub struct Endpoint<R: ContainerRuntime> {
+    pub shared: Arc<Shared>,
+    pub producer: EnvelopeProducer,
+    pub runtime: Arc<R>,
+    /// How buyers reach this endpoint (the `resource.url` prefix).
+    pub public_url: String,
+}
+
+impl<R: ContainerRuntime> std::fmt::Debug for Endpoint<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("public_url", &self.public_url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Serves the endpoint on a bound listener until `shutdown`.
+pub fn serve<R: ContainerRuntime>(
+    listener: tokio::net::TcpListener,
+    endpoint: Arc<Endpoint<R>>,
+    shutdown: Shutdown,
+) -> tokio::task::JoinHandle<()> {
+    let app = Router::new()
+        .route("/jobs/{id}", get(job::<R>))
+        .with_state(endpoint);
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async move { shutdown.wait().await })
+            .await;
+    })
+}
+
+fn with_header(mut resp: Response, name: &'static str, value: String) -> Response {
+    if let Ok(v) = HeaderValue::from_str(&value) {
+        resp.headers_mut().insert(name, v);
+    }
+    resp
+}
+
+fn payment_required(
+    resource: ResourceInfo,
+    reqs: PaymentRequirements,
+    error: &str,
+    payer: Option<String>,
+    network: &str,
+) -> Response {
+    let body = PaymentRequired {
+        x402_version: x402::X402_VERSION,
+        error: Some(error.to_owned()),
+        resource,
+        accepts: vec![reqs],
+    };
+    let resp = (StatusCode::PAYMENT_REQUIRED, Json(&body)).into_response();
+    let resp = with_header(resp, header::PAYMENT_REQUIRED, headers::encode(&body));
+    if error.starts_with("invalid") || error == reason::INSUFFICIENT_FUNDS {
+        let failure = SettleResponse {
+            success: false,
+            error_reason: Some(error.to_owned()),
+            payer,
+            transaction: String::new(),
+            network: network.to_owned(),
+            amount: String::new(),
+            extra: None,
+        };
+        with_header(resp, header::PAYMENT_RESPONSE, headers::encode(&failure))
+    } else {
+        resp
+    }
+}
+
+fn outcome(kind: &'static str) {
+    metrics::counter!("computestream_executor_x402_requests_total", "outcome" => kind).increment(1);
+}
+
+async fn job<R: ContainerRuntime>(
+    State(e): State<Arc<Endpoint<R>>>,
+    Path(id): Path<u64>,
+    req_headers: HeaderMap,
+) -> Response {
+    let network = x402::network(e.shared.ctx.chain_id);
+    let Some(view) = e.shared.job(id) else {
+        outcome("unknown_job");
+        return (
+            StatusCode::NOT_FOUND,
+            Json(json!({"error": format!("no job {id} on this provider")})),
+        )
+            .into_response();
+    };
+    let Some(reqs) = e.shared.book().requirements(id) else {
+        outcome("stream_not_open");
+        return (
+            StatusCode::NOT_FOUND,
+            Json(json!({"error": format!("the payment stream of job {id} is not open yet")})),
+        )
+            .into_response();
+    };
+    let resource = ResourceInfo {
+        url: format!("{}/jobs/{id}", e.public_url.trim_end_matches('/')),
+        description: format!("one second of job {id}: its progress and latest logs"),
+        mime_type: "application/json".into(),
+    };
+    let Some(sig) = req_headers.get(header::PAYMENT_SIGNATURE) else {
+        outcome("payment_required");
+        return payment_required(
+            resource,
+            reqs,
+            "PAYMENT-SIGNATURE header is required",
+            None,
+            &network,
+        );
+    };
+    let payload: PaymentPayload = match headers::decode(sig.as_bytes()) {
+        Ok(p) => p,
+        Err(why) => {
+            outcome(reason::INVALID_PAYLOAD);
+            let failure = SettleResponse {
+                success: false,
+                error_reason: Some(reason::INVALID_PAYLOAD.into()),
+                payer: None,
+                transaction: String::new(),
+                network,
+                amount: String::new(),
+                extra: Some(json!({"detail": why})),
+            };
+            let resp = (StatusCode::BAD_REQUEST, Json(&failure)).into_response();
+            return with_header(resp, header::PAYMENT_RESPONSE, headers::encode(&failure));
+        }
+    };
+    let checked = e.shared.book().check(id, &payload);
+    let accepted = match checked {
+        Ok(a) => a,
+        Err(rej) => {
+            outcome(rej.reason);
+            return payment_required(resource, reqs, rej.reason, rej.payer, &network);
+        }
+    };
+    let v = accepted.voucher;
+    let rate = accepted.price.get().max(1);
+    let commitment_id = v.voucher.commitment_id();
+    let env = Envelope::voucher(
+        e.shared.provider,
+        now_ms(),
+        VoucherReceived {
+            voucher: v,
+            second: v.voucher.cumulative_amount.get() / rate,
+            commitment_id: commitment_id.clone(),
+        },
+    );
+    if let Err(err) = e.producer.send(&env).await {
+        tracing::warn!(job_id = id, error = %err, "could not store a voucher");
+        outcome("not_stored");
+        let failure = SettleResponse {
+            success: false,
+            error_reason: Some(reason::COMMITMENT_NOT_STORED.into()),
+            payer: Some(accepted.payer),
+            transaction: String::new(),
+            network,
+            amount: String::new(),
+            extra: None,
+        };
+        let resp = (StatusCode::INTERNAL_SERVER_ERROR, Json(&failure)).into_response();
+        return with_header(resp, header::PAYMENT_RESPONSE, headers::encode(&failure));
+    }
+    e.shared.book().commit(&v, now_ms());
+    outcome("paid");
+    let logs = match &view.container {
+        Some(c) => e.runtime.logs(c, 50).await.unwrap_or_default(),
+        None => String::new(),
+    };
+    let settled = SettleResponse {
+        success: true,
+        error_reason: None,
+        payer: Some(accepted.payer),
+        transaction: String::new(),
+        network,
+        amount: String::new(),
+        extra: Some(json!({
+            "commitmentId": commitment_id,
+            "chargedAmount": accepted.price.to_string(),
+            "chargedCumulativeAmount": v.voucher.cumulative_amount.to_string(),
+        })),
+    };
+    let body = json!({
+        "jobId": id.to_string(),
+        "status": format!("{:?}", view.status).to_lowercase(),
+        "secondsServed": view.seconds,
+        "paidSeconds": e.shared.paid_seconds(id),
+        "reason": view.reason,
+        "outputUrl": view.output_url,
+        "outputCid": view.output_cid,
+        "logs": logs,
+    });
+    let resp = (StatusCode::OK, Json(body)).into_response();
+    with_header(resp, header::PAYMENT_RESPONSE, headers::encode(&settled))
+}

@@ -1,0 +1,148 @@
+//! Jobs on the real Docker engine, started from the chain and reported back to it: one runs
+//! to completion and its output's CID matches the bytes; one exceeding its max duration is
+//! stopped; one exceeding its memory limit fails with that reason; the sandbox holds (the
+//! network, the root filesystem and privileges are each refused); one whose buyer does not
+//! pay is stopped after the grace period; one whose image is missing fails without running.
+//! Every metered second is signed and hash-chained without gaps.
+
+mod support;
+
+use computestream_domain::{JobStatus, MeteringChain, MeteringVerdict, VoucherContext};
+use computestream_executor::cid::cid_v1_raw;
+use computestream_executor::ArtifactStore;
+use computestream_runtime::Shutdown;
+use computestream_schemas::{topics, Event};
+use computestream_testkit::chain::{create_job, identity};
+use computestream_testkit::job_image;
+use support::Rig;
+
+const SANDBOX: &str = r#"r=/out/report.txt
+if busybox wget -q -T 3 -O /dev/null http://93.184.216.34/ 2>/dev/null; then echo "network: OPEN" >> $r; else echo "network: blocked" >> $r; fi
+if touch /written-to-root 2>/dev/null; then echo "rootfs: WRITABLE" >> $r; else echo "rootfs: blocked" >> $r; fi
+if busybox mknod /tmp/null c 1 3 2>/dev/null; then echo "mknod: ALLOWED" >> $r; else echo "privileges: blocked" >> $r; fi
+echo "uid: $(id -u)" >> $r"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_run_sandboxed_and_report_their_outcomes() {
+    let rig = Rig::start("jobs").await;
+    let done = job_image(
+        "done",
+        "echo computing; sleep 2; echo hello world > /out/result.txt",
+    )
+    .await;
+    let forever = job_image("forever", "exec sleep 600").await;
+    let hog = job_image("hog", "exec dd if=/dev/zero of=/dev/null bs=256M count=1").await;
+    let sandbox = job_image("sandbox", SANDBOX).await;
+    // Jobs 1..=6, in creation order, each by its own buyer.
+    create_job(&rig.running, 0, rig.provider, &done, 60, 1_000_000, 0).await;
+    create_job(&rig.running, 1, rig.provider, &forever, 3, 1_000_000, 0).await;
+    create_job(&rig.running, 2, rig.provider, &hog, 60, 1_000_000, 0).await;
+    create_job(&rig.running, 3, rig.provider, &sandbox, 60, 1_000_000, 0).await;
+    create_job(&rig.running, 4, rig.provider, &forever, 600, 1_000_000, 0).await;
+    create_job(
+        &rig.running,
+        5,
+        rig.provider,
+        "computestream/not-here:1",
+        60,
+        1_000_000,
+        0,
+    )
+    .await;
+
+    let stop = Shutdown::new();
+    let exec = rig.executor(rig.config(), stop.clone()).await;
+    let url = format!("http://{}", exec.endpoint);
+    let payers: Vec<_> = [(0, 1), (1, 2), (2, 3), (3, 4)]
+        .into_iter()
+        .map(|(buyer, job)| rig.pay_until_done(buyer, job, url.clone()))
+        .collect();
+
+    let completed = rig.wait_terminal(1, 120).await;
+    assert_eq!(completed.0, JobStatus::Completed as u8);
+    let cid = completed.2.expect("an output CID on chain");
+    assert_eq!(cid, cid_v1_raw(b"hello world\n"), "the CID is the output's");
+    let store = ArtifactStore::open(&rig.config().artifacts_url).expect("store");
+    assert_eq!(store.fetch(&cid).await.expect("stored"), b"hello world\n");
+    assert!(completed.1.expect("url").ends_with(&cid));
+
+    assert_eq!(rig.wait_terminal(2, 120).await.0, JobStatus::Failed as u8);
+    assert_eq!(rig.wait_terminal(3, 120).await.0, JobStatus::Failed as u8);
+    let sandboxed = rig.wait_terminal(4, 120).await;
+    assert_eq!(sandboxed.0, JobStatus::Completed as u8);
+    let report = store
+        .fetch(&sandboxed.2.expect("report cid"))
+        .await
+        .expect("report");
+    let report = String::from_utf8_lossy(&report);
+    for line in [
+        "network: blocked",
+        "rootfs: blocked",
+        "privileges: blocked",
+        "uid: 65534",
+    ] {
+        assert!(
+            report.contains(line),
+            "sandbox report lacks {line:?}:\n{report}"
+        );
+    }
+    assert_eq!(rig.wait_terminal(5, 120).await.0, JobStatus::Failed as u8);
+    assert_eq!(rig.wait_terminal(6, 60).await.0, JobStatus::Failed as u8);
+    for p in payers {
+        p.await.expect("payer");
+    }
+
+    // Reasons and exit codes, from the indexed status changes.
+    let mut reasons = Vec::new();
+    for job in 1..=6u64 {
+        let mut events = Vec::new();
+        for _ in 0..100 {
+            events = rig.status_events(job).await;
+            if events.iter().any(|e| e.to.is_terminal()) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let last = events.last().cloned().expect("status events");
+        reasons.push((job, last.exit_code, last.reason));
+    }
+    println!("{reasons:#?}");
+    assert_eq!(reasons[0].1, Some(0));
+    assert!(reasons[1].2.contains("max duration"), "{:?}", reasons[1]);
+    assert!(reasons[2].2.contains("out of memory"), "{:?}", reasons[2]);
+    assert!(reasons[4].2.contains("payment stopped"), "{:?}", reasons[4]);
+    assert!(reasons[5].2.contains("not present"), "{:?}", reasons[5]);
+    // A job never started is never marked running.
+    assert!(rig
+        .status_events(6)
+        .await
+        .iter()
+        .all(|e| e.to != JobStatus::Running));
+
+    // Metering: job 2 ran about 3 seconds; every record verifies and chains.
+    let ctx = VoucherContext {
+        chain_id: identity().chain_id,
+        package: identity().package,
+    };
+    let ticks: Vec<_> = rig
+        .events(topics::METERING)
+        .await
+        .into_iter()
+        .filter_map(|e| match e.event {
+            Event::MeteringTick(t) if t.record.record.stream_id == 2 => Some(t.record),
+            _ => None,
+        })
+        .collect();
+    assert!(ticks.len() >= 3, "{} ticks", ticks.len());
+    let mut chain = MeteringChain::new(ctx, 2, ticks[0].provider_public_key);
+    for t in &ticks {
+        assert_eq!(chain.accept(t), Ok(MeteringVerdict::Appended));
+    }
+    stop.trigger();
+    exec.task
+        .await
+        .expect("join")
+        .expect("executor stopped cleanly");
+    rig.stop.trigger();
+    rig.devnet_stop.trigger();
+}

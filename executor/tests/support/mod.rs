@@ -1,0 +1,192 @@
+//! Shared by the executor's tests: the devnet with a registered provider, the indexer
+//! feeding the log, the real Docker engine, and an executor for that provider.
+#![allow(dead_code, unused_imports)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use computestream_chain::{Account, Caller, RestChain};
+use computestream_devnet::load;
+use computestream_devnet::Running;
+use computestream_domain::{AccountAddress, SigningKey, VoucherContext};
+use computestream_eventlog::KafkaSettings;
+use computestream_executor::{
+    Buyer, DockerRuntime, Executor, ExecutorConfig, RunningExecutor, SandboxPolicy, Shared,
+};
+use computestream_runtime::{Health, Secret, Shutdown};
+use computestream_schemas::events::JobStatusChanged;
+use computestream_schemas::{topics, Envelope, Event};
+use computestream_testkit::chain::{self, identity};
+
+pub struct Rig {
+    pub running: Running,
+    pub devnet_stop: Shutdown,
+    pub kafka: KafkaSettings,
+    pub stop: Shutdown,
+    pub provider: AccountAddress,
+    pub work: PathBuf,
+}
+
+pub const RATE: u64 = load::PRICE_PER_SECOND;
+
+impl Rig {
+    pub async fn start(name: &str) -> Rig {
+        let (running, devnet_stop) = chain::devnet().await;
+        let provider = chain::register_provider(&running, 0).await;
+        let kafka = computestream_testkit::kafka();
+        computestream_eventlog::admin::ensure_topics(&kafka, &topics::ALL)
+            .await
+            .expect("topics");
+        let stop = Shutdown::new();
+        tokio::spawn(chain::indexer(&running, &kafka).run(None, stop.child()));
+        let work = std::env::temp_dir().join(format!("cs-exec-{name}-{}", uuid_like()));
+        std::fs::create_dir_all(&work).expect("work dir");
+        Rig {
+            running,
+            devnet_stop,
+            kafka,
+            stop,
+            provider,
+            work,
+        }
+    }
+
+    pub fn config(&self) -> ExecutorConfig {
+        ExecutorConfig {
+            node_url: self.running.rest_url(),
+            private_key: Some(Secret::new(hex::encode(load::provider_seed(0)))),
+            listen: "127.0.0.1:0".parse().expect("addr"),
+            work_dir: self.work.join("jobs"),
+            artifacts_url: format!("file://{}", self.work.join("artifacts").display()),
+            grace_secs: 4,
+            heartbeat_secs: 1,
+            sandbox: SandboxPolicy {
+                memory_mb: 64,
+                ..SandboxPolicy::default()
+            },
+        }
+    }
+
+    pub async fn executor(&self, config: ExecutorConfig, shutdown: Shutdown) -> RunningExecutor {
+        let chain = RestChain::new(&config.node_url, identity().package, Duration::from_secs(5))
+            .expect("chain");
+        let account = Account::new(
+            load::provider_seed(0),
+            identity().chain_id,
+            identity().package,
+        )
+        .expect("key");
+        let caller = Caller::new(chain, account, Duration::from_secs(20));
+        let ctx = VoucherContext {
+            chain_id: identity().chain_id,
+            package: identity().package,
+        };
+        Executor {
+            runtime: Arc::new(DockerRuntime::connect().await.expect("docker")),
+            chain: Arc::new(caller),
+            kafka: self.kafka.clone(),
+            config,
+            key: SigningKey::from_seed(load::provider_seed(0)),
+            shared: Shared::new(self.provider, ctx),
+            health: Health::new(),
+        }
+        .start(None, shutdown)
+        .await
+        .expect("executor")
+    }
+
+    pub fn buyer(&self, i: usize) -> Buyer {
+        Buyer::new(
+            SigningKey::from_seed(load::buyer_seed(i)),
+            identity().chain_id,
+            identity().package,
+        )
+    }
+
+    /// Waits until the job has a terminal status on chain; returns (status, url, cid).
+    pub async fn wait_terminal(
+        &self,
+        job_id: u64,
+        secs: u64,
+    ) -> (u8, Option<String>, Option<String>) {
+        for _ in 0..secs * 10 {
+            if let Some(j) = chain::job_on_chain(&self.running, job_id) {
+                if j.0 >= 2 {
+                    return j;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!(
+            "job {job_id} did not end within {secs} s: {:?}",
+            chain::job_on_chain(&self.running, job_id)
+        );
+    }
+
+    pub fn job_status(&self, job_id: u64) -> u8 {
+        chain::job_on_chain(&self.running, job_id)
+            .map(|j| j.0)
+            .unwrap_or(0)
+    }
+
+    /// The job's status changes as indexed into the log.
+    pub async fn status_events(&self, job_id: u64) -> Vec<JobStatusChanged> {
+        self.events(topics::CHAIN_EVENTS)
+            .await
+            .into_iter()
+            .filter_map(|e| match e.event {
+                Event::JobStatusChanged(c) if c.job_id == job_id => Some(c),
+                _ => None,
+            })
+            .collect()
+    }
+
+    pub async fn events(&self, spec: topics::TopicSpec) -> Vec<Envelope> {
+        computestream_testkit::read_topic(&self.kafka, spec.name, spec.partitions)
+            .await
+            .iter()
+            .map(|r| Envelope::from_json(&r.payload).expect("envelope"))
+            .collect()
+    }
+
+    /// Pays job `job_id` every second from `buyer` until it ends.
+    pub fn pay_until_done(
+        &self,
+        buyer: usize,
+        job_id: u64,
+        url: String,
+    ) -> tokio::task::JoinHandle<u64> {
+        let b = self.buyer(buyer);
+        let running_url = url;
+        let node = self.running.devnet.clone();
+        tokio::spawn(async move {
+            let mut paid = 0u64;
+            for _ in 0..600 {
+                let done = node
+                    .node()
+                    .map(|n| n.state.jobs.get(&job_id).is_some_and(|j| j.status >= 2))
+                    .unwrap_or(false);
+                if done {
+                    break;
+                }
+                if b.pay_second(&running_url, job_id).await.is_ok() {
+                    paid += 1;
+                }
+                tokio::time::sleep(Duration::from_millis(700)).await;
+            }
+            paid
+        })
+    }
+}
+
+fn uuid_like() -> String {
+    format!(
+        "{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock")
+            .as_nanos()
+    )
+}
