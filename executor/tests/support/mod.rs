@@ -69,6 +69,45 @@ impl Rig {
     }
 
     pub async fn executor(&self, config: ExecutorConfig, shutdown: Shutdown) -> RunningExecutor {
+        start_executor(config, self.kafka.clone(), self.provider, shutdown).await
+    }
+
+    /// An executor on its own runtime in its own thread, crashed (every task dropped where
+    /// it stands, as a kill -9 would) when the returned sender is dropped or sent to.
+    pub fn crashable_executor(
+        &self,
+        config: ExecutorConfig,
+    ) -> (
+        std::net::SocketAddr,
+        std::sync::mpsc::Sender<()>,
+        std::thread::JoinHandle<()>,
+    ) {
+        let (kafka, provider) = (self.kafka.clone(), self.provider);
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let (crash_tx, crash_rx) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build()
+                .expect("runtime");
+            let running = rt.block_on(start_executor(config, kafka, provider, Shutdown::new()));
+            addr_tx.send(running.endpoint).expect("send");
+            let _ = crash_rx.recv();
+            rt.shutdown_background();
+        });
+        let addr = addr_rx.recv().expect("executor started");
+        (addr, crash_tx, thread)
+    }
+}
+
+pub async fn start_executor(
+    config: ExecutorConfig,
+    kafka: KafkaSettings,
+    provider: AccountAddress,
+    shutdown: Shutdown,
+) -> RunningExecutor {
+    {
         let chain = RestChain::new(&config.node_url, identity().package, Duration::from_secs(5))
             .expect("chain");
         let account = Account::new(
@@ -85,17 +124,19 @@ impl Rig {
         Executor {
             runtime: Arc::new(DockerRuntime::connect().await.expect("docker")),
             chain: Arc::new(caller),
-            kafka: self.kafka.clone(),
+            kafka,
             config,
             key: SigningKey::from_seed(load::provider_seed(0)),
-            shared: Shared::new(self.provider, ctx),
+            shared: Shared::new(provider, ctx),
             health: Health::new(),
         }
         .start(None, shutdown)
         .await
         .expect("executor")
     }
+}
 
+impl Rig {
     pub fn buyer(&self, i: usize) -> Buyer {
         Buyer::new(
             SigningKey::from_seed(load::buyer_seed(i)),
