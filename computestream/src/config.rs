@@ -37,6 +37,9 @@ pub struct AppConfig {
     /// The settler and x402 facilitator (`computestream settle`).
     #[serde(default)]
     pub settler: computestream_settler::SettlerConfig,
+    /// The provider agent (`computestream execute`).
+    #[serde(default)]
+    pub executor: computestream_executor::ExecutorConfig,
 }
 
 #[derive(Debug, Deserialize)]
@@ -90,6 +93,7 @@ impl Validate for AppConfig {
         self.indexer.validate()?;
         self.projector.validate()?;
         self.settler.validate()?;
+        self.executor.validate()?;
         let url = self.database.url.expose();
         if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
             return Err("database.url must be a postgres:// URL".into());

@@ -9,6 +9,7 @@ mod bench_settler;
 mod config;
 mod demo;
 mod devnet;
+mod execute;
 mod index;
 mod ops;
 mod project;
@@ -55,6 +56,15 @@ enum Command {
     },
     /// Redeem x402 vouchers on chain in batches and serve the x402 facilitator.
     Settle,
+    /// The provider agent: run this provider's jobs in sandboxed containers, meter every
+    /// second, take the buyers' x402 vouchers.
+    Execute {
+        /// How buyers reach the x402 endpoint (default: its bound address).
+        #[arg(long)]
+        public_url: Option<String>,
+    },
+    /// Pay a job second by second over x402 (a buyer).
+    Buy(execute::BuyArgs),
     /// Apply the Postgres migrations of schemas/sql (forward only).
     Migrate,
     /// Create the topic registry (schemas::topics) on the broker.
@@ -76,6 +86,8 @@ async fn main() -> anyhow::Result<()> {
         Command::Project => project::run(&cfg).await,
         Command::Replay { from_timestamp } => project::replay(&cfg, from_timestamp).await,
         Command::Settle => settle::run(&cfg).await,
+        Command::Execute { public_url } => execute::run(&cfg, public_url).await,
+        Command::Buy(args) => execute::buy(&cfg, args).await,
         Command::Migrate => ops::migrate(&cfg).await,
         Command::Topics => ops::create_topics(&cfg).await,
         Command::Demo(args) => demo::run(&cfg, args).await,

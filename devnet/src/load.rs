@@ -172,6 +172,9 @@ pub fn sign_call(
     Builder { id, expiration }.call(&mut s, module, function, args)
 }
 
+/// The image every workload job runs unless told otherwise.
+pub const DEFAULT_IMAGE: &str = "computestream/busybox:latest";
+
 /// Builds the workload. `root_seed` is the devnet's funding account; `expiration` the
 /// transactions' expiry (unix seconds).
 pub fn build(
@@ -179,6 +182,17 @@ pub fn build(
     id: ChainIdentity,
     root_seed: [u8; 32],
     expiration: u64,
+) -> Result<Workload, String> {
+    build_with_image(plan, id, root_seed, expiration, DEFAULT_IMAGE)
+}
+
+/// [`build`], with every job running `image`.
+pub fn build_with_image(
+    plan: LoadPlan,
+    id: ChainIdentity,
+    root_seed: [u8; 32],
+    expiration: u64,
+    image: &str,
 ) -> Result<Workload, String> {
     let b = Builder { id, expiration };
     let mut root = Signer::from_seed(root_seed)?;
@@ -223,7 +237,7 @@ pub fn build(
         let pk = buyer.key.public_key().0.to_vec();
         let args = vec![
             bcs(&provider.0)?,
-            bcs(&"computestream/busybox:latest".to_owned())?,
+            bcs(&image.to_owned())?,
             bcs(&3600u64)?,
             bcs(&escrow)?,
             bcs(&pk)?,

@@ -96,6 +96,51 @@ pub fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
     }
 }
 
+impl DockerRuntime {
+    /// Commits `base` with `cmd` as its command under `repo:tag` (local only; for demos
+    /// and tests, which cannot pull images).
+    pub async fn derive_image(
+        &self,
+        base: &str,
+        repo: &str,
+        tag: &str,
+        cmd: Vec<String>,
+    ) -> Result<String, RuntimeError> {
+        let name = format!("computestream-derive-{repo}-{tag}").replace(['/', ':'], "-");
+        let _ = self.remove(&name).await;
+        let created = self
+            .docker
+            .create_container(
+                Some(CreateContainerOptionsBuilder::new().name(&name).build()),
+                ContainerCreateBody {
+                    image: Some(base.to_owned()),
+                    cmd: Some(cmd.clone()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(classify)?;
+        let committed = self
+            .docker
+            .commit_container(
+                bollard::query_parameters::CommitContainerOptionsBuilder::new()
+                    .container(&created.id)
+                    .repo(repo)
+                    .tag(tag)
+                    .build(),
+                bollard::models::ContainerConfig {
+                    cmd: Some(cmd),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(classify);
+        self.remove(&created.id).await?;
+        committed?;
+        Ok(format!("{repo}:{tag}"))
+    }
+}
+
 impl ContainerRuntime for DockerRuntime {
     async fn image_present(&self, image: &str) -> Result<bool, RuntimeError> {
         match self.docker.inspect_image(image).await.map_err(classify) {

@@ -143,43 +143,15 @@ pub async fn publish(kafka: &KafkaSettings, events: &[computestream_schemas::Env
 /// An image whose command is `sh -c <script>`, built from the stack's busybox test image
 /// (committed locally, nothing pulled). Returns its name.
 pub async fn job_image(tag: &str, script: &str) -> String {
-    use bollard::models::{ContainerConfig, ContainerCreateBody};
-    use bollard::query_parameters::{
-        CommitContainerOptionsBuilder, CreateContainerOptionsBuilder, RemoveContainerOptionsBuilder,
-    };
-    let d = docker().await;
-    let repo = "computestream/test-job";
-    let name = format!("cs-image-{tag}-{}", uuid::Uuid::new_v4().simple());
-    let cmd = vec!["sh".to_owned(), "-c".to_owned(), script.to_owned()];
-    let created = d
-        .create_container(
-            Some(CreateContainerOptionsBuilder::new().name(&name).build()),
-            ContainerCreateBody {
-                image: Some(test_image()),
-                cmd: Some(cmd.clone()),
-                ..Default::default()
-            },
-        )
+    let rt = computestream_executor::DockerRuntime::connect()
         .await
-        .expect("create the image's container");
-    d.commit_container(
-        CommitContainerOptionsBuilder::new()
-            .container(&created.id)
-            .repo(repo)
-            .tag(tag)
-            .build(),
-        ContainerConfig {
-            cmd: Some(cmd),
-            ..Default::default()
-        },
+        .unwrap_or_else(|e| panic!("cannot reach the Docker engine: {e}; {HOW_TO_START}"));
+    rt.derive_image(
+        &test_image(),
+        "computestream/test-job",
+        tag,
+        vec!["sh".into(), "-c".into(), script.into()],
     )
     .await
-    .expect("commit the job image");
-    d.remove_container(
-        &created.id,
-        Some(RemoveContainerOptionsBuilder::new().force(true).build()),
-    )
-    .await
-    .expect("remove");
-    format!("{repo}:{tag}")
+    .expect("derive the job image")
 }
