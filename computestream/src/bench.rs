@@ -30,6 +30,9 @@ enum BenchKind {
     /// intake vouchers/s against raw strict ed25519 on every core, then live settlement
     /// transactions per minute, streams per transaction, ratio to the naive design, lag.
     Settler(crate::bench_settler::SettlerBenchArgs),
+    /// Executor: sandboxed containers started per minute (against the engine's bare
+    /// create+start) and the CPU spent per metered second.
+    Executor(crate::bench_executor::ExecutorBenchArgs),
     /// Voucher acceptance (full check: context, signer, strict ed25519, book insert) against
     /// the raw limit: strict ed25519 verification of the same bytes alone.
     Vouchers {
@@ -49,6 +52,7 @@ pub async fn run(cfg: &crate::config::AppConfig, args: BenchArgs) -> anyhow::Res
         BenchKind::Indexer(a) => crate::bench_indexer::run(cfg, a).await,
         BenchKind::Projector(a) => crate::bench_projector::run(cfg, a).await,
         BenchKind::Settler(a) => crate::bench_settler::run(cfg, a).await,
+        BenchKind::Executor(a) => crate::bench_executor::run(cfg, a).await,
     }
 }
 

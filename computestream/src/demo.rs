@@ -15,10 +15,10 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
+use computestream_chain::{Account, Caller};
 use computestream_devnet::load::{self, LoadPlan};
 use computestream_devnet::{ChainIdentity, DevnetConfig};
 use computestream_domain::settlement::naive_transactions;
-use computestream_chain::{Account, Caller};
 use computestream_domain::{ed25519_authentication_key, JobStatus, SigningKey, VoucherContext};
 use computestream_executor::{
     Buyer, DockerRuntime, Executor, ExecutorConfig, Shared as ExecutorShared,
@@ -145,7 +145,11 @@ pub async fn run(cfg: &AppConfig, args: DemoArgs) -> anyhow::Result<()> {
     let docker = DockerRuntime::connect()
         .await
         .context("the Docker engine; is the stack up? scripts/stack.sh up")?;
-    let run_for = if args.seconds == 0 { 86_400 } else { args.seconds };
+    let run_for = if args.seconds == 0 {
+        86_400
+    } else {
+        args.seconds
+    };
     let base = std::env::var("CS_TEST_IMAGE").unwrap_or_else(|_| load::DEFAULT_IMAGE.into());
     let image = docker
         .derive_image(
@@ -253,7 +257,10 @@ pub async fn run(cfg: &AppConfig, args: DemoArgs) -> anyhow::Result<()> {
         .start(None, shutdown.child())
         .await
         .context("starting an executor")?;
-        println!("  executor {p} (x402):      http://{}/jobs/<id>", exec.endpoint);
+        println!(
+            "  executor {p} (x402):      http://{}/jobs/<id>",
+            exec.endpoint
+        );
         endpoints.push(format!("http://{}", exec.endpoint));
         executors.push(exec.task);
     }
@@ -261,7 +268,13 @@ pub async fn run(cfg: &AppConfig, args: DemoArgs) -> anyhow::Result<()> {
 
     // Buyers pay each second of their job over x402, until it ends.
     let buyers: Vec<Buyer> = (0..args.jobs)
-        .map(|i| Buyer::new(SigningKey::from_seed(load::buyer_seed(i)), id.chain_id, id.package))
+        .map(|i| {
+            Buyer::new(
+                SigningKey::from_seed(load::buyer_seed(i)),
+                id.chain_id,
+                id.package,
+            )
+        })
         .collect();
     let mut paid_through = vec![computestream_domain::Octas::ZERO; args.jobs];
     let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -273,9 +286,10 @@ pub async fn run(cfg: &AppConfig, args: DemoArgs) -> anyhow::Result<()> {
             _ = tick.tick() => {}
         }
         elapsed += 1;
-        let payments = futures::future::join_all((0..args.jobs).map(|i| {
-            buyers[i].pay_second(&endpoints[i % args.providers], i as u64 + 1)
-        }))
+        let payments = futures::future::join_all(
+            (0..args.jobs)
+                .map(|i| buyers[i].pay_second(&endpoints[i % args.providers], i as u64 + 1)),
+        )
         .await;
         for (i, p) in payments.into_iter().enumerate() {
             match p {
@@ -299,7 +313,12 @@ pub async fn run(cfg: &AppConfig, args: DemoArgs) -> anyhow::Result<()> {
         let still: Vec<usize> = {
             let node = running.devnet.node()?;
             (0..args.jobs)
-                .filter(|i| node.state.jobs.get(&(*i as u64 + 1)).is_some_and(|j| j.status < 2))
+                .filter(|i| {
+                    node.state
+                        .jobs
+                        .get(&(*i as u64 + 1))
+                        .is_some_and(|j| j.status < 2)
+                })
                 .collect()
         };
         let cancels = still
@@ -369,7 +388,12 @@ pub async fn run(cfg: &AppConfig, args: DemoArgs) -> anyhow::Result<()> {
                 .is_some_and(|s| !s.open && s.paid == expected)
         });
         let jobs_done = (1..=args.jobs as u64)
-            .filter(|j| node.state.jobs.get(j).is_some_and(|j| j.status == JobStatus::Completed as u8))
+            .filter(|j| {
+                node.state
+                    .jobs
+                    .get(j)
+                    .is_some_and(|j| j.status == JobStatus::Completed as u8)
+            })
             .count();
         let outputs: Vec<String> = (1..=args.jobs as u64)
             .filter_map(|j| node.state.jobs.get(&j).and_then(|j| j.output_cid.clone()))
@@ -390,7 +414,10 @@ pub async fn run(cfg: &AppConfig, args: DemoArgs) -> anyhow::Result<()> {
     println!(
         "  {jobs_done} of {} jobs completed in their containers; outputs on chain: {}",
         args.jobs,
-        outputs.first().map(|c| format!("{c} (and {} more)", outputs.len() - 1)).unwrap_or_else(|| "none".into())
+        outputs
+            .first()
+            .map(|c| format!("{c} (and {} more)", outputs.len() - 1))
+            .unwrap_or_else(|| "none".into())
     );
     println!("  {seconds} metered seconds; escrow deposited {deposited}, paid to providers {paid}, refunded to buyers {refunded} octas");
     println!(
@@ -407,7 +434,10 @@ pub async fn run(cfg: &AppConfig, args: DemoArgs) -> anyhow::Result<()> {
         if exact { "yes" } else { "NO" }
     );
     anyhow::ensure!(conserved, "escrow conservation broke");
-    anyhow::ensure!(exact, "a stream was not paid exactly its newest voucher within the metered seconds");
+    anyhow::ensure!(
+        exact,
+        "a stream was not paid exactly its newest voucher within the metered seconds"
+    );
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_devnet;
+mod bench_executor;
 mod bench_indexer;
 mod bench_projector;
 mod bench_settler;
