@@ -12,8 +12,9 @@
 //!    settlement lag (from a second's vouchers to the moment every stream is paid through
 //!    that second on chain).
 
+use computestream_runtime::now_ms;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use computestream_devnet::load::{self, LoadPlan};
@@ -21,7 +22,7 @@ use computestream_devnet::paying::PayingStream;
 use computestream_devnet::{ChainIdentity, DevnetConfig, Running};
 use computestream_domain::SigningKey;
 use computestream_eventlog::{admin, tails, EnvelopeProducer, KafkaSettings};
-use computestream_indexer::{progress, Indexer, IndexerConfig, RestSource};
+use computestream_indexer::{progress, Indexer, IndexerConfig};
 use computestream_runtime::{Health, Secret, Shutdown};
 use computestream_schemas::events::{MeteringTick, VoucherReceived};
 use computestream_schemas::{topics, Envelope, Event};
@@ -44,13 +45,6 @@ pub struct SettlerBenchArgs {
     /// The settler's interval (`settler.interval_secs`).
     #[arg(long, default_value_t = 30)]
     interval: u64,
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
 }
 
 /// One second of every stream, as envelopes stamped `at_ms`, built on all cores.
@@ -96,6 +90,19 @@ async fn send_all(producer: &EnvelopeProducer, envs: &[Envelope]) -> anyhow::Res
         }
     }
     Ok(())
+}
+
+/// Seconds whose vouchers are now paid on chain everywhere: their lag is recorded and they
+/// are no longer waited for.
+fn settled_through(produced_at: &mut Vec<(u64, Instant)>, paid_through: u64, lags: &mut Vec<f64>) {
+    produced_at.retain(|(sec, at)| {
+        if *sec <= paid_through {
+            lags.push(at.elapsed().as_secs_f64());
+            false
+        } else {
+            true
+        }
+    });
 }
 
 /// The smallest paid total over all streams on chain.
@@ -187,18 +194,17 @@ pub async fn run(cfg: &AppConfig, a: SettlerBenchArgs) -> anyhow::Result<()> {
         a.streams,
         t.elapsed().as_secs_f64()
     );
-    let indexer = Indexer {
-        source: RestSource::new(&running.rest_url(), Duration::from_secs(10))?,
-        kafka: kafka.clone(),
-        chain_id: id.chain_id,
-        package: id.package,
-        config: IndexerConfig {
+    let indexer = Indexer::over_rest(
+        IndexerConfig {
             node_url: running.rest_url(),
             poll_interval_ms: 100,
             ..IndexerConfig::default()
         },
-        health: Health::new(),
-    };
+        kafka.clone(),
+        id.chain_id,
+        id.package,
+        Health::new(),
+    )?;
     let indexer_task = tokio::spawn(indexer.run(None, stop.child()));
     let head = running.devnet.node()?.ledger_version();
     while progress::read_last(&kafka)
@@ -298,14 +304,7 @@ pub async fn run(cfg: &AppConfig, a: SettlerBenchArgs) -> anyhow::Result<()> {
         produced_at.push((s, sent_at));
         // Settled through which second?
         let paid_through = min_paid(&running)? / rate;
-        produced_at.retain(|(sec, at)| {
-            if *sec <= paid_through {
-                lags.push(at.elapsed().as_secs_f64());
-                false
-            } else {
-                true
-            }
-        });
+        settled_through(&mut produced_at, paid_through, &mut lags);
     }
     let live = t_live.elapsed();
     // Drain: everything produced is paid within a few intervals.
@@ -313,14 +312,7 @@ pub async fn run(cfg: &AppConfig, a: SettlerBenchArgs) -> anyhow::Result<()> {
     while !produced_at.is_empty() && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(200)).await;
         let paid_through = min_paid(&running)? / rate;
-        produced_at.retain(|(sec, at)| {
-            if *sec <= paid_through {
-                lags.push(at.elapsed().as_secs_f64());
-                false
-            } else {
-                true
-            }
-        });
+        settled_through(&mut produced_at, paid_through, &mut lags);
     }
     let unsettled = produced_at.len();
     let txns = running.devnet.node()?.committed_counts().0 - txns_before;

@@ -11,8 +11,9 @@
 //! its job completes (final payment, rest refunded). The summary is read back from the read
 //! models. The executor and gateway replace the simulated parts as they land (issues 6, 8).
 
+use computestream_runtime::now_ms;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use anyhow::Context;
 use computestream_chain::{Account, Caller};
@@ -23,7 +24,7 @@ use computestream_domain::{ed25519_authentication_key, JobStatus, SigningKey, Vo
 use computestream_executor::{
     Buyer, DockerRuntime, Executor, ExecutorConfig, Shared as ExecutorShared,
 };
-use computestream_indexer::{Indexer, IndexerConfig, RestSource};
+use computestream_indexer::{Indexer, IndexerConfig};
 use computestream_projector::{store, Projector, ProjectorConfig};
 use computestream_runtime::Secret;
 use computestream_settler::{RestChain, Settler, SettlerConfig, Shared};
@@ -45,13 +46,6 @@ pub struct DemoArgs {
     /// Seconds between settlement batches.
     #[arg(long, default_value_t = 10)]
     settle_every: u64,
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
 }
 
 pub async fn run(cfg: &AppConfig, args: DemoArgs) -> anyhow::Result<()> {
@@ -95,18 +89,17 @@ pub async fn run(cfg: &AppConfig, args: DemoArgs) -> anyhow::Result<()> {
     let running = computestream_devnet::start(id, devnet_cfg, shutdown.child())
         .await
         .context("starting the devnet (devnet.listen in use?)")?;
-    let indexer = Indexer {
-        source: RestSource::new(&running.rest_url(), Duration::from_secs(10))?,
-        kafka: kafka.clone(),
-        chain_id: id.chain_id,
-        package: id.package,
-        config: IndexerConfig {
+    let indexer = Indexer::over_rest(
+        IndexerConfig {
             node_url: running.rest_url(),
             poll_interval_ms: 100,
             ..IndexerConfig::default()
         },
-        health: health.clone(),
-    };
+        kafka.clone(),
+        id.chain_id,
+        id.package,
+        health.clone(),
+    )?;
     let indexer_task = tokio::spawn(indexer.run(None, shutdown.child()));
     let projector = Projector {
         pool: pool.clone(),

@@ -3,7 +3,7 @@
 //! ids, none missing, none twice, each partition in chain order.
 
 use std::collections::{BTreeSet, HashSet};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use computestream_devnet::load::{self, LoadPlan};
@@ -21,18 +21,11 @@ fn id() -> ChainIdentity {
 }
 
 fn spawn_indexer(node_url: &str, kafka: &KafkaSettings) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_computestream"))
-        .arg("index")
+    computestream_testkit::service_command(env!("CARGO_BIN_EXE_computestream"), "index", kafka)
         .env("COMPUTESTREAM_INDEXER__NODE_URL", node_url)
         .env("COMPUTESTREAM_INDEXER__PAGE_SIZE", "10")
         .env("COMPUTESTREAM_INDEXER__CONCURRENCY", "2")
         .env("COMPUTESTREAM_INDEXER__POLL_INTERVAL_MS", "20")
-        .env("COMPUTESTREAM_KAFKA__BROKERS", &kafka.brokers)
-        .env("COMPUTESTREAM_KAFKA__TOPIC_PREFIX", &kafka.topic_prefix)
-        .env("COMPUTESTREAM_SIDE_PORT", "127.0.0.1:0")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
         .spawn()
         .expect("spawn computestream index")
 }

@@ -2,7 +2,6 @@
 //! thousand events; then let it finish and compare every read-model table with a clean
 //! run's: identical.
 
-use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use computestream_projector::{replay, store, Projector, ProjectorConfig};
@@ -31,20 +30,17 @@ async fn kill_9_at_random_moments_changes_nothing() {
         | 1;
     let mut kills = 0;
     for _ in 0..25 {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_computestream"))
-            .arg("project")
-            .env("COMPUTESTREAM_DATABASE__URL", &db.url)
-            .env("COMPUTESTREAM_PROJECTOR__SCHEMA", "chaos")
-            .env("COMPUTESTREAM_PROJECTOR__BATCH_MAX", "50")
-            .env("COMPUTESTREAM_PROJECTOR__LINGER_MS", "5")
-            .env("COMPUTESTREAM_KAFKA__BROKERS", &kafka.brokers)
-            .env("COMPUTESTREAM_KAFKA__TOPIC_PREFIX", &kafka.topic_prefix)
-            .env("COMPUTESTREAM_SIDE_PORT", "127.0.0.1:0")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn computestream project");
+        let mut child = computestream_testkit::service_command(
+            env!("CARGO_BIN_EXE_computestream"),
+            "project",
+            &kafka,
+        )
+        .env("COMPUTESTREAM_DATABASE__URL", &db.url)
+        .env("COMPUTESTREAM_PROJECTOR__SCHEMA", "chaos")
+        .env("COMPUTESTREAM_PROJECTOR__BATCH_MAX", "50")
+        .env("COMPUTESTREAM_PROJECTOR__LINGER_MS", "5")
+        .spawn()
+        .expect("spawn computestream project");
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;

@@ -3,7 +3,8 @@
 //! then let it finish: per stream the chain has paid exactly the newest voucher, never more
 //! than the escrow, every stream closes when its job ends, and escrow is conserved.
 
-use std::process::{Child, Command, Stdio};
+use computestream_runtime::now_ms;
+use std::process::Child;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use computestream_devnet::load;
@@ -19,8 +20,7 @@ const PROVIDERS: usize = 10;
 const RATE: u64 = load::PRICE_PER_SECOND;
 
 fn spawn_settler(node_url: &str, kafka: &KafkaSettings) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_computestream"))
-        .arg("settle")
+    computestream_testkit::service_command(env!("CARGO_BIN_EXE_computestream"), "settle", kafka)
         .env("COMPUTESTREAM_SETTLER__NODE_URL", node_url)
         .env(
             "COMPUTESTREAM_SETTLER__PRIVATE_KEY",
@@ -29,21 +29,8 @@ fn spawn_settler(node_url: &str, kafka: &KafkaSettings) -> Child {
         .env("COMPUTESTREAM_SETTLER__INTERVAL_SECS", "1")
         .env("COMPUTESTREAM_SETTLER__CONFIRM_TIMEOUT_SECS", "5")
         .env("COMPUTESTREAM_SETTLER__LISTEN", "127.0.0.1:0")
-        .env("COMPUTESTREAM_KAFKA__BROKERS", &kafka.brokers)
-        .env("COMPUTESTREAM_KAFKA__TOPIC_PREFIX", &kafka.topic_prefix)
-        .env("COMPUTESTREAM_SIDE_PORT", "127.0.0.1:0")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
         .spawn()
         .expect("spawn computestream settle")
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock")
-        .as_millis() as u64
 }
 
 async fn pay_second(producer: &EnvelopeProducer, streams: &mut [PayingStream]) {

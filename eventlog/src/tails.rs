@@ -104,3 +104,51 @@ pub async fn read_all(
     out.sort_by_key(|r| (r.partition, r.offset));
     Ok(out)
 }
+
+/// Reading partitions from their first record up to where they ended when reading began:
+/// the "caught up" test of consumers that rebuild their state from the log on start.
+#[derive(Debug, Clone, Default)]
+pub struct CatchUp {
+    behind: Vec<(String, i32, i64)>,
+}
+
+impl CatchUp {
+    /// The start offsets (`(topic, partition, first offset)`, for `LogConsumer::assign_many`)
+    /// of the partitions of `specs` for which `keep(partition)`, and the tracker of their
+    /// current ends.
+    pub async fn from_start(
+        settings: &KafkaSettings,
+        specs: &[computestream_schemas::topics::TopicSpec],
+        keep: impl Fn(i32) -> bool,
+    ) -> Result<(Vec<(String, i32, i64)>, CatchUp), EventLogError> {
+        let mut starts = Vec::new();
+        let mut behind = Vec::new();
+        for spec in specs {
+            let topic = settings.topic(spec.name);
+            let marks = watermarks(settings, &topic, spec.partitions).await?;
+            for (p, (low, high)) in marks.into_iter().enumerate() {
+                let p = p as i32;
+                if !keep(p) {
+                    continue;
+                }
+                starts.push((topic.clone(), p, low));
+                if high > low {
+                    behind.push((topic.clone(), p, high));
+                }
+            }
+        }
+        Ok((starts, CatchUp { behind }))
+    }
+
+    /// Records that `record` was read.
+    pub fn seen(&mut self, record: &crate::LogRecord) {
+        self.behind.retain(|(t, p, high)| {
+            !(t == &record.topic && *p == record.partition && record.offset + 1 >= *high)
+        });
+    }
+
+    /// Every partition reached the end it had at the start.
+    pub fn is_done(&self) -> bool {
+        self.behind.is_empty()
+    }
+}

@@ -152,19 +152,31 @@ impl DockerRuntime {
         image: &str,
         cmd: Vec<String>,
     ) -> Result<String, RuntimeError> {
+        self.create_and_start(
+            name,
+            ContainerCreateBody {
+                image: Some(image.to_owned()),
+                cmd: Some(cmd),
+                host_config: Some(HostConfig {
+                    network_mode: Some("none".into()),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+        )
+        .await
+    }
+
+    async fn create_and_start(
+        &self,
+        name: &str,
+        body: ContainerCreateBody,
+    ) -> Result<String, RuntimeError> {
         let created = self
             .docker
             .create_container(
                 Some(CreateContainerOptionsBuilder::new().name(name).build()),
-                ContainerCreateBody {
-                    image: Some(image.to_owned()),
-                    cmd: Some(cmd),
-                    host_config: Some(HostConfig {
-                        network_mode: Some("none".into()),
-                        ..Default::default()
-                    }),
-                    ..Default::default()
-                },
+                body,
             )
             .await
             .map_err(classify)?;
@@ -189,26 +201,7 @@ impl ContainerRuntime for DockerRuntime {
     }
 
     async fn run(&self, spec: &ContainerSpec) -> Result<String, RuntimeError> {
-        let created = self
-            .docker
-            .create_container(
-                Some(
-                    CreateContainerOptionsBuilder::new()
-                        .name(&spec.name)
-                        .build(),
-                ),
-                create_body(spec),
-            )
-            .await
-            .map_err(classify)?;
-        self.docker
-            .start_container(
-                &created.id,
-                None::<bollard::query_parameters::StartContainerOptions>,
-            )
-            .await
-            .map_err(classify)?;
-        Ok(created.id)
+        self.create_and_start(&spec.name, create_body(spec)).await
     }
 
     async fn wait(&self, id: &str) -> Result<Exit, RuntimeError> {

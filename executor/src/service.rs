@@ -4,14 +4,16 @@
 //! (re-adopting running jobs, failing orphans, removing leftovers), then takes each new job
 //! of this provider as it is created. Heartbeats keep the provider listed as available.
 
+pub use computestream_runtime::now_ms;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use computestream_domain::{
     AccountAddress, JobStatus, Octas, SigningKey, StreamTerms, VoucherContext,
 };
-use computestream_eventlog::{admin, tails, EnvelopeProducer, KafkaSettings, LogConsumer};
+use computestream_eventlog::tails::CatchUp;
+use computestream_eventlog::{admin, EnvelopeProducer, KafkaSettings, LogConsumer};
 use computestream_runtime::{Health, Shutdown};
 use computestream_schemas::events::ProviderHeartbeat;
 use computestream_schemas::{topics, Envelope, Event};
@@ -23,13 +25,6 @@ use crate::runtime::ContainerRuntime;
 use crate::sandbox::JobRequest;
 use crate::supervisor::{JobContext, MeteringHead, Start};
 use crate::{ExecutorConfig, ExecutorError};
-
-pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
 
 /// What the executor knows of one of its jobs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -228,15 +223,7 @@ impl<R: ContainerRuntime, C: JobChain> Executor<R, C> {
             public_url: public_url.unwrap_or_else(|| format!("http://{addr}")),
         });
         let web = crate::x402_http::serve(listener, endpoint, shutdown.child());
-        let task = tokio::spawn(async move {
-            let r = self.run(shutdown).await;
-            if r.is_err() {
-                web.abort();
-            } else {
-                let _ = web.await;
-            }
-            r
-        });
+        let task = computestream_runtime::spawn_with_server(self.run(shutdown), web);
         Ok(RunningExecutor {
             endpoint: addr,
             task,
@@ -256,18 +243,12 @@ impl<R: ContainerRuntime, C: JobChain> Executor<R, C> {
         let provider = self.shared.provider;
         tracing::info!(%provider, "executor starting");
 
-        let mut starts = Vec::new();
-        let mut behind = Vec::new();
-        for spec in [topics::CHAIN_EVENTS, topics::METERING] {
-            let topic = self.kafka.topic(spec.name);
-            let marks = tails::watermarks(&self.kafka, &topic, spec.partitions).await?;
-            for (p, (low, high)) in marks.into_iter().enumerate() {
-                starts.push((topic.clone(), p as i32, low));
-                if high > low {
-                    behind.push((topic.clone(), p as i32, high));
-                }
-            }
-        }
+        let (starts, mut behind) = CatchUp::from_start(
+            &self.kafka,
+            &[topics::CHAIN_EVENTS, topics::METERING],
+            |_| true,
+        )
+        .await?;
         let consumer = LogConsumer::new(&self.kafka, "computestream-executor")?;
         consumer.assign_many(&starts)?;
 
@@ -283,7 +264,7 @@ impl<R: ContainerRuntime, C: JobChain> Executor<R, C> {
         };
         let mut heads: HashMap<u64, MeteringHead> = HashMap::new();
         let mut tasks: HashMap<u64, (Shutdown, tokio::task::JoinHandle<()>)> = HashMap::new();
-        let mut caught_up = behind.is_empty();
+        let mut caught_up = behind.is_done();
         if caught_up {
             self.reconcile(&job_ctx, &heads, &mut tasks, &shutdown)
                 .await?;
@@ -316,9 +297,7 @@ impl<R: ContainerRuntime, C: JobChain> Executor<R, C> {
                 }
                 Err(e) => return Err(e.into()),
             };
-            behind.retain(|(t, p, high)| {
-                !(t == &record.topic && *p == record.partition && record.offset + 1 >= *high)
-            });
+            behind.seen(&record);
             match fact(&provider, &record.payload) {
                 Fact::Created(req) => {
                     let job_id = req.job_id;
@@ -358,7 +337,7 @@ impl<R: ContainerRuntime, C: JobChain> Executor<R, C> {
                 Fact::Paid(stream, amount, at) => self.shared.book().restore(stream, amount, at),
                 Fact::Other => {}
             }
-            if !caught_up && behind.is_empty() {
+            if !caught_up && behind.is_done() {
                 caught_up = true;
                 self.reconcile(&job_ctx, &heads, &mut tasks, &shutdown)
                     .await?;

@@ -7,12 +7,11 @@
 
 mod support;
 
-use computestream_domain::{JobStatus, MeteringChain, MeteringVerdict, VoucherContext};
+use computestream_domain::JobStatus;
 use computestream_executor::cid::cid_v1_raw;
 use computestream_executor::ArtifactStore;
 use computestream_runtime::Shutdown;
-use computestream_schemas::{topics, Event};
-use computestream_testkit::chain::{create_job, identity};
+use computestream_testkit::chain::create_job;
 use computestream_testkit::job_image;
 use support::Rig;
 
@@ -120,24 +119,7 @@ async fn jobs_run_sandboxed_and_report_their_outcomes() {
         .all(|e| e.to != JobStatus::Running));
 
     // Metering: job 2 ran about 3 seconds; every record verifies and chains.
-    let ctx = VoucherContext {
-        chain_id: identity().chain_id,
-        package: identity().package,
-    };
-    let ticks: Vec<_> = rig
-        .events(topics::METERING)
-        .await
-        .into_iter()
-        .filter_map(|e| match e.event {
-            Event::MeteringTick(t) if t.record.record.stream_id == 2 => Some(t.record),
-            _ => None,
-        })
-        .collect();
-    assert!(ticks.len() >= 3, "{} ticks", ticks.len());
-    let mut chain = MeteringChain::new(ctx, 2, ticks[0].provider_public_key);
-    for t in &ticks {
-        assert_eq!(chain.accept(t), Ok(MeteringVerdict::Appended));
-    }
+    assert!(rig.verified_metering(2).await >= 3);
     stop.trigger();
     exec.task
         .await

@@ -1,7 +1,8 @@
 //! The indexing loop.
 
+use computestream_runtime::now_ms;
 use std::collections::HashSet;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use computestream_domain::AccountAddress;
 use computestream_eventlog::{admin, tails, EnvelopeProducer, KafkaSettings};
@@ -24,6 +25,26 @@ pub struct Indexer<S> {
     pub health: Health,
 }
 
+impl Indexer<crate::RestSource> {
+    /// An indexer of the node at `config.node_url` over its REST API (10 s timeouts).
+    pub fn over_rest(
+        config: IndexerConfig,
+        kafka: KafkaSettings,
+        chain_id: u8,
+        package: AccountAddress,
+        health: Health,
+    ) -> Result<Self, crate::SourceError> {
+        Ok(Indexer {
+            source: crate::RestSource::new(&config.node_url, std::time::Duration::from_secs(10))?,
+            kafka,
+            chain_id,
+            package,
+            config,
+            health,
+        })
+    }
+}
+
 impl<S> std::fmt::Debug for Indexer<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Indexer")
@@ -31,13 +52,6 @@ impl<S> std::fmt::Debug for Indexer<S> {
             .field("package", &self.package)
             .finish()
     }
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
 }
 
 /// Runs `indexer` until `shutdown`. `from_version` re-indexes from that version (operators);

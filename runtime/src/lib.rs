@@ -2,20 +2,25 @@
 //!
 //! - [`config`]: one TOML file plus `COMPUTESTREAM_*` environment variables, validated at
 //!   start; [`Secret`] values never reach a log;
+//! - [`now_ms`]: the wall clock, read in one place;
 //! - [`Shutdown`]: one cancellation token per process, fired by SIGINT/SIGTERM;
 //! - [`telemetry`]: `tracing` subscriber and the Prometheus recorder;
 //! - [`side_port`]: the `/healthz` and `/metrics` HTTP server on a side port, with
 //!   [`Health`] checks services register.
 
+mod clock;
 pub mod config;
 mod error;
 mod health;
 mod secret;
 mod shutdown;
 pub mod side_port;
+mod task;
 pub mod telemetry;
 
+pub use clock::now_ms;
 pub use error::RuntimeError;
 pub use health::{Health, HealthCheck};
 pub use secret::Secret;
 pub use shutdown::Shutdown;
+pub use task::spawn_with_server;

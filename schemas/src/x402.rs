@@ -388,38 +388,15 @@ mod tests {
             cumulative_amount: Octas(3_000),
         }
         .sign(&SigningKey::from_seed([5; 32]));
-        let p = VoucherPayload::from_signed(&v);
-        assert_eq!(p.to_signed(), Ok(v));
-        let json = serde_json::to_value(FacilitatorRequest {
-            x402_version: 2,
-            payment_payload: PaymentPayload {
-                x402_version: 2,
-                resource: None,
-                accepted: PaymentRequirements {
-                    scheme: SCHEME.into(),
-                    network: network(4),
-                    amount: "1000".into(),
-                    asset: computestream_domain::NATIVE_COIN.into(),
-                    pay_to: "0x1".into(),
-                    max_timeout_seconds: 60,
-                    extra: RequirementsExtra::default(),
-                },
-                payload: BatchPayload {
-                    kind: "voucher".into(),
-                    voucher: p,
-                },
-            },
-            payment_requirements: PaymentRequirements {
-                scheme: SCHEME.into(),
-                network: network(4),
-                amount: "1000".into(),
-                asset: computestream_domain::NATIVE_COIN.into(),
-                pay_to: "0x1".into(),
-                max_timeout_seconds: 60,
-                extra: RequirementsExtra::default(),
-            },
-        })
-        .expect("json");
+        assert_eq!(VoucherPayload::from_signed(&v).to_signed(), Ok(v));
+        let reqs = PaymentRequirements::for_stream(
+            4,
+            AccountAddress::new([0xc5; 32]),
+            12,
+            Octas(1000),
+            AccountAddress::new([1; 32]),
+        );
+        let json = serde_json::to_value(FacilitatorRequest::voucher(reqs, &v)).expect("json");
         for path in [
             "/x402Version",
             "/paymentPayload/accepted/payTo",

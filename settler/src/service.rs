@@ -2,14 +2,15 @@
 //! start (the state is rebuilt from the log on every start), feeds the desk, and once caught
 //! up redeems what the desk plans, in as few transactions as fit.
 
+pub use computestream_runtime::now_ms;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use computestream_domain::{
     AccountAddress, DeskError, DeskPolicy, PlannedRedemption, SettlementDesk, VoucherContext,
 };
 use computestream_eventlog::{
-    admin, tails, EnvelopeProducer, KafkaSettings, LogConsumer, LogRecord,
+    admin, tails::CatchUp, EnvelopeProducer, KafkaSettings, LogConsumer, LogRecord,
 };
 use computestream_runtime::{Health, Shutdown};
 use computestream_schemas::topics::{self, TopicSpec};
@@ -25,13 +26,6 @@ use crate::{SettlerConfig, SettlerError};
 
 /// The topics the settler reads.
 pub const INPUTS: [TopicSpec; 2] = [topics::CHAIN_EVENTS, topics::METERING];
-
-pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
 
 /// State the settler shares with its facilitator endpoint.
 #[derive(Debug)]
@@ -95,15 +89,7 @@ impl<C: SettlementChain> Settler<C> {
         });
         let (addr, web) =
             crate::facilitator::serve(self.config.listen, facilitator, shutdown.child()).await?;
-        let task = tokio::spawn(async move {
-            let r = self.run(shutdown).await;
-            if r.is_err() {
-                web.abort();
-            } else {
-                let _ = web.await;
-            }
-            r
-        });
+        let task = computestream_runtime::spawn_with_server(self.run(shutdown), web);
         Ok(RunningSettler {
             facilitator: addr,
             task,
@@ -136,22 +122,10 @@ impl<C: SettlementChain> Settler<C> {
 
         // This shard's partitions, read from the start; "caught up" once each reaches the
         // end it had when we started.
-        let mut starts = Vec::new();
-        let mut behind: Vec<(String, i32, i64)> = Vec::new();
-        for spec in INPUTS {
-            let topic = self.kafka.topic(spec.name);
-            let marks = tails::watermarks(&self.kafka, &topic, spec.partitions).await?;
-            for (p, (low, high)) in marks.into_iter().enumerate() {
-                let p = p as i32;
-                if p as u32 % cfg.shard_count != cfg.shard_index {
-                    continue;
-                }
-                starts.push((topic.clone(), p, low));
-                if high > low {
-                    behind.push((topic.clone(), p, high));
-                }
-            }
-        }
+        let (starts, mut behind) = CatchUp::from_start(&self.kafka, &INPUTS, |p| {
+            p as u32 % cfg.shard_count == cfg.shard_index
+        })
+        .await?;
         let consumer = LogConsumer::new(&self.kafka, "computestream-settler")?;
         consumer.assign_many(&starts)?;
         let producer = EnvelopeProducer::new(&self.kafka, "computestream-settler")?;
@@ -174,7 +148,7 @@ impl<C: SettlementChain> Settler<C> {
         let threads = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1);
-        let mut caught_up = behind.is_empty();
+        let mut caught_up = behind.is_done();
         if caught_up {
             self.health.ok("settler");
         } else {
@@ -205,13 +179,13 @@ impl<C: SettlementChain> Settler<C> {
                     };
                     let records = gather(&consumer, first, cfg.batch_max).await;
                     for r in &records {
-                        behind.retain(|(t, p, high)| !(t == &r.topic && *p == r.partition && r.offset + 1 >= *high));
+                        behind.seen(r);
                     }
                     let decoded = tokio::task::spawn_blocking(move || decode_all(&records, threads))
                         .await
                         .map_err(|e| SettlerError::Build(format!("decode task: {e}")))?;
                     apply(&self.shared, decoded, caught_up);
-                    if !caught_up && behind.is_empty() {
+                    if !caught_up && behind.is_done() {
                         caught_up = true;
                         self.health.ok("settler");
                         tracing::info!(totals = ?self.shared.desk().totals(), "settler caught up with the log");

@@ -93,22 +93,18 @@ pub fn indexer(
     running: &Running,
     kafka: &computestream_eventlog::KafkaSettings,
 ) -> computestream_indexer::Indexer<computestream_indexer::RestSource> {
-    computestream_indexer::Indexer {
-        source: computestream_indexer::RestSource::new(
-            &running.rest_url(),
-            std::time::Duration::from_secs(5),
-        )
-        .expect("source"),
-        kafka: kafka.clone(),
-        chain_id: identity().chain_id,
-        package: identity().package,
-        config: computestream_indexer::IndexerConfig {
+    computestream_indexer::Indexer::over_rest(
+        computestream_indexer::IndexerConfig {
             node_url: running.rest_url(),
             poll_interval_ms: 20,
             ..computestream_indexer::IndexerConfig::default()
         },
-        health: computestream_runtime::Health::new(),
-    }
+        kafka.clone(),
+        identity().chain_id,
+        identity().package,
+        computestream_runtime::Health::new(),
+    )
+    .expect("source")
 }
 
 /// Funds `address` from the faucet and waits until the transfer committed.

@@ -155,3 +155,21 @@ pub async fn job_image(tag: &str, script: &str) -> String {
     .await
     .expect("derive the job image")
 }
+
+/// A `computestream <subcommand>` child process on the test's broker prefix, quiet, with its
+/// side port on a free port. `binary` is the test's `env!("CARGO_BIN_EXE_computestream")`.
+pub fn service_command(
+    binary: &str,
+    subcommand: &str,
+    kafka: &KafkaSettings,
+) -> std::process::Command {
+    let mut c = std::process::Command::new(binary);
+    c.arg(subcommand)
+        .env("COMPUTESTREAM_KAFKA__BROKERS", &kafka.brokers)
+        .env("COMPUTESTREAM_KAFKA__TOPIC_PREFIX", &kafka.topic_prefix)
+        .env("COMPUTESTREAM_SIDE_PORT", "127.0.0.1:0")
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    c
+}

@@ -231,3 +231,36 @@ fn uuid_like() -> String {
             .as_nanos()
     )
 }
+
+impl Rig {
+    /// Every metering record of `stream` in the log, checked as one gapless, unforked,
+    /// correctly signed chain; returns the seconds attested.
+    pub async fn verified_metering(&self, stream: u64) -> u64 {
+        use computestream_domain::{MeteringChain, MeteringVerdict};
+        let ctx = VoucherContext {
+            chain_id: identity().chain_id,
+            package: identity().package,
+        };
+        let mut ticks: Vec<_> = self
+            .events(topics::METERING)
+            .await
+            .into_iter()
+            .filter_map(|e| match e.event {
+                Event::MeteringTick(t) if t.record.record.stream_id == stream => Some(t.record),
+                _ => None,
+            })
+            .collect();
+        ticks.sort_by_key(|t| t.record.second);
+        let first = ticks.first().expect("metering records");
+        let mut chain = MeteringChain::new(ctx, stream, first.provider_public_key);
+        for t in &ticks {
+            assert_eq!(
+                chain.accept(t),
+                Ok(MeteringVerdict::Appended),
+                "stream {stream}, second {}",
+                t.record.second
+            );
+        }
+        chain.attested_seconds()
+    }
+}

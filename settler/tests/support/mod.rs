@@ -2,6 +2,7 @@
 //! log, a settler on the real broker, and buyers/providers paying per second.
 #![allow(dead_code, unused_imports)]
 
+pub use computestream_runtime::now_ms;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -158,13 +159,6 @@ pub fn voucher_envelope(s: &PayingStream, voucher: SignedVoucher) -> Envelope {
             commitment_id: voucher.voucher.commitment_id(),
         },
     )
-}
-
-pub fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_millis() as u64
 }
 
 /// A TCP forwarder to the node that can be taken down (connections refused and the open
