@@ -21,9 +21,9 @@ if [ "${1:-}" = "--check" ]; then out=$(mktemp -d); fi
 rm -rf "${out:?}"/query-*.json
 mkdir -p "$out"
 # Touch the crates with queries so the macros run again.
-touch projector/src/lib.rs
+touch projector/src/lib.rs graphql/src/lib.rs
 DATABASE_URL="$BASE/$DB" SQLX_OFFLINE=false SQLX_OFFLINE_DIR="$(realpath "$out")" \
-  cargo check -q -p computestream-projector
+  cargo check -q -p computestream-projector -p computestream-graphql
 psql -q "$ADMIN_URL" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)"
 if [ "${1:-}" = "--check" ]; then
   if ! diff -r "$out" .sqlx >/dev/null; then

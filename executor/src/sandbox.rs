@@ -17,8 +17,11 @@ pub struct JobRequest {
     pub max_duration_secs: u64,
 }
 
-pub fn container_name(job_id: u64) -> String {
-    format!("computestream-job-{job_id}")
+/// `computestream-job-<provider prefix>-<job id>`: unique per job of a provider, so the
+/// engine refuses to create a job's container twice.
+pub fn container_name(provider: &str, job_id: u64) -> String {
+    let p = provider.trim_start_matches("0x");
+    format!("computestream-job-{}-{job_id}", &p[..p.len().min(16)])
 }
 
 pub fn container_spec(
@@ -32,7 +35,7 @@ pub fn container_spec(
     labels.insert(JOB_LABEL.to_owned(), job.job_id.to_string());
     labels.insert(PROVIDER_LABEL.to_owned(), provider.to_owned());
     ContainerSpec {
-        name: container_name(job.job_id),
+        name: container_name(provider, job.job_id),
         image: job.image.clone(),
         cmd: None,
         labels,
@@ -66,7 +69,7 @@ mod tests {
             max_duration_secs: 60,
         };
         let s = container_spec(&job, "0xabc", &policy, Path::new("/w/7/out"));
-        assert_eq!(s.name, "computestream-job-7");
+        assert_eq!(s.name, "computestream-job-abc-7");
         assert_eq!(s.memory_bytes, 256 << 20);
         assert_eq!(s.nano_cpus, 500_000_000);
         assert_eq!(s.pids, 64);

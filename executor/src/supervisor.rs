@@ -250,7 +250,18 @@ impl<R: ContainerRuntime, C: JobChain> JobContext<R, C> {
             .await;
             return None;
         }
-        match self.chain.mark_running(job_id).await {
+        let mut marked = self.chain.mark_running(job_id).await;
+        for attempt in 1..=6u64 {
+            match &marked {
+                Err(e) if e.is_retryable() => {
+                    tracing::warn!(job_id, error = %e, attempt, "marking the job running failed; retrying");
+                    tokio::time::sleep(Duration::from_secs(attempt * 2)).await;
+                    marked = self.chain.mark_running(job_id).await;
+                }
+                _ => break,
+            }
+        }
+        match marked {
             Ok(true) => self.shared.set_status(job_id, JobStatus::Running, ""),
             Ok(false) => {
                 // Refused: cancelled meanwhile, or already marked running by an earlier run
@@ -265,7 +276,9 @@ impl<R: ContainerRuntime, C: JobChain> JobContext<R, C> {
                 return None;
             }
             Err(e) => {
-                tracing::warn!(job_id, error = %e, "could not mark the job running; it stays pending");
+                // Not started, and it stays pending on chain: the buyer can cancel it (and
+                // is refunded), or the next start of this executor tries again.
+                tracing::error!(job_id, error = %e, "could not mark the job running; it stays pending");
                 return None;
             }
         }

@@ -23,7 +23,7 @@ echo "uid: $(id -u)" >> $r"#;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn jobs_run_sandboxed_and_report_their_outcomes() {
-    let rig = Rig::start("jobs").await;
+    let rig = Rig::start("jobs", 0).await;
     let done = job_image(
         "done",
         "echo computing; sleep 2; echo hello world > /out/result.txt",

@@ -16,7 +16,7 @@ use support::Rig;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crashed_executor_readopts_its_running_job() {
-    let rig = Rig::start("restart").await;
+    let rig = Rig::start("restart", 1).await;
     let image = job_image("slow", "sleep 8; echo finished > /out/done.txt").await;
     create_job(&rig.running, 0, rig.provider, &image, 120, 1_000_000, 0).await;
 

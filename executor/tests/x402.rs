@@ -32,7 +32,7 @@ fn unb64<T: serde::de::DeserializeOwned>(h: &reqwest::header::HeaderValue) -> T 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_x402_handshake_and_every_rejection() {
-    let rig = Rig::start("x402").await;
+    let rig = Rig::start("x402", 2).await;
     let image = job_image("idle", "exec sleep 600").await;
     let escrow = 20 * RATE;
     create_job(&rig.running, 0, rig.provider, &image, 600, escrow, 0).await;

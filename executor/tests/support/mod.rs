@@ -25,15 +25,19 @@ pub struct Rig {
     pub kafka: KafkaSettings,
     pub stop: Shutdown,
     pub provider: AccountAddress,
+    /// The workload provider index this rig's executor runs as (one per test: tests share
+    /// the Docker engine, and an executor owns the containers labelled with its provider).
+    pub index: usize,
     pub work: PathBuf,
 }
 
 pub const RATE: u64 = load::PRICE_PER_SECOND;
 
 impl Rig {
-    pub async fn start(name: &str) -> Rig {
+    pub async fn start(name: &str, index: usize) -> Rig {
+        computestream_runtime::telemetry::init_tracing();
         let (running, devnet_stop) = chain::devnet().await;
-        let provider = chain::register_provider(&running, 0).await;
+        let provider = chain::register_provider(&running, index).await;
         let kafka = computestream_testkit::kafka();
         computestream_eventlog::admin::ensure_topics(&kafka, &topics::ALL)
             .await
@@ -48,6 +52,7 @@ impl Rig {
             kafka,
             stop,
             provider,
+            index,
             work,
         }
     }
@@ -55,7 +60,7 @@ impl Rig {
     pub fn config(&self) -> ExecutorConfig {
         ExecutorConfig {
             node_url: self.running.rest_url(),
-            private_key: Some(Secret::new(hex::encode(load::provider_seed(0)))),
+            private_key: Some(Secret::new(hex::encode(load::provider_seed(self.index)))),
             listen: "127.0.0.1:0".parse().expect("addr"),
             work_dir: self.work.join("jobs"),
             artifacts_url: format!("file://{}", self.work.join("artifacts").display()),
@@ -69,7 +74,7 @@ impl Rig {
     }
 
     pub async fn executor(&self, config: ExecutorConfig, shutdown: Shutdown) -> RunningExecutor {
-        start_executor(config, self.kafka.clone(), self.provider, shutdown).await
+        start_executor(config, self.kafka.clone(), self.index, shutdown).await
     }
 
     /// An executor on its own runtime in its own thread, crashed (every task dropped where
@@ -82,7 +87,7 @@ impl Rig {
         std::sync::mpsc::Sender<()>,
         std::thread::JoinHandle<()>,
     ) {
-        let (kafka, provider) = (self.kafka.clone(), self.provider);
+        let (kafka, index) = (self.kafka.clone(), self.index);
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let (crash_tx, crash_rx) = std::sync::mpsc::channel::<()>();
         let thread = std::thread::spawn(move || {
@@ -91,7 +96,7 @@ impl Rig {
                 .enable_all()
                 .build()
                 .expect("runtime");
-            let running = rt.block_on(start_executor(config, kafka, provider, Shutdown::new()));
+            let running = rt.block_on(start_executor(config, kafka, index, Shutdown::new()));
             addr_tx.send(running.endpoint).expect("send");
             let _ = crash_rx.recv();
             rt.shutdown_background();
@@ -104,18 +109,16 @@ impl Rig {
 pub async fn start_executor(
     config: ExecutorConfig,
     kafka: KafkaSettings,
-    provider: AccountAddress,
+    index: usize,
     shutdown: Shutdown,
 ) -> RunningExecutor {
+    let seed = load::provider_seed(index);
+    let key = SigningKey::from_seed(seed);
+    let provider = computestream_domain::ed25519_authentication_key(&key.public_key());
     {
         let chain = RestChain::new(&config.node_url, identity().package, Duration::from_secs(5))
             .expect("chain");
-        let account = Account::new(
-            load::provider_seed(0),
-            identity().chain_id,
-            identity().package,
-        )
-        .expect("key");
+        let account = Account::new(seed, identity().chain_id, identity().package).expect("key");
         let caller = Caller::new(chain, account, Duration::from_secs(20));
         let ctx = VoucherContext {
             chain_id: identity().chain_id,
@@ -126,7 +129,7 @@ pub async fn start_executor(
             chain: Arc::new(caller),
             kafka,
             config,
-            key: SigningKey::from_seed(load::provider_seed(0)),
+            key,
             shared: Shared::new(provider, ctx),
             health: Health::new(),
         }

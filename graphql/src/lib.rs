@@ -1,0 +1,29 @@
+//! The GraphQL gateway: what frontends use.
+//!
+//! This crate owns:
+//! - the GraphQL schema ([`schema`]): queries over the read models (with DataLoaders),
+//!   subscriptions over the [`live`] feed (one log consumer per gateway, fanned out to its
+//!   subscribers), writes that build unsigned transaction payloads or submit signed ones
+//!   behind a Sign-in-with-Aptos session ([`auth`]);
+//! - the seed's REST API under `/api/v1` ([`rest`], OpenAPI at `/api/v1/openapi.json`);
+//! - protection: depth and complexity limits, body size and per-client rate limits, CORS,
+//!   no introspection and an optional persisted-query allowlist in production;
+//! - the dashboard (`/`, one static page, no build step);
+//! - the SDL, exported to `schemas/graphql/schema.graphql` ([`schema::sdl`]).
+
+pub mod auth;
+mod config;
+mod error;
+pub mod limits;
+pub mod live;
+mod openapi;
+pub mod payloads;
+mod rest;
+pub mod schema;
+mod service;
+pub mod store;
+mod submit;
+
+pub use config::GatewayConfig;
+pub use error::{GatewayError, Gql};
+pub use service::{app, Gateway, RunningGateway};

@@ -1,0 +1,86 @@
+//! Unsigned entry-function payloads for a wallet to sign, in the node API's JSON form
+//! (`{function, type_arguments, arguments}`, u64 as decimal strings, bytes as `0x` hex).
+
+use computestream_domain::{AccountAddress, Octas, PublicKey};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EntryPayload {
+    pub function: String,
+    pub type_arguments: Vec<String>,
+    pub arguments: Vec<Value>,
+}
+
+fn call(
+    package: &AccountAddress,
+    module: &str,
+    function: &str,
+    arguments: Vec<Value>,
+) -> EntryPayload {
+    EntryPayload {
+        function: format!("{}::{module}::{function}", package.to_long_string()),
+        type_arguments: Vec::new(),
+        arguments,
+    }
+}
+
+pub fn register_provider(
+    package: &AccountAddress,
+    gpu_type: &str,
+    vram_gb: u64,
+    price_per_second: Octas,
+    stake: Octas,
+) -> EntryPayload {
+    call(
+        package,
+        "provider_registry",
+        "register_provider",
+        vec![
+            json!(gpu_type),
+            json!(vram_gb.to_string()),
+            json!(price_per_second.to_string()),
+            json!(stake.to_string()),
+        ],
+    )
+}
+
+pub fn update_availability(package: &AccountAddress, is_active: bool) -> EntryPayload {
+    call(
+        package,
+        "provider_registry",
+        "update_availability",
+        vec![json!(is_active)],
+    )
+}
+
+pub fn create_job(
+    package: &AccountAddress,
+    provider: &AccountAddress,
+    docker_image: &str,
+    max_duration_secs: u64,
+    escrow: Octas,
+    buyer_public_key: &PublicKey,
+) -> EntryPayload {
+    call(
+        package,
+        "job_registry",
+        "create_job",
+        vec![
+            json!(provider.to_long_string()),
+            json!(docker_image),
+            json!(max_duration_secs.to_string()),
+            json!(escrow.to_string()),
+            json!(buyer_public_key.to_string()),
+        ],
+    )
+}
+
+pub fn deposit(package: &AccountAddress, job_id: u64, amount: Octas) -> EntryPayload {
+    call(
+        package,
+        "escrow",
+        "deposit",
+        vec![json!(job_id.to_string()), json!(amount.to_string())],
+    )
+}
