@@ -40,6 +40,9 @@ pub struct AppConfig {
     /// The provider agent (`computestream execute`).
     #[serde(default)]
     pub executor: computestream_executor::ExecutorConfig,
+    /// The GraphQL gateway (`computestream serve`).
+    #[serde(default)]
+    pub gateway: computestream_graphql::GatewayConfig,
 }
 
 #[derive(Debug, Deserialize)]
@@ -94,6 +97,7 @@ impl Validate for AppConfig {
         self.projector.validate()?;
         self.settler.validate()?;
         self.executor.validate()?;
+        self.gateway.validate()?;
         let url = self.database.url.expose();
         if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
             return Err("database.url must be a postgres:// URL".into());

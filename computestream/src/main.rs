@@ -14,6 +14,7 @@ mod execute;
 mod index;
 mod ops;
 mod project;
+mod serve;
 mod settle;
 mod side;
 
@@ -64,6 +65,8 @@ enum Command {
         #[arg(long)]
         public_url: Option<String>,
     },
+    /// The GraphQL gateway (queries, subscriptions, writes), the REST API and the dashboard.
+    Serve,
     /// Pay a job second by second over x402 (a buyer).
     Buy(execute::BuyArgs),
     /// Apply the Postgres migrations of schemas/sql (forward only).
@@ -89,6 +92,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Settle => settle::run(&cfg).await,
         Command::Execute { public_url } => execute::run(&cfg, public_url).await,
         Command::Buy(args) => execute::buy(&cfg, args).await,
+        Command::Serve => serve::run(&cfg).await,
         Command::Migrate => ops::migrate(&cfg).await,
         Command::Topics => ops::create_topics(&cfg).await,
         Command::Demo(args) => demo::run(&cfg, args).await,

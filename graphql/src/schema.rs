@@ -257,6 +257,7 @@ impl Provider {
     }
 
     /// This provider's most recent jobs.
+    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
     async fn jobs(&self, ctx: &Context<'_>, first: Option<i32>) -> async_graphql::Result<Vec<Job>> {
         let rows = store::jobs(
             &services(ctx).pool,
@@ -465,6 +466,7 @@ pub struct QueryRoot;
 #[Object]
 impl QueryRoot {
     /// Providers, filtered and sorted, `first` at a time after `after`.
+    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
     async fn providers(
         &self,
         ctx: &Context<'_>,
@@ -527,6 +529,7 @@ impl QueryRoot {
     }
 
     /// Jobs, newest first, by buyer, provider and status.
+    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
     async fn jobs(
         &self,
         ctx: &Context<'_>,

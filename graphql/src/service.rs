@@ -21,6 +21,7 @@ use computestream_eventlog::KafkaSettings;
 use computestream_runtime::{Health, Shutdown};
 use sqlx::PgPool;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::auth::{Caller, Sessions};
 use crate::limits::{document_hash, RateLimiter};
@@ -68,7 +69,34 @@ async fn graphql(
     }
     let caller = Caller(bearer(&headers).and_then(|t| st.services.sessions.who(&t)));
     metrics::counter!("computestream_gateway_requests_total", "api" => "graphql").increment(1);
-    st.schema.execute(req.data(caller)).await.into()
+    let mut resp = st.schema.execute(req.data(caller)).await;
+    with_codes(&mut resp);
+    resp.into()
+}
+
+/// Every error carries a `code`: the resolvers' own, or one for what the engine refused
+/// before running anything (Apollo's names).
+fn with_codes(resp: &mut async_graphql::Response) {
+    let refused_before_running = resp.data == async_graphql::Value::Null;
+    for e in &mut resp.errors {
+        let has_code = e
+            .extensions
+            .as_ref()
+            .is_some_and(|x| x.get("code").is_some());
+        if has_code {
+            continue;
+        }
+        let code = if e.message.trim_start().starts_with("-->") || e.message.contains("parse") {
+            "GRAPHQL_PARSE_FAILED"
+        } else if refused_before_running {
+            "GRAPHQL_VALIDATION_FAILED"
+        } else {
+            "INTERNAL"
+        };
+        e.extensions
+            .get_or_insert_with(Default::default)
+            .set("code", code);
+    }
 }
 
 async fn graphiql(State(st): State<AppState>) -> Response {
@@ -145,6 +173,7 @@ pub fn app(config: &GatewayConfig, services: Services) -> Router {
         .merge(crate::rest::routes())
         .layer(middleware::from_fn_with_state(state.clone(), rate_limit))
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
+        .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
         .layer(cors)
         .with_state(state)
 }
