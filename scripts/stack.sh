@@ -53,7 +53,8 @@ apt_install() { # apt_install PACKAGE... (only those missing)
 
 install_all() {
   mkdir -p "$STATE_DIR" "$LOG_DIR"
-  apt_install postgresql postgresql-client docker.io busybox-static iproute2 ca-certificates zlib1g-dev
+  apt_install postgresql postgresql-client docker.io busybox-static iproute2 ca-certificates zlib1g-dev \
+    chromium chromium-driver
   if [ ! -x "$NISSHI_BIN" ]; then
     log "building the nisshi $NISSHI_VERSION broker (debug build, several minutes on 2 cores)"
     CARGO_TARGET_DIR=$STATE_DIR/nisshi-target cargo install nisshi --version "$NISSHI_VERSION" \
