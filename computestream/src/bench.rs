@@ -33,6 +33,9 @@ enum BenchKind {
     /// Executor: sandboxed containers started per minute (against the engine's bare
     /// create+start) and the CPU spent per metered second.
     Executor(crate::bench_executor::ExecutorBenchArgs),
+    /// Gateway: concurrent subscribers and their update latency against the log's own; the
+    /// providers query under load against its SQL alone. Raise the fd limit first.
+    Gateway(crate::bench_gateway::GatewayBenchArgs),
     /// Voucher acceptance (full check: context, signer, strict ed25519, book insert) against
     /// the raw limit: strict ed25519 verification of the same bytes alone.
     Vouchers {
@@ -53,6 +56,7 @@ pub async fn run(cfg: &crate::config::AppConfig, args: BenchArgs) -> anyhow::Res
         BenchKind::Projector(a) => crate::bench_projector::run(cfg, a).await,
         BenchKind::Settler(a) => crate::bench_settler::run(cfg, a).await,
         BenchKind::Executor(a) => crate::bench_executor::run(cfg, a).await,
+        BenchKind::Gateway(a) => crate::bench_gateway::run(cfg, a).await,
     }
 }
 

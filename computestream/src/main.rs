@@ -4,6 +4,7 @@
 mod bench;
 mod bench_devnet;
 mod bench_executor;
+mod bench_gateway;
 mod bench_indexer;
 mod bench_projector;
 mod bench_settler;

@@ -38,6 +38,7 @@ impl LogConsumer {
             .set("enable.auto.offset.store", "false")
             .set("auto.offset.reset", "earliest")
             .set("enable.partition.eof", "false")
+            .set("fetch.wait.max.ms", settings.fetch_wait_max_ms.to_string())
             .create()
             .map_err(|e| EventLogError::Setup(e.to_string()))?;
         Ok(LogConsumer { consumer })

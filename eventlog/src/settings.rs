@@ -20,6 +20,14 @@ pub struct KafkaSettings {
     /// Timeout of one produce (delivery report) in milliseconds.
     #[serde(default = "default_timeout_ms")]
     pub request_timeout_ms: u64,
+    /// Longest a consumer's fetch waits at the broker for new records, milliseconds: the
+    /// floor of a caught-up consumer's latency (librdkafka's default is 500).
+    #[serde(default = "default_fetch_wait_ms")]
+    pub fetch_wait_max_ms: u64,
+}
+
+fn default_fetch_wait_ms() -> u64 {
+    20
 }
 
 fn default_replication() -> i32 {
@@ -37,6 +45,7 @@ impl KafkaSettings {
             replication: default_replication(),
             topic_prefix: String::new(),
             request_timeout_ms: default_timeout_ms(),
+            fetch_wait_max_ms: default_fetch_wait_ms(),
         }
     }
 

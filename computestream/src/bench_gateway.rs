@@ -1,0 +1,327 @@
+//! `computestream bench gateway`: concurrent `graphql-transport-ws` subscribers held by one
+//! gateway, with the latency from an event's production to its message at the subscriber
+//! (each subscriber's stream updates once a second), against the log's own latency (a
+//! plain consumer of the same records, same run); and the providers query's throughput
+//! and p99 under concurrent load, against the same SQL run directly.
+//!
+//! The gateway runs as its own `computestream serve` process; the subscribers' sockets are
+//! in this one (the fd limit must exceed the subscribers).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use computestream_domain::{AccountAddress, MeteringRecord, SigningKey, METERING_GENESIS_HASH};
+use computestream_eventlog::{EnvelopeProducer, LogConsumer};
+use computestream_graphql::store::{self, ProviderQuery};
+use computestream_projector::{replay, ProjectorConfig};
+use computestream_runtime::{now_ms, Shutdown};
+use computestream_schemas::events::MeteringTick;
+use computestream_schemas::{topics, Envelope};
+use futures::{SinkExt, StreamExt};
+use tokio::sync::Mutex;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::config::AppConfig;
+
+#[derive(Debug, clap::Args)]
+pub struct GatewayBenchArgs {
+    #[arg(long, default_value_t = 10_000)]
+    subscribers: usize,
+    /// Streams they watch (each updates once a second).
+    #[arg(long, default_value_t = 1_000)]
+    streams: u64,
+    /// Seconds of updates measured.
+    #[arg(long, default_value_t = 30)]
+    seconds: u64,
+    /// Concurrent clients of the providers query.
+    #[arg(long, default_value_t = 32)]
+    clients: usize,
+}
+
+/// Where the gateway process listens.
+struct GatewayProcess {
+    addr: std::net::SocketAddr,
+}
+
+fn pct(sorted: &[u64], q: f64) -> u64 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    sorted[((sorted.len() as f64 - 1.0) * q).round() as usize]
+}
+
+fn provider_key(stream: u64) -> SigningKey {
+    let mut s = [0x1a; 32];
+    s[..8].copy_from_slice(&((stream - 1) / 10).to_le_bytes());
+    SigningKey::from_seed(s)
+}
+
+pub async fn run(cfg: &AppConfig, a: GatewayBenchArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(a.subscribers > 0 && a.streams > 0 && a.seconds > 0 && a.clients > 0);
+    let stamp = now_ms() / 1000;
+    let kafka = cfg
+        .kafka
+        .clone()
+        .with_topic_prefix(format!("bench{stamp}gw."));
+    computestream_eventlog::admin::ensure_topics(&kafka, &topics::ALL).await?;
+    // Read models for `streams` jobs.
+    let history = computestream_schemas::sample::marketplace(a.streams, 10, now_ms() - 600_000);
+    let producer = EnvelopeProducer::new(&kafka, "bench-gateway")?;
+    for chunk in history.chunks(20_000) {
+        for r in futures::future::join_all(chunk.iter().map(|e| producer.send(e))).await {
+            r?;
+        }
+    }
+    let schema = format!("bench_gw_{stamp}");
+    let (pool, _) = replay::build(
+        cfg.database.url.expose(),
+        &kafka,
+        &schema,
+        &ProjectorConfig::default(),
+    )
+    .await
+    .context("projecting the history")?;
+    // The gateway in its own process (its sockets count against its own fd limit).
+    let free = || -> anyhow::Result<std::net::SocketAddr> {
+        Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?)
+    };
+    let (addr, side) = (free()?, free()?);
+    let mut child = std::process::Command::new(std::env::current_exe()?)
+        .arg("serve")
+        .env("COMPUTESTREAM_DATABASE__URL", cfg.database.url.expose())
+        .env("COMPUTESTREAM_PROJECTOR__SCHEMA", &schema)
+        .env("COMPUTESTREAM_KAFKA__BROKERS", &kafka.brokers)
+        .env("COMPUTESTREAM_KAFKA__TOPIC_PREFIX", &kafka.topic_prefix)
+        .env("COMPUTESTREAM_GATEWAY__LISTEN", addr.to_string())
+        .env("COMPUTESTREAM_GATEWAY__RATE_LIMIT_PER_MINUTE", "1000000000")
+        .env("COMPUTESTREAM_GATEWAY__SUBSCRIBER_BUFFER", "4096")
+        .env("COMPUTESTREAM_SIDE_PORT", side.to_string())
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .context("starting the gateway process")?;
+    let http = reqwest::Client::new();
+    let mut up = false;
+    for _ in 0..300 {
+        if let Ok(r) = http.get(format!("http://{side}/healthz")).send().await {
+            if r.status().is_success() {
+                up = true;
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    anyhow::ensure!(up, "the gateway did not become healthy");
+    let stop = Shutdown::new();
+    let gw_pid = child.id().to_string();
+    let gw = GatewayProcess { addr };
+
+    // Subscribers: `subscribers` WebSocket connections, each on one stream.
+    let latencies = Arc::new(Mutex::new(Vec::<u64>::new()));
+    let received = Arc::new(AtomicU64::new(0));
+    let measuring = Arc::new(AtomicU64::new(0));
+    let t = Instant::now();
+    let mut conns = Vec::new();
+    for i in 0..a.subscribers {
+        let stream = i as u64 % a.streams + 1;
+        let mut req = format!("ws://{}/graphql/ws", gw.addr).into_client_request()?;
+        req.headers_mut()
+            .insert("sec-websocket-protocol", "graphql-transport-ws".parse()?);
+        let (mut ws, _) = tokio_tungstenite::connect_async(req)
+            .await
+            .with_context(|| format!("subscriber {i} (raise the fd limit: ulimit -n 65536)"))?;
+        ws.send(Message::text(
+            serde_json::json!({"type": "connection_init"}).to_string(),
+        ))
+        .await?;
+        let _ack = ws.next().await;
+        ws.send(Message::text(
+            serde_json::json!({"id": "1", "type": "subscribe", "payload": {
+            "query": "subscription($j: ID!) { paymentStream(jobId: $j) { accrued atMs } }",
+            "variables": {"j": stream.to_string()}}})
+            .to_string(),
+        ))
+        .await?;
+        let (lat, rec, on) = (latencies.clone(), received.clone(), measuring.clone());
+        conns.push(tokio::spawn(async move {
+            while let Some(Ok(m)) = ws.next().await {
+                if let Message::Text(txt) = m {
+                    let now = now_ms();
+                    if let Ok(v) = serde_json::from_str::<serde_json::Value>(&txt) {
+                        if let Some(at) = v["payload"]["data"]["paymentStream"]["atMs"]
+                            .as_str()
+                            .and_then(|s| s.parse::<u64>().ok())
+                        {
+                            rec.fetch_add(1, Ordering::Relaxed);
+                            if on.load(Ordering::Relaxed) == 1 {
+                                lat.lock().await.push(now.saturating_sub(at));
+                            }
+                        }
+                    }
+                }
+            }
+        }));
+    }
+    println!(
+        "{} subscribers connected in {:.1} s",
+        a.subscribers,
+        t.elapsed().as_secs_f64()
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    // The log's own latency: a plain consumer of the metering topic, from its end.
+    let topic = kafka.topic(topics::METERING.name);
+    let marks =
+        computestream_eventlog::tails::watermarks(&kafka, &topic, topics::METERING.partitions)
+            .await?;
+    let raw = LogConsumer::new(&kafka, "bench-gateway-raw")?;
+    raw.assign(
+        &topic,
+        &marks
+            .iter()
+            .enumerate()
+            .map(|(p, (_, h))| (p as i32, *h))
+            .collect::<Vec<_>>(),
+    )?;
+    let raw_lat = Arc::new(Mutex::new(Vec::<u64>::new()));
+    let (rl, rstop) = (raw_lat.clone(), stop.child());
+    let raw_task = tokio::spawn(async move {
+        loop {
+            let r = tokio::select! { _ = rstop.wait() => break, r = raw.next() => r };
+            if let Ok(rec) = r {
+                if let Ok(env) = Envelope::from_json(&rec.payload) {
+                    rl.lock()
+                        .await
+                        .push(now_ms().saturating_sub(env.occurred_at_ms));
+                }
+            }
+        }
+    });
+
+    // One tick per stream per second.
+    let keys: Vec<SigningKey> = (1..=a.streams).map(provider_key).collect();
+    measuring.store(1, Ordering::Relaxed);
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    for second in 11..11 + a.seconds {
+        tick.tick().await;
+        let envs: Vec<Envelope> = (1..=a.streams)
+            .map(|stream| {
+                let key = &keys[(stream - 1) as usize];
+                let r = MeteringRecord {
+                    chain_id: cfg.chain_id,
+                    package: AccountAddress::new([0xc5; 32]),
+                    stream_id: stream,
+                    provider: computestream_domain::ed25519_authentication_key(&key.public_key()),
+                    second,
+                    prev_hash: METERING_GENESIS_HASH,
+                    observed_at_ms: now_ms(),
+                    cpu_usage_micros: 1,
+                    memory_bytes: 1,
+                    gpu: None,
+                };
+                Envelope::metering_tick(MeteringTick {
+                    record: r.sign(key),
+                })
+            })
+            .collect();
+        for r in futures::future::join_all(envs.iter().map(|e| producer.send(e))).await {
+            r?;
+        }
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    measuring.store(0, Ordering::Relaxed);
+    let mut lat = latencies.lock().await.clone();
+    lat.sort_unstable();
+    let mut rlat = raw_lat.lock().await.clone();
+    rlat.sort_unstable();
+    let expected = a.subscribers as u64 * a.seconds;
+    println!(
+        "subscriptions: {} updates received of {expected} sent to {} subscribers over {} s; latency produced -> received p50 {} ms, p99 {} ms, max {} ms; the log's own (plain consumer) p50 {} ms, p99 {} ms",
+        lat.len(),
+        a.subscribers,
+        a.seconds,
+        pct(&lat, 0.5),
+        pct(&lat, 0.99),
+        lat.last().copied().unwrap_or(0),
+        pct(&rlat, 0.5),
+        pct(&rlat, 0.99)
+    );
+    for c in conns {
+        c.abort();
+    }
+
+    // The providers query under load, against the same SQL run directly.
+    let url = format!("http://{}/graphql", gw.addr);
+    let body = serde_json::json!({"query": "{ providers(first: 20, order: REPUTATION_DESC) { nodes { address gpuType vramGb pricePerSecond reputationBps } } }"});
+    let window = Duration::from_secs(10);
+    let q_lat = Arc::new(Mutex::new(Vec::<u64>::new()));
+    let t = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..a.clients {
+        let (http, url, body, q) = (http.clone(), url.clone(), body.clone(), q_lat.clone());
+        tasks.push(tokio::spawn(async move {
+            while t.elapsed() < window {
+                let s = Instant::now();
+                if let Ok(r) = http.post(&url).json(&body).send().await {
+                    let _ = r.bytes().await;
+                    q.lock().await.push(s.elapsed().as_micros() as u64);
+                }
+            }
+        }));
+    }
+    for task in tasks {
+        let _ = task.await;
+    }
+    let mut ql = q_lat.lock().await.clone();
+    ql.sort_unstable();
+    let qps = ql.len() as f64 / t.elapsed().as_secs_f64();
+    let q = ProviderQuery {
+        limit: 20,
+        sort: store::ProviderSort::Reputation,
+        ..ProviderQuery::default()
+    };
+    let raw_n = Arc::new(AtomicU64::new(0));
+    let t = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..a.clients {
+        let (pool, q, n) = (pool.clone(), q.clone(), raw_n.clone());
+        tasks.push(tokio::spawn(async move {
+            while t.elapsed() < window {
+                if store::providers(&pool, &q).await.is_ok() {
+                    n.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }));
+    }
+    for task in tasks {
+        let _ = task.await;
+    }
+    let raw_qps = raw_n.load(Ordering::Relaxed) as f64 / t.elapsed().as_secs_f64();
+    println!(
+        "providers query: {qps:.0} queries/s through GraphQL over HTTP ({} clients), p50 {:.1} ms, p99 {:.1} ms; the same SQL directly: {raw_qps:.0} queries/s; ratio {:.2}",
+        a.clients,
+        pct(&ql, 0.5) as f64 / 1000.0,
+        pct(&ql, 0.99) as f64 / 1000.0,
+        qps / raw_qps
+    );
+    stop.trigger();
+    let _ = raw_task.await;
+    let gw_rss_kib = std::fs::read_to_string(format!("/proc/{gw_pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1).map(str::to_owned))
+        })
+        .unwrap_or_default();
+    println!("gateway process peak memory: {gw_rss_kib} KiB");
+    let _ = child.kill();
+    let _ = child.wait();
+    sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        .execute(&pool)
+        .await?;
+    Ok(())
+}
