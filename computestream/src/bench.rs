@@ -36,6 +36,10 @@ enum BenchKind {
     /// Gateway: concurrent subscribers and their update latency against the log's own; the
     /// providers query under load against its SQL alone. Raise the fd limit first.
     Gateway(crate::bench_gateway::GatewayBenchArgs),
+    /// The demo at scale: N providers, M streams paying every second for S seconds through
+    /// the indexer, projector, settler and gateway as separate processes; their lags, memory
+    /// and CPU.
+    Load(crate::bench_load::LoadBenchArgs),
     /// Voucher acceptance (full check: context, signer, strict ed25519, book insert) against
     /// the raw limit: strict ed25519 verification of the same bytes alone.
     Vouchers {
@@ -57,6 +61,7 @@ pub async fn run(cfg: &crate::config::AppConfig, args: BenchArgs) -> anyhow::Res
         BenchKind::Settler(a) => crate::bench_settler::run(cfg, a).await,
         BenchKind::Executor(a) => crate::bench_executor::run(cfg, a).await,
         BenchKind::Gateway(a) => crate::bench_gateway::run(cfg, a).await,
+        BenchKind::Load(a) => crate::bench_load::run(cfg, a).await,
     }
 }
 

@@ -103,6 +103,7 @@ pub async fn run(cfg: &AppConfig, a: GatewayBenchArgs) -> anyhow::Result<()> {
         .stdout(std::process::Stdio::null())
         .spawn()
         .context("starting the gateway process")?;
+    computestream_chain::install_tls_provider();
     let http = reqwest::Client::new();
     let mut up = false;
     for _ in 0..300 {

@@ -17,17 +17,16 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use computestream_devnet::load::{self, LoadPlan};
+use computestream_devnet::load;
 use computestream_devnet::paying::PayingStream;
-use computestream_devnet::{ChainIdentity, DevnetConfig, Running};
-use computestream_domain::SigningKey;
+use computestream_devnet::{ChainIdentity, Running};
 use computestream_eventlog::{admin, tails, EnvelopeProducer, KafkaSettings};
 use computestream_indexer::{progress, Indexer, IndexerConfig};
 use computestream_runtime::{Health, Secret, Shutdown};
-use computestream_schemas::events::{MeteringTick, VoucherReceived};
 use computestream_schemas::{topics, Envelope, Event};
 use computestream_settler::{RestChain, Settler, SettlerConfig, Shared};
 
+use crate::bench_fleet::{self, second_of, send_all};
 use crate::config::AppConfig;
 
 #[derive(Debug, clap::Args)]
@@ -45,51 +44,6 @@ pub struct SettlerBenchArgs {
     /// The settler's interval (`settler.interval_secs`).
     #[arg(long, default_value_t = 30)]
     interval: u64,
-}
-
-/// One second of every stream, as envelopes stamped `at_ms`, built on all cores.
-fn second_of(streams: &mut [PayingStream], at_ms: u64) -> Vec<Envelope> {
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
-    let chunk = streams.len().div_ceil(threads).max(1);
-    std::thread::scope(|sc| {
-        let handles: Vec<_> = streams
-            .chunks_mut(chunk)
-            .map(|part| {
-                sc.spawn(move || {
-                    let mut out = Vec::with_capacity(part.len() * 2);
-                    for s in part {
-                        let (record, voucher) = s.tick(at_ms);
-                        out.push(Envelope::metering_tick(MeteringTick { record }));
-                        out.push(Envelope::voucher(
-                            s.provider_address(),
-                            at_ms,
-                            VoucherReceived {
-                                voucher,
-                                second: s.second,
-                                commitment_id: voucher.voucher.commitment_id(),
-                            },
-                        ));
-                    }
-                    out
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
-    })
-}
-
-async fn send_all(producer: &EnvelopeProducer, envs: &[Envelope]) -> anyhow::Result<()> {
-    for chunk in envs.chunks(20_000) {
-        for r in futures::future::join_all(chunk.iter().map(|e| producer.send(e))).await {
-            r?;
-        }
-    }
-    Ok(())
 }
 
 /// Seconds whose vouchers are now paid on chain everywhere: their lag is recorded and they
@@ -162,38 +116,7 @@ pub async fn run(cfg: &AppConfig, a: SettlerBenchArgs) -> anyhow::Result<()> {
     let stop = Shutdown::new();
 
     // The chain: providers registered, one open stream per job.
-    let devnet_cfg = DevnetConfig {
-        listen: "127.0.0.1:0".parse()?,
-        block_time_ms: 100,
-        ..DevnetConfig::default()
-    };
-    let seed = SigningKey::from_hex(&devnet_cfg.root_seed)?.seed();
-    let running = computestream_devnet::start(id, devnet_cfg, stop.child()).await?;
-    let t = Instant::now();
-    let w = load::build(
-        LoadPlan {
-            providers: a.providers,
-            jobs: a.streams,
-            deposits: 0,
-            batch: 1,
-        },
-        id,
-        seed,
-        now_ms() / 1000 + 7200,
-    )
-    .map_err(anyhow::Error::msg)?;
-    for phase in &w.setup {
-        running
-            .submit_all(phase.iter().map(|t| t.to_bcs()).collect::<Result<_, _>>()?)
-            .await
-            .map_err(anyhow::Error::msg)?;
-    }
-    println!(
-        "chain: {} providers, {} open streams in {:.0} s",
-        a.providers,
-        a.streams,
-        t.elapsed().as_secs_f64()
-    );
+    let running = bench_fleet::chain_with_streams(id, a.providers, a.streams, stop.child()).await?;
     let indexer = Indexer::over_rest(
         IndexerConfig {
             node_url: running.rest_url(),

@@ -4,12 +4,15 @@
 mod bench;
 mod bench_devnet;
 mod bench_executor;
+mod bench_fleet;
 mod bench_gateway;
 mod bench_indexer;
+mod bench_load;
 mod bench_projector;
 mod bench_settler;
 mod config;
 mod demo;
+mod demo_chain;
 mod devnet;
 mod execute;
 mod index;
@@ -70,6 +73,9 @@ enum Command {
     Serve,
     /// Pay a job second by second over x402 (a buyer).
     Buy(execute::BuyArgs),
+    /// Check the configuration (file and `COMPUTESTREAM_*` variables) and print it, secrets
+    /// redacted; exits non-zero with the reason when it is invalid.
+    Config,
     /// Apply the Postgres migrations of schemas/sql (forward only).
     Migrate,
     /// Create the topic registry (schemas::topics) on the broker.
@@ -94,6 +100,10 @@ async fn main() -> anyhow::Result<()> {
         Command::Execute { public_url } => execute::run(&cfg, public_url).await,
         Command::Buy(args) => execute::buy(&cfg, args).await,
         Command::Serve => serve::run(&cfg).await,
+        Command::Config => {
+            println!("configuration valid:\n{cfg:#?}");
+            Ok(())
+        }
         Command::Migrate => ops::migrate(&cfg).await,
         Command::Topics => ops::create_topics(&cfg).await,
         Command::Demo(args) => demo::run(&cfg, args).await,

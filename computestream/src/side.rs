@@ -25,8 +25,16 @@ impl Side {
 
 /// Fires the shutdown on SIGINT/SIGTERM and serves the side port on `cfg.side_port`.
 pub async fn start(cfg: &AppConfig) -> anyhow::Result<Side> {
+    start_with(cfg, true).await
+}
+
+/// [`start`]; with `on_signals` false the caller handles SIGINT itself (the demo winds
+/// down its jobs before it stops the services).
+pub async fn start_with(cfg: &AppConfig, on_signals: bool) -> anyhow::Result<Side> {
     let shutdown = Shutdown::new();
-    shutdown.fire_on_signals();
+    if on_signals {
+        shutdown.fire_on_signals();
+    }
     let health = Health::new();
     let (addr, task) = side_port::serve(
         cfg.side_port,

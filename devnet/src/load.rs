@@ -194,9 +194,23 @@ pub fn build_with_image(
     expiration: u64,
     image: &str,
 ) -> Result<Workload, String> {
+    build_at(plan, id, root_seed, expiration, image, 0)
+}
+
+/// [`build_with_image`], with the providers `provider_seed(first_provider ..)`: runs that
+/// share one Docker engine (whose containers are named per provider and job) use disjoint
+/// providers.
+pub fn build_at(
+    plan: LoadPlan,
+    id: ChainIdentity,
+    root_seed: [u8; 32],
+    expiration: u64,
+    image: &str,
+    first_provider: usize,
+) -> Result<Workload, String> {
     let b = Builder { id, expiration };
     let mut root = Signer::from_seed(root_seed)?;
-    let mut providers = (0..plan.providers)
+    let mut providers = (first_provider..first_provider + plan.providers)
         .map(|i| Signer::new(0xe1, i))
         .collect::<Result<Vec<_>, _>>()?;
     let mut buyers = (0..plan.jobs)

@@ -102,6 +102,9 @@ struct DeskStream {
     inflight: Option<Octas>,
     /// Since when a redeemable, unpaid amount has been waiting (ms).
     due_since_ms: Option<u64>,
+    /// The chain refused a close because the stream is closed already (an earlier run
+    /// closed it; its `StreamClosed` is not read yet): nothing more to plan.
+    closed_on_chain: bool,
 }
 
 impl DeskStream {
@@ -196,6 +199,7 @@ impl SettlementDesk {
                 closable: false,
                 inflight: None,
                 due_since_ms: None,
+                closed_on_chain: false,
             },
         );
         let mut errors = Vec::new();
@@ -360,7 +364,7 @@ impl SettlementDesk {
         let mut waiting: Vec<(u64, PlannedRedemption)> = Vec::new();
         let mut settle_due = false;
         for (&stream_id, s) in &self.streams {
-            if s.inflight.is_some() {
+            if s.inflight.is_some() || s.closed_on_chain {
                 continue;
             }
             let voucher = s.redeemable();
@@ -411,6 +415,15 @@ impl SettlementDesk {
         due.into_iter().map(|(_, p)| p).collect()
     }
 
+    /// The chain says the stream is closed (a close was refused with `E_STREAM_CLOSED`): plan
+    /// nothing more for it; its `StreamClosed` event, when read, removes it.
+    pub fn closed_on_chain(&mut self, stream_id: u64) {
+        if let Some(s) = self.streams.get_mut(&stream_id) {
+            s.closed_on_chain = true;
+            s.inflight = None;
+        }
+    }
+
     /// These redemptions were submitted: do not plan them again until settled.
     pub fn submitted(&mut self, items: &[PlannedRedemption]) {
         for p in items {
@@ -450,6 +463,13 @@ impl SettlementDesk {
 
     pub fn is_closed(&self, stream_id: u64) -> bool {
         self.closed.contains_key(&stream_id)
+    }
+
+    /// `(accrued, redeemable, paid)` of one stream, for diagnostics.
+    pub fn stream_state(&self, stream_id: u64) -> Option<(Octas, Octas, Octas)> {
+        self.streams
+            .get(&stream_id)
+            .map(|s| (s.account.accrued(), s.redeemable_amount(), s.account.paid))
     }
 
     pub fn totals(&self) -> DeskTotals {
@@ -612,6 +632,23 @@ mod tests {
             desk.offer_voucher(f.voucher(20), 0),
             Err(DeskError::Closed(7))
         );
+        assert_eq!(desk.paid(7), Some(Octas(10)));
+    }
+
+    #[test]
+    fn a_stream_the_chain_says_is_closed_is_not_planned_again() {
+        let mut f = Fixture::new();
+        let mut desk = SettlementDesk::new(ctx(), 100);
+        desk.open(f.terms(1_000), 0);
+        desk.attest(f.tick(), 0).expect("tick");
+        desk.offer_voucher(f.voucher(10), 0).expect("voucher");
+        desk.closable(7);
+        let plan = desk.plan(0, &policy());
+        desk.submitted(&plan);
+        desk.closed_on_chain(7);
+        desk.abandoned(&plan);
+        assert!(desk.plan(0, &policy()).is_empty(), "no second close");
+        desk.closed(7, Octas(10));
         assert_eq!(desk.paid(7), Some(Octas(10)));
     }
 

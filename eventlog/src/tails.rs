@@ -121,23 +121,41 @@ impl CatchUp {
         specs: &[computestream_schemas::topics::TopicSpec],
         keep: impl Fn(i32) -> bool,
     ) -> Result<(Vec<(String, i32, i64)>, CatchUp), EventLogError> {
-        let mut starts = Vec::new();
-        let mut behind = Vec::new();
-        for spec in specs {
-            let topic = settings.topic(spec.name);
-            let marks = watermarks(settings, &topic, spec.partitions).await?;
-            for (p, (low, high)) in marks.into_iter().enumerate() {
-                let p = p as i32;
-                if !keep(p) {
-                    continue;
-                }
-                starts.push((topic.clone(), p, low));
-                if high > low {
-                    behind.push((topic.clone(), p, high));
-                }
-            }
-        }
+        let marks = kept_marks(settings, specs, keep).await?;
+        let starts = marks
+            .iter()
+            .map(|(t, p, low, _)| (t.clone(), *p, *low))
+            .collect();
+        let behind = marks
+            .into_iter()
+            .filter(|(_, _, low, high)| high > low)
+            .map(|(t, p, _, high)| (t, p, high))
+            .collect();
         Ok((starts, CatchUp { behind }))
+    }
+
+    /// A fence: the current ends of the partitions of `specs` for which `keep(partition)`,
+    /// minus those a consumer already read to the end (`next` holds its next offset per
+    /// `(topic, partition)`). Done once the consumer has read everything that was in those
+    /// partitions when the fence was taken.
+    pub async fn to_current_ends(
+        settings: &KafkaSettings,
+        specs: &[computestream_schemas::topics::TopicSpec],
+        keep: impl Fn(i32) -> bool,
+        next: &std::collections::HashMap<(String, i32), i64>,
+    ) -> Result<CatchUp, EventLogError> {
+        let behind = kept_marks(settings, specs, keep)
+            .await?
+            .into_iter()
+            .filter(|(t, p, low, high)| *high > next.get(&(t.clone(), *p)).copied().unwrap_or(*low))
+            .map(|(t, p, _, high)| (t, p, high))
+            .collect();
+        Ok(CatchUp { behind })
+    }
+
+    /// A tracker of explicit ends: `(topic, partition, end offset)`.
+    pub fn from_ends(behind: Vec<(String, i32, i64)>) -> CatchUp {
+        CatchUp { behind }
     }
 
     /// Records that `record` was read.
@@ -151,4 +169,24 @@ impl CatchUp {
     pub fn is_done(&self) -> bool {
         self.behind.is_empty()
     }
+}
+
+/// `(topic, partition, low, high)` of the partitions of `specs` for which `keep(partition)`.
+async fn kept_marks(
+    settings: &KafkaSettings,
+    specs: &[computestream_schemas::topics::TopicSpec],
+    keep: impl Fn(i32) -> bool,
+) -> Result<Vec<(String, i32, i64, i64)>, EventLogError> {
+    let mut out = Vec::new();
+    for spec in specs {
+        let topic = settings.topic(spec.name);
+        let marks = watermarks(settings, &topic, spec.partitions).await?;
+        for (p, (low, high)) in marks.into_iter().enumerate() {
+            let p = p as i32;
+            if keep(p) {
+                out.push((topic.clone(), p, low, high));
+            }
+        }
+    }
+    Ok(out)
 }

@@ -54,6 +54,7 @@ pub struct Buyer {
 
 impl Buyer {
     pub fn new(key: SigningKey, chain_id: u8, package: AccountAddress) -> Self {
+        computestream_chain::install_tls_provider();
         Buyer {
             http: reqwest::Client::new(),
             key,

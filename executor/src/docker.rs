@@ -106,7 +106,9 @@ impl DockerRuntime {
         tag: &str,
         cmd: Vec<String>,
     ) -> Result<String, RuntimeError> {
-        let name = format!("computestream-derive-{repo}-{tag}").replace(['/', ':'], "-");
+        // Per process: two processes deriving the same image at once do not collide.
+        let name = format!("computestream-derive-{repo}-{tag}-{}", std::process::id())
+            .replace(['/', ':'], "-");
         let _ = self.remove(&name).await;
         let created = self
             .docker
@@ -192,6 +194,13 @@ impl DockerRuntime {
 }
 
 impl ContainerRuntime for DockerRuntime {
+    async fn start(&self, id: &str) -> Result<(), RuntimeError> {
+        self.docker
+            .start_container(id, None::<bollard::query_parameters::StartContainerOptions>)
+            .await
+            .map_err(classify)
+    }
+
     async fn image_present(&self, image: &str) -> Result<bool, RuntimeError> {
         match self.docker.inspect_image(image).await.map_err(classify) {
             Ok(_) => Ok(true),
@@ -317,6 +326,7 @@ impl ContainerRuntime for DockerRuntime {
                     id: c.id?,
                     job_id,
                     running: matches!(c.state, Some(ContainerSummaryStateEnum::RUNNING)),
+                    never_started: matches!(c.state, Some(ContainerSummaryStateEnum::CREATED)),
                 })
             })
             .collect())

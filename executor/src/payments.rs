@@ -13,7 +13,10 @@ struct Entry {
     terms: StreamTerms,
     charged: Octas,
     paid_at_ms: u64,
+    /// No voucher is accepted any more: the stream closed on chain, or its job ended.
     closed: bool,
+    /// Payments accepted and being stored right now.
+    in_flight: u32,
 }
 
 /// A payment that passed every check, not yet stored.
@@ -48,6 +51,7 @@ impl PaymentBook {
                 charged: Octas::ZERO,
                 paid_at_ms: at_ms,
                 closed: false,
+                in_flight: 0,
             });
         }
     }
@@ -62,6 +66,31 @@ impl PaymentBook {
         if let Some(e) = self.streams.get_mut(&stream_id) {
             e.closed = true;
         }
+    }
+
+    /// The stream's job ended: from now on no voucher is accepted. Its outcome goes on chain
+    /// (which lets the settler close the stream) only once [`PaymentBook::in_flight`] is
+    /// zero, so every voucher ever accepted is in the log before the close is decided.
+    pub fn ended(&mut self, stream_id: u64) {
+        self.closed(stream_id);
+    }
+
+    /// A checked payment is being stored (pair with [`PaymentBook::release`]).
+    pub fn reserve(&mut self, stream_id: u64) {
+        if let Some(e) = self.streams.get_mut(&stream_id) {
+            e.in_flight += 1;
+        }
+    }
+
+    pub fn release(&mut self, stream_id: u64) {
+        if let Some(e) = self.streams.get_mut(&stream_id) {
+            e.in_flight = e.in_flight.saturating_sub(1);
+        }
+    }
+
+    /// Payments of `stream_id` accepted and not yet stored (or refused by the log).
+    pub fn in_flight(&self, stream_id: u64) -> u32 {
+        self.streams.get(&stream_id).map_or(0, |e| e.in_flight)
     }
 
     /// A voucher already stored (read back from the log after a restart).
@@ -145,5 +174,87 @@ impl PaymentBook {
                 r => e.charged.get() / r,
             })
             .unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use computestream_domain::{SigningKey, Voucher};
+    use computestream_schemas::x402::{BatchPayload, VoucherPayload};
+
+    const STREAM: u64 = 7;
+
+    fn book() -> (PaymentBook, SigningKey) {
+        let ctx = VoucherContext {
+            chain_id: 4,
+            package: AccountAddress::new([0xc5; 32]),
+        };
+        let provider = AccountAddress::new([1; 32]);
+        let buyer = SigningKey::from_seed([2; 32]);
+        let mut b = PaymentBook::new(ctx, provider);
+        b.opened(
+            StreamTerms {
+                stream_id: STREAM,
+                buyer_public_key: buyer.public_key(),
+                provider,
+                rate_per_second: Octas(1_000),
+                escrow: Octas(1_000_000),
+            },
+            0,
+        );
+        (b, buyer)
+    }
+
+    fn pay(b: &PaymentBook, buyer: &SigningKey, cumulative: u64) -> Result<Accepted, Rejection> {
+        let reqs = b.requirements(STREAM).expect("requirements");
+        let v = Voucher {
+            chain_id: 4,
+            package: AccountAddress::new([0xc5; 32]),
+            stream_id: STREAM,
+            cumulative_amount: Octas(cumulative),
+        }
+        .sign(buyer);
+        b.check(
+            STREAM,
+            &PaymentPayload {
+                x402_version: x402::X402_VERSION,
+                resource: None,
+                accepted: reqs,
+                payload: BatchPayload {
+                    kind: "voucher".into(),
+                    voucher: VoucherPayload::from_signed(&v),
+                },
+            },
+        )
+    }
+
+    #[test]
+    fn after_the_job_ends_no_voucher_is_accepted() {
+        let (mut b, buyer) = book();
+        let a = pay(&b, &buyer, 1_000).expect("the first second");
+        b.commit(&a.voucher, 1);
+        b.ended(STREAM);
+        let refused = pay(&b, &buyer, 2_000).expect_err("the job ended");
+        assert_eq!(refused.reason, reason::STREAM_CLOSED);
+        assert_eq!(
+            b.charged(STREAM),
+            Some(Octas(1_000)),
+            "nothing more charged"
+        );
+    }
+
+    #[test]
+    fn payments_being_stored_are_counted_until_released() {
+        let (mut b, _) = book();
+        assert_eq!(b.in_flight(STREAM), 0);
+        b.reserve(STREAM);
+        b.reserve(STREAM);
+        assert_eq!(b.in_flight(STREAM), 2);
+        b.release(STREAM);
+        b.release(STREAM);
+        b.release(STREAM);
+        assert_eq!(b.in_flight(STREAM), 0, "never below zero");
+        assert_eq!(b.in_flight(99), 0, "an unknown stream has none");
     }
 }

@@ -57,6 +57,8 @@ pub struct Labelled {
     pub id: String,
     pub job_id: u64,
     pub running: bool,
+    /// Created but never started (the executor stopped between create and start).
+    pub never_started: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -89,6 +91,8 @@ pub trait ContainerRuntime: Send + Sync + 'static {
         &self,
         spec: &ContainerSpec,
     ) -> impl Future<Output = Result<String, RuntimeError>> + Send;
+    /// Starts a created container that never ran.
+    fn start(&self, id: &str) -> impl Future<Output = Result<(), RuntimeError>> + Send;
     /// Waits until the container has stopped.
     fn wait(&self, id: &str) -> impl Future<Output = Result<Exit, RuntimeError>> + Send;
     /// Resource use so far; `None` once it stopped.

@@ -118,6 +118,39 @@ impl Shared {
         self.book().paid_seconds(job_id)
     }
 
+    /// The job ended: refuse its vouchers from now on and wait (bounded) until the ones
+    /// already accepted are stored in the log. Called before its outcome goes on chain, so
+    /// every voucher the buyer was told is accepted is in the log before the settler can
+    /// close the stream.
+    pub async fn end_payments(&self, job_id: u64) {
+        self.book().ended(job_id);
+        for _ in 0..6_000 {
+            if self.book().in_flight(job_id) == 0 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        tracing::warn!(
+            job_id,
+            "payments still being stored after 30 s; reporting anyway"
+        );
+    }
+
+    /// `computestream_executor_jobs{status}`: this provider's jobs by status.
+    fn export_job_states(&self) {
+        let mut counts = [0u32; 5];
+        for j in lock(&self.jobs).values() {
+            counts[(j.status as usize).min(4)] += 1;
+        }
+        for (i, status) in ["pending", "running", "completed", "failed", "cancelled"]
+            .into_iter()
+            .enumerate()
+        {
+            metrics::gauge!("computestream_executor_jobs", "status" => status)
+                .set(f64::from(counts[i]));
+        }
+    }
+
     fn running_jobs(&self) -> u32 {
         lock(&self.jobs)
             .values()
@@ -281,6 +314,7 @@ impl<R: ContainerRuntime, C: JobChain> Executor<R, C> {
                         available: true,
                         running_jobs: self.shared.running_jobs(),
                     };
+                    self.shared.export_job_states();
                     if let Err(e) = producer.send(&Envelope::heartbeat(hb)).await {
                         tracing::warn!(error = %e, "heartbeat not sent");
                     }
@@ -321,6 +355,9 @@ impl<R: ContainerRuntime, C: JobChain> Executor<R, C> {
                 Fact::Deposited(job, total) => self.shared.book().deposited(job, total),
                 Fact::Status(job, status) => {
                     self.shared.set_status(job, status, "");
+                    if status.is_terminal() {
+                        self.shared.book().ended(job);
+                    }
                     if status == JobStatus::Cancelled {
                         if let Some((stop, _)) = tasks.get(&job) {
                             stop.trigger();
@@ -385,6 +422,7 @@ impl<R: ContainerRuntime, C: JobChain> Executor<R, C> {
                     tracing::info!(
                         job_id = c.job_id,
                         running = c.running,
+                        never_started = c.never_started,
                         "re-adopting its container"
                     );
                     self.spawn(
@@ -393,6 +431,7 @@ impl<R: ContainerRuntime, C: JobChain> Executor<R, C> {
                         Start::Adopt {
                             container: c.id,
                             head,
+                            never_started: c.never_started,
                         },
                         tasks,
                         shutdown,

@@ -80,6 +80,9 @@ pub enum Start {
     Adopt {
         container: String,
         head: MeteringHead,
+        /// Created by an earlier run that stopped before starting it: start it now (its
+        /// first and only start).
+        never_started: bool,
     },
 }
 
@@ -98,6 +101,7 @@ fn output_dir(config: &ExecutorConfig, job_id: u64) -> PathBuf {
 impl<R: ContainerRuntime, C: JobChain> JobContext<R, C> {
     /// Reports an outcome, retrying while the node is unavailable.
     async fn report(&self, o: Outcome) {
+        self.shared.end_payments(o.job_id).await;
         for attempt in 1..=5u32 {
             match self.chain.report(&o).await {
                 Ok(_) => {
@@ -142,7 +146,24 @@ impl<R: ContainerRuntime, C: JobChain> JobContext<R, C> {
     pub async fn run(self, job: JobRequest, start: Start, stop: Shutdown) {
         let job_id = job.job_id;
         let (container, mut head) = match start {
-            Start::Adopt { container, head } => (container, head),
+            Start::Adopt {
+                container,
+                head,
+                never_started,
+            } => {
+                if never_started {
+                    if let Err(e) = self.runtime.start(&container).await {
+                        self.report(Self::failed(
+                            job_id,
+                            0,
+                            format!("the container did not start: {e}"),
+                        ))
+                        .await;
+                        return;
+                    }
+                }
+                (container, head)
+            }
             Start::Fresh => match self.start_fresh(&job).await {
                 Some(c) => (c, MeteringHead::default()),
                 None => return,
@@ -301,6 +322,40 @@ impl<R: ContainerRuntime, C: JobChain> JobContext<R, C> {
         }
     }
 
+    /// Appends signed, hash-chained records for every second after `head` up to `served`
+    /// (at most the job's max duration). The usage sample goes with the first of them.
+    fn meter_until(
+        &self,
+        job: &JobRequest,
+        head: &mut MeteringHead,
+        served: u64,
+        sample: (u64, u64),
+        unsent: &mut Vec<Envelope>,
+    ) {
+        let mut sample = Some(sample);
+        while head.second < served.min(job.max_duration_secs) {
+            let (cpu, memory) = sample.take().unwrap_or((0, 0));
+            let record = MeteringRecord {
+                chain_id: self.ctx.chain_id,
+                package: self.ctx.package,
+                stream_id: job.job_id,
+                provider: self.shared.provider,
+                second: head.second + 1,
+                prev_hash: head.hash,
+                observed_at_ms: now_ms(),
+                cpu_usage_micros: cpu,
+                memory_bytes: memory,
+                gpu: None,
+            };
+            head.second = record.second;
+            head.hash = record.hash();
+            unsent.push(Envelope::metering_tick(MeteringTick {
+                record: record.sign(&self.key),
+            }));
+            metrics::counter!("computestream_executor_metered_seconds_total").increment(1);
+        }
+    }
+
     fn ctx_provider(&self) -> String {
         self.shared.provider.to_long_string()
     }
@@ -316,12 +371,21 @@ impl<R: ContainerRuntime, C: JobChain> JobContext<R, C> {
         let id = container.to_owned();
         let mut wait = tokio::spawn(async move { runtime.wait(&id).await });
         let mut tick = tokio::time::interval(Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         tick.tick().await;
+        // Seconds served are wall-clock seconds since supervision began (on top of what was
+        // metered before a restart), not loop iterations: a loaded host whose engine answers
+        // slowly meters late, in a burst, but never loses a second.
+        let began = tokio::time::Instant::now();
+        let metered_before = head.second;
         let mut last_cpu_ns: Option<u64> = None;
         let mut unsent: Vec<Envelope> = Vec::new();
         loop {
             tokio::select! {
                 exit = &mut wait => {
+                    // The whole seconds it ran since the last tick are served too.
+                    let served = metered_before + began.elapsed().as_secs();
+                    self.meter_until(job, head, served, (0, 0), &mut unsent);
                     self.flush(&mut unsent).await;
                     return match exit {
                         Ok(Ok(exit)) => Stop::Exited(exit),
@@ -349,26 +413,11 @@ impl<R: ContainerRuntime, C: JobChain> JobContext<R, C> {
             if let Some(u) = usage {
                 last_cpu_ns = Some(u.cpu_total_ns);
             }
-            let record = MeteringRecord {
-                chain_id: self.ctx.chain_id,
-                package: self.ctx.package,
-                stream_id: job.job_id,
-                provider: self.shared.provider,
-                second: head.second + 1,
-                prev_hash: head.hash,
-                observed_at_ms: now_ms(),
-                cpu_usage_micros: cpu_micros,
-                memory_bytes: usage.map(|u| u.memory_bytes).unwrap_or(0),
-                gpu: None,
-            };
-            head.second = record.second;
-            head.hash = record.hash();
-            unsent.push(Envelope::metering_tick(MeteringTick {
-                record: record.sign(&self.key),
-            }));
+            let served = metered_before + began.elapsed().as_secs();
+            let sample = (cpu_micros, usage.map(|u| u.memory_bytes).unwrap_or(0));
+            self.meter_until(job, head, served, sample, &mut unsent);
             self.flush(&mut unsent).await;
             self.shared.set_seconds(job.job_id, head.second);
-            metrics::counter!("computestream_executor_metered_seconds_total").increment(1);
 
             if head.second >= job.max_duration_secs {
                 let _ = self.runtime.stop(container, 2).await;

@@ -154,13 +154,25 @@ async fn job<R: ContainerRuntime>(
             return with_header(resp, header::PAYMENT_RESPONSE, headers::encode(&failure));
         }
     };
-    let checked = e.shared.book().check(id, &payload);
+    let checked = {
+        let mut book = e.shared.book();
+        let checked = book.check(id, &payload);
+        if checked.is_ok() {
+            book.reserve(id);
+        }
+        checked
+    };
     let accepted = match checked {
         Ok(a) => a,
         Err(rej) => {
             outcome(rej.reason);
             return payment_required(resource, reqs, rej.reason, rej.payer, &network);
         }
+    };
+    // Released when this request is done or dropped (a client that hangs up mid-store).
+    let _in_flight = InFlight {
+        shared: &e.shared,
+        stream_id: id,
     };
     let v = accepted.voucher;
     let rate = accepted.price.get().max(1);
@@ -220,4 +232,16 @@ async fn job<R: ContainerRuntime>(
     });
     let resp = (StatusCode::OK, Json(body)).into_response();
     with_header(resp, header::PAYMENT_RESPONSE, headers::encode(&settled))
+}
+
+/// A payment being stored: the job's outcome waits for it (see `Shared::end_payments`).
+struct InFlight<'a> {
+    shared: &'a Shared,
+    stream_id: u64,
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.shared.book().release(self.stream_id);
+    }
 }

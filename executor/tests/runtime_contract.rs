@@ -1,6 +1,8 @@
 //! The container-runtime port's contract, run against its adapter (`DockerRuntime`,
 //! bollard) on the real engine: images present or not, run, usage, logs, the job label
-//! listing, refusing a second container with the same name, stop, exit codes, removal.
+//! listing, refusing a second container with the same name, stop, exit codes, removal; and a
+//! container created but never started (an executor stopped between the two) is listed as
+//! such and can be started.
 
 use std::time::Duration;
 
@@ -78,4 +80,41 @@ async fn contract<R: ContainerRuntime>(rt: &R) {
 async fn docker_runtime_keeps_the_ports_contract() {
     let rt = DockerRuntime::connect().await.expect("docker");
     contract(&rt).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_container_created_but_never_started_is_listed_so_and_starts() {
+    let rt = DockerRuntime::connect().await.expect("docker");
+    let provider = format!("0xcreated{}", std::process::id());
+    let dir = std::env::temp_dir().join(format!("cs-rt-created-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let job = JobRequest {
+        job_id: 950_000 + u64::from(std::process::id()),
+        image: test_image(),
+        max_duration_secs: 60,
+    };
+    let mut spec = container_spec(&job, &provider, &SandboxPolicy::default(), &dir);
+    spec.cmd = Some(vec!["sh".into(), "-c".into(), "sleep 30".into()]);
+    // Created the way `run` creates it, then left unstarted (as a crash would leave it).
+    let docker = computestream_testkit::docker().await;
+    let created = docker
+        .create_container(
+            Some(
+                bollard::query_parameters::CreateContainerOptionsBuilder::new()
+                    .name(&spec.name)
+                    .build(),
+            ),
+            computestream_executor::create_body(&spec),
+        )
+        .await
+        .expect("create");
+    let listed = rt.list(&provider).await.expect("list");
+    assert_eq!(listed.len(), 1);
+    assert!(listed[0].never_started && !listed[0].running);
+    rt.start(&created.id).await.expect("start");
+    let listed = rt.list(&provider).await.expect("list");
+    assert!(listed[0].running && !listed[0].never_started);
+    rt.stop(&created.id, 1).await.expect("stop");
+    rt.remove(&created.id).await.expect("remove");
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -353,7 +353,7 @@ impl Projector {
             commit_ms = rolled.elapsed().as_millis() as u64,
             "batch applied"
         );
-        metrics::counter!("computestream_projector_events_total").increment(envelopes.len() as u64);
+        applied_metrics(&envelopes);
         Ok(true)
     }
 
@@ -423,7 +423,7 @@ impl Projector {
         refresh_rollups(&mut tx, &touched).await?;
         store.save(&mut tx, topic, partition, last + 1).await?;
         tx.commit().await?;
-        metrics::counter!("computestream_projector_events_total").increment(envelopes.len() as u64);
+        applied_metrics(&envelopes);
         Ok(GroupOutcome::Applied)
     }
 
@@ -469,5 +469,15 @@ impl Projector {
             )
             .await?;
         Ok(())
+    }
+}
+
+/// `computestream_projector_events_total` and `computestream_projector_lag_seconds` (how far
+/// the read models trail the newest event just committed, by its occurred-at time).
+fn applied_metrics(envelopes: &[Envelope]) {
+    metrics::counter!("computestream_projector_events_total").increment(envelopes.len() as u64);
+    if let Some(newest) = envelopes.iter().map(|e| e.occurred_at_ms).max() {
+        let lag_ms = computestream_runtime::now_ms().saturating_sub(newest);
+        metrics::gauge!("computestream_projector_lag_seconds").set(lag_ms as f64 / 1000.0);
     }
 }

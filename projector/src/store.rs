@@ -34,9 +34,16 @@ pub async fn open(url: &str, schema: &str, max_connections: u32) -> Result<PgPoo
         .max_connections(1)
         .connect_with(base.clone())
         .await?;
-    sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
-        .execute(&admin)
+    // Services starting together (the projector, gateway replicas) race here, and
+    // `CREATE SCHEMA IF NOT EXISTS` is not safe against a concurrent create: serialize it.
+    let mut tx = admin.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock(7202611101)")
+        .execute(&mut *tx)
         .await?;
+    sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
     admin.close().await;
     let opts = base.options([("search_path", schema)]);
     let pool = PgPoolOptions::new()

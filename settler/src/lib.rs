@@ -10,13 +10,16 @@
 //!   aptos-sdk REST adapter `computestream_chain::RestChain`;
 //! - the submitter: sequence numbers, gas price, retries, confirmation, and the
 //!   settlement topic's intent/outcome records;
-//! - the x402 facilitator endpoints ([`facilitator`]).
+//! - the x402 facilitator endpoints ([`facilitator`]);
+//! - the close fence: a stream whose job ended is closed only once the vouchers stored
+//!   before the job's end was read are read too.
 //!
 //! Exactly once by construction: vouchers are cumulative and the contract pays
 //! `cumulative - already_paid`, so a crash before, during or after a submission can delay a
 //! payment but never repeat or lose it (the state is rebuilt from the log on restart).
 
 mod chain;
+mod close_fence;
 mod config;
 mod error;
 pub mod facilitator;

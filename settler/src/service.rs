@@ -17,6 +17,7 @@ use computestream_schemas::topics::{self, TopicSpec};
 use tokio::sync::mpsc;
 
 use crate::chain::SettlementChain;
+use crate::close_fence::CloseFences;
 use crate::facilitator::Facilitator;
 use crate::intake::{decode_all, Decoded, Input};
 use crate::signer::{pack, parse_seed, streams_per_transaction, SettlerAccount};
@@ -128,6 +129,8 @@ impl<C: SettlementChain> Settler<C> {
         .await?;
         let consumer = LogConsumer::new(&self.kafka, "computestream-settler")?;
         consumer.assign_many(&starts)?;
+        let mut fences = CloseFences::new(&starts);
+        let in_shard = |p: i32| p as u32 % cfg.shard_count == cfg.shard_index;
         let producer = EnvelopeProducer::new(&self.kafka, "computestream-settler")?;
 
         let (tx, rx) = mpsc::channel::<Vec<PlannedRedemption>>(256);
@@ -161,6 +164,7 @@ impl<C: SettlementChain> Settler<C> {
             tokio::select! {
                 _ = shutdown.wait() => break Ok(()),
                 _ = tick.tick() => {
+                    self.release_closes(&mut fences, in_shard).await;
                     m::desk_totals(&self.shared.desk().totals());
                     if caught_up && last_plan.elapsed() >= Duration::from_secs(1) {
                         last_plan = Instant::now();
@@ -180,11 +184,14 @@ impl<C: SettlementChain> Settler<C> {
                     let records = gather(&consumer, first, cfg.batch_max).await;
                     for r in &records {
                         behind.seen(r);
+                        fences.seen(r);
                     }
-                    let decoded = tokio::task::spawn_blocking(move || decode_all(&records, threads))
+                    let mut decoded = tokio::task::spawn_blocking(move || decode_all(&records, threads))
                         .await
                         .map_err(|e| SettlerError::Build(format!("decode task: {e}")))?;
+                    fences.hold(take_closable(&mut decoded));
                     apply(&self.shared, decoded, caught_up);
+                    self.release_closes(&mut fences, in_shard).await;
                     if !caught_up && behind.is_done() {
                         caught_up = true;
                         self.health.ok("settler");
@@ -197,6 +204,40 @@ impl<C: SettlementChain> Settler<C> {
         let _ = submit_task.await;
         result
     }
+}
+
+impl<C: SettlementChain> Settler<C> {
+    /// Takes the pending close fences and lets the desk close the streams past theirs.
+    async fn release_closes(
+        &self,
+        fences: &mut CloseFences,
+        in_shard: impl Fn(i32) -> bool + Copy,
+    ) {
+        if let Err(e) = fences.take(&self.kafka, in_shard).await {
+            tracing::warn!(error = %e, held = fences.held(), "cannot read the metering topic's ends; closes wait");
+        }
+        let released = fences.released();
+        if !released.is_empty() {
+            let mut desk = self.shared.desk();
+            for stream_id in released {
+                tracing::debug!(stream_id, state = ?desk.stream_state(stream_id), "job ended and its vouchers are read: closable");
+                desk.closable(stream_id);
+            }
+        }
+    }
+}
+
+/// Moves the "job ended" inputs out of `decoded`: they wait for their close fence.
+fn take_closable(decoded: &mut Vec<Decoded>) -> Vec<u64> {
+    let mut out = Vec::new();
+    decoded.retain(|d| match d.input {
+        Input::Closable(stream_id) => {
+            out.push(stream_id);
+            false
+        }
+        _ => true,
+    });
+    out
 }
 
 /// The first record and whatever else arrives within a few milliseconds, up to `max`.

@@ -138,36 +138,66 @@ impl<C: SettlementChain> Submitter<C> {
                 return;
             }
         };
-        // Expiry bounds how long a transaction we stopped waiting for could still commit.
-        let expiration_secs = ledger.timestamp_secs + self.config.confirm_timeout_secs;
-        let mut sent = Vec::new();
-        let mut queue = round.into_iter();
-        while let Some(items) = queue.next() {
+        // Expiry bounds how long a transaction we stopped waiting for could still commit;
+        // from the later of the ledger's time and ours (a node whose newest block is a few
+        // seconds old would otherwise see it expired on arrival).
+        let expiration_secs =
+            ledger.timestamp_secs.max(now_ms() / 1000) + self.config.confirm_timeout_secs;
+        // Sign the round with consecutive sequence numbers, record every intent (at once),
+        // then hand the transactions to the node in order.
+        let mut signed_round = Vec::new();
+        for items in round {
             let terms = TxnTerms {
-                sequence_number: seq,
+                sequence_number: seq + signed_round.len() as u64,
                 max_gas_amount: self.config.max_gas_amount,
                 gas_unit_price: gas_price,
                 expiration_secs,
             };
-            let signed = match self.account.sign(&items, terms) {
-                Ok(s) => s,
+            match self.account.sign(&items, terms) {
+                Ok(signed) => signed_round.push((signed, items)),
                 Err(e) => {
                     tracing::error!(error = %e, "cannot build the transaction");
                     m::failure("build");
                     self.abandon(&items);
-                    continue;
                 }
+            }
+        }
+        let intents = futures::future::join_all(
+            signed_round
+                .iter()
+                .map(|(signed, items)| self.record_intent(signed, items)),
+        )
+        .await;
+        let mut sent = Vec::new();
+        let mut queue = signed_round.into_iter().zip(intents);
+        while let Some(((signed, items), intent)) = queue.next() {
+            // A transaction is only submitted with its intent recorded, before its expiry,
+            // and right after its predecessor (sequence numbers): otherwise the rest of the
+            // round is re-planned.
+            let outcome = match intent {
+                Err(e) => Err(e),
+                Ok(_) if now_ms() / 1000 + 2 >= expiration_secs => Err(ChainError::Timeout(
+                    "the round ran out of time before this transaction".into(),
+                )),
+                Ok(hash) => self
+                    .retry(shutdown, || self.chain.submit(&signed))
+                    .await
+                    .map(|()| hash),
             };
-            match self.send(&signed, &items, shutdown).await {
+            match outcome {
                 Ok(hash) => {
                     seq += 1;
                     sent.push(Sent { hash, items });
                 }
                 Err(e) => {
-                    let stop = e.is_retryable() || e.is_sequence_problem();
-                    tracing::warn!(error = %e, "transaction not accepted");
+                    tracing::warn!(
+                        error = %e,
+                        expiration_secs,
+                        now_secs = now_ms() / 1000,
+                        "transaction not accepted; the rest of the round is re-planned"
+                    );
                     m::transaction(function(&items), "rejected", items.len());
-                    m::failure(if stop {
+                    m::failure(if e.is_retryable() || e.is_sequence_problem() {
                         "node_unavailable_or_sequence"
                     } else {
                         "rejected"
@@ -175,16 +205,12 @@ impl<C: SettlementChain> Submitter<C> {
                     self.report_failed(signed_hash(&signed), e.to_string(), true)
                         .await;
                     self.abandon(&items);
-                    if stop {
-                        // Later transactions of the round would carry wrong sequence
-                        // numbers: re-plan them and ask the node again next round.
-                        for rest in queue.by_ref() {
-                            self.abandon(&rest);
-                        }
-                        *next_seq = None;
-                        self.confirm(sent, shutdown).await;
-                        return;
+                    for ((_, rest), _) in queue.by_ref() {
+                        self.abandon(&rest);
                     }
+                    *next_seq = None;
+                    self.confirm(sent, shutdown).await;
+                    return;
                 }
             }
         }
@@ -194,13 +220,12 @@ impl<C: SettlementChain> Submitter<C> {
         }
     }
 
-    /// Records the intent, then hands the transaction to the node (retrying while the node
-    /// is unavailable; resubmitting the same transaction is harmless).
-    async fn send(
+    /// Records the intent of a signed transaction in the settlement topic (before the node
+    /// ever sees it); returns its hash.
+    async fn record_intent(
         &self,
         signed: &SignedTransaction,
         items: &[PlannedRedemption],
-        shutdown: &Shutdown,
     ) -> Result<String, ChainError> {
         let hash =
             signed_hash(signed).ok_or_else(|| ChainError::Malformed("transaction hash".into()))?;
@@ -227,7 +252,6 @@ impl<C: SettlementChain> Submitter<C> {
             .send(&Envelope::settlement_submitted(now_ms(), intent))
             .await
             .map_err(|e| ChainError::Unavailable(format!("recording the intent: {e}")))?;
-        self.retry(shutdown, || self.chain.submit(signed)).await?;
         Ok(hash)
     }
 
@@ -282,6 +306,16 @@ impl<C: SettlementChain> Submitter<C> {
             tracing::warn!(hash = %s.hash, vm_status = %c.vm_status, "transaction failed on chain");
             m::transaction(f, "failed", s.items.len());
             m::failure("aborted");
+            if c.vm_status.contains("E_STREAM_CLOSED")
+                && s.items.iter().all(|i| i.kind == RedemptionKind::Close)
+            {
+                // Only a close aborts on a closed stream (settle_batch skips it): an earlier
+                // run closed it. Nothing more to do for these streams.
+                let mut desk = self.shared.desk();
+                for item in &s.items {
+                    desk.closed_on_chain(item.stream_id);
+                }
+            }
             self.abandon(&s.items);
             self.report_failed(Some(s.hash), c.vm_status, true).await;
             return;

@@ -173,3 +173,27 @@ pub fn service_command(
         .stderr(std::process::Stdio::null());
     c
 }
+
+/// Removes every job container of `provider` (its long address) that an earlier, killed run
+/// of a test may have left: a new executor of that provider would adopt it as its own (job
+/// ids repeat across devnets).
+pub async fn remove_job_containers(provider: &str) {
+    use computestream_executor::ContainerRuntime;
+    let rt = computestream_executor::DockerRuntime::connect()
+        .await
+        .unwrap_or_else(|e| panic!("cannot reach the Docker engine: {e}; {HOW_TO_START}"));
+    for c in rt.list(provider).await.expect("list job containers") {
+        rt.remove(&c.id)
+            .await
+            .expect("remove a leftover job container");
+    }
+}
+
+/// A TCP port free right now on 127.0.0.1 (for a child process's listener).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}

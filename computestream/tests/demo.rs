@@ -1,0 +1,251 @@
+//! The main job, `computestream demo`, end to end as a user runs it:
+//!
+//! - against a node given by URL with funded keys from a file (the Bardock testnet path; here
+//!   the node is `computestream devnet` in its own process, reached only over REST), and
+//! - interrupted with Ctrl-C (SIGINT) mid-run: the buyers cancel, every stream closes with
+//!   its final voucher, the checks pass, and the process exits 0.
+//!
+//! Each test uses its own account indices: tests share the Docker engine, whose job
+//! containers are named per provider and job.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use computestream_devnet::load;
+use computestream_domain::{ed25519_authentication_key, SigningKey};
+
+const BIN: &str = env!("CARGO_BIN_EXE_computestream");
+
+fn free_addr() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.local_addr().expect("addr").to_string()
+}
+
+fn demo(kafka: &computestream_eventlog::KafkaSettings) -> Command {
+    let mut c = Command::new(BIN);
+    c.arg("demo")
+        .env("COMPUTESTREAM_KAFKA__BROKERS", &kafka.brokers)
+        .env("COMPUTESTREAM_KAFKA__TOPIC_PREFIX", &kafka.topic_prefix)
+        .env("COMPUTESTREAM_SIDE_PORT", "127.0.0.1:0")
+        .env("COMPUTESTREAM_GATEWAY__LISTEN", "127.0.0.1:0")
+        .env("COMPUTESTREAM_SETTLER__LISTEN", "127.0.0.1:0")
+        .env("COMPUTESTREAM_DEVNET__LISTEN", "127.0.0.1:0")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    c
+}
+
+/// `computestream demo ARGS` against `node` with its keys.
+fn demo_against(
+    kafka: &computestream_eventlog::KafkaSettings,
+    node: &Node,
+    args: &[&str],
+) -> Child {
+    demo(kafka)
+        .args(args)
+        .arg("--node-url")
+        .arg(format!("{}/v1", node.base))
+        .arg("--keys")
+        .arg(&node.keys)
+        .spawn()
+        .expect("computestream demo")
+}
+
+/// Reads the child's stdout to its end, echoing it; calls `on_line` on each line.
+fn output(child: &mut Child, mut on_line: impl FnMut(&str)) -> String {
+    let out = child.stdout.take().expect("stdout");
+    let mut all = String::new();
+    for line in BufReader::new(out).lines() {
+        let line = line.expect("line");
+        println!("{line}");
+        on_line(&line);
+        all.push_str(&line);
+        all.push('\n');
+    }
+    all
+}
+
+fn assert_checks_pass(out: &str) {
+    assert!(
+        out.contains("escrow conservation on chain: holds"),
+        "conservation line missing:\n{out}"
+    );
+    assert!(
+        out.contains("paid on chain = the newest voucher within the metered seconds (cancelled: at most), stream closed: yes"),
+        "exactness line missing:\n{out}"
+    );
+    for url in ["dashboard:", "GraphQL:", "REST API:", "x402 facilitator:"] {
+        assert!(out.contains(url), "the demo prints its {url} URL");
+    }
+}
+
+/// A node in its own process (`computestream devnet`), known only by its URL, and a keys
+/// file of accounts funded through its faucet: `providers` providers and `buyers` buyers
+/// from account index `first`.
+struct Node {
+    child: Child,
+    base: String,
+    keys: std::path::PathBuf,
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.keys);
+    }
+}
+
+async fn node_with_keys(first: usize, providers: usize, buyers: usize) -> Node {
+    // The node: a devnet in its own process, known only by its URL.
+    let listen = free_addr();
+    let child = Command::new(BIN)
+        .arg("devnet")
+        .env("COMPUTESTREAM_DEVNET__LISTEN", &listen)
+        .env("COMPUTESTREAM_DEVNET__BLOCK_TIME_MS", "100")
+        .env("COMPUTESTREAM_SIDE_PORT", "127.0.0.1:0")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("computestream devnet");
+    let keys =
+        std::env::temp_dir().join(format!("cs-demo-keys-{first}-{}.json", std::process::id()));
+    // Killed and cleaned up however the test ends.
+    let node = Node {
+        child,
+        base: format!("http://{listen}"),
+        keys: keys.clone(),
+    };
+    let base = node.base.clone();
+    computestream_chain::install_tls_provider();
+    let http = reqwest::Client::new();
+    let mut up = false;
+    for _ in 0..300 {
+        if http.get(format!("{base}/v1")).send().await.is_ok() {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(up, "the devnet did not come up on {listen}");
+
+    // Funded keys, as an operator would prepare them on a testnet.
+    let providers: Vec<[u8; 32]> = (first..first + providers)
+        .map(load::provider_seed)
+        .collect();
+    for seed in &providers {
+        let address = ed25519_authentication_key(&SigningKey::from_seed(*seed).public_key());
+        computestream_testkit::remove_job_containers(&address.to_long_string()).await;
+    }
+    let buyers: Vec<[u8; 32]> = (first..first + buyers).map(load::buyer_seed).collect();
+    let settler = load::provider_seed(first + 9);
+    for seed in providers.iter().chain(&buyers).chain([&settler]) {
+        let address = ed25519_authentication_key(&SigningKey::from_seed(*seed).public_key());
+        let r = http
+            .post(format!(
+                "{base}/mint?address={}&amount=10000000000",
+                address.to_long_string()
+            ))
+            .send()
+            .await
+            .expect("faucet");
+        assert!(r.status().is_success(), "faucet: {}", r.status());
+    }
+    std::fs::write(
+        &keys,
+        serde_json::json!({
+            "settler": hex::encode(settler),
+            "providers": providers.iter().map(hex::encode).collect::<Vec<_>>(),
+            "buyers": buyers.iter().map(hex::encode).collect::<Vec<_>>(),
+        })
+        .to_string(),
+    )
+    .expect("keys file");
+
+    node
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_runs_against_a_node_given_by_url_with_funded_keys() {
+    let kafka = computestream_testkit::kafka();
+    let node = node_with_keys(60, 2, 3).await;
+    let mut child = demo_against(
+        &kafka,
+        &node,
+        &[
+            "--seconds",
+            "6",
+            "--settle-every",
+            "3",
+            "--schema",
+            "demo_by_url",
+        ],
+    );
+    let out = tokio::task::spawn_blocking(move || {
+        let out = output(&mut child, |_| {});
+        (out, child.wait().expect("wait"))
+    })
+    .await
+    .expect("join");
+    drop(node);
+    assert!(out.1.success(), "the demo failed ({}):\n{}", out.1, out.0);
+    assert_checks_pass(&out.0);
+    assert!(out.0.contains("2 providers, 3 jobs"), "{}", out.0);
+    assert!(out.0.contains("3 of 3 jobs completed"), "{}", out.0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_winds_the_demo_down_cleanly() {
+    let kafka = computestream_testkit::kafka();
+    let node = node_with_keys(70, 1, 2).await;
+    let mut child = demo_against(
+        &kafka,
+        &node,
+        &[
+            "--seconds",
+            "0",
+            "--settle-every",
+            "2",
+            "--schema",
+            "demo_ctrl_c",
+        ],
+    );
+    let pid = child.id();
+    let out = tokio::task::spawn_blocking(move || {
+        let mut sent = false;
+        let out = output(&mut child, |line| {
+            // Interrupt once money has moved: a few seconds served and vouchered.
+            let settled = line
+                .split("settlement txns=")
+                .nth(1)
+                .and_then(|n| n.trim().parse::<u64>().ok())
+                .unwrap_or(0);
+            if !sent && line.contains("jobs running=2") && settled >= 1 {
+                let status = Command::new("kill")
+                    .args(["-INT", &pid.to_string()])
+                    .status()
+                    .expect("kill -INT");
+                assert!(status.success());
+                sent = true;
+            }
+        });
+        (out, child.wait().expect("wait"), sent)
+    })
+    .await
+    .expect("join");
+    drop(node);
+    let (out, status, sent) = out;
+    assert!(sent, "the demo never reached a settlement:\n{out}");
+    assert!(
+        status.success(),
+        "the demo did not exit cleanly ({status}):\n{out}"
+    );
+    assert!(
+        out.contains("stopping: the buyers cancel their running jobs"),
+        "{out}"
+    );
+    assert!(out.contains("2 jobs cancelled"), "{out}");
+    assert_checks_pass(&out);
+}
