@@ -220,7 +220,7 @@ pub async fn run(cfg: &AppConfig, a: LoadBenchArgs) -> anyhow::Result<()> {
         if t.elapsed() > Duration::from_secs(1) {
             behind_seconds += 1;
         }
-        if s % 10 == 0 {
+        if s.is_multiple_of(10) {
             for p in procs.iter_mut() {
                 let (rss, cpu) = proc_usage(p.child.id());
                 p.peak_rss_kb = p.peak_rss_kb.max(rss);
@@ -278,14 +278,15 @@ pub async fn run(cfg: &AppConfig, a: LoadBenchArgs) -> anyhow::Result<()> {
     .await
         - projected_start;
     let ticks_per_sec = 100.0; // USER_HZ on Linux
+    let produced = s as f64 * offered / elapsed;
     println!(
-        "\nload: {} providers, {} streams, {:.0} s; fleet fell behind in {behind_seconds} s",
-        a.providers, a.streams, elapsed
+        "\nload: {} providers, {} streams, {elapsed:.0} s; {s} seconds of every stream produced ({produced:.0} messages/s; the fleet fell behind real time in {behind_seconds} of them)",
+        a.providers, a.streams
     );
     println!(
-        "projector: {:.0} events/s committed against {offered:.0} offered (ratio {:.2})",
+        "projector: {:.0} events/s committed; produced {produced:.0} messages/s (ratio {:.2}); offered {offered:.0}",
         projected / elapsed,
-        projected / elapsed / offered
+        projected / elapsed / produced
     );
     for (label, v) in &samples {
         let mut sorted = v.clone();
