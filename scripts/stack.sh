@@ -16,7 +16,15 @@ set -euo pipefail
 STATE_DIR=${CS_STACK_DIR:-/var/lib/computestream-stack}
 LOG_DIR=$STATE_DIR/log
 NISSHI_VERSION=0.8.1
-NISSHI_ROOT=${CS_NISSHI_ROOT:-/opt/computestream/nisshi}
+# CS_NISSHI_PROFILE=release builds and runs an optimized broker (for benchmarks; ~15
+# minutes to build on 2 cores); the default debug build is what CI and the demo use.
+NISSHI_PROFILE=${CS_NISSHI_PROFILE:-debug}
+case "$NISSHI_PROFILE" in
+  debug) NISSHI_DEFAULT_ROOT=/opt/computestream/nisshi; NISSHI_PROFILE_FLAG=--debug ;;
+  release) NISSHI_DEFAULT_ROOT=/opt/computestream/nisshi-release; NISSHI_PROFILE_FLAG= ;;
+  *) printf '[stack] error: CS_NISSHI_PROFILE must be debug or release\n' >&2; exit 1 ;;
+esac
+NISSHI_ROOT=${CS_NISSHI_ROOT:-$NISSHI_DEFAULT_ROOT}
 NISSHI_BIN=$NISSHI_ROOT/bin/nisshi
 BROKER_PORT=${CS_BROKER_PORT:-9092}
 PG_PORT=5432
@@ -63,12 +71,13 @@ install_all() {
     chromium chromium-driver curl unzip python3-venv
   install_chart_tools
   if [ ! -x "$NISSHI_BIN" ]; then
-    log "building the nisshi $NISSHI_VERSION broker (debug build, several minutes on 2 cores)"
-    CARGO_TARGET_DIR=$STATE_DIR/nisshi-target cargo install nisshi --version "$NISSHI_VERSION" \
-      --locked --ignore-rust-version --no-default-features --features dynostore,libsql --debug \
+    log "building the nisshi $NISSHI_VERSION broker ($NISSHI_PROFILE build, several minutes on 2 cores)"
+    # shellcheck disable=SC2086
+    CARGO_TARGET_DIR=$STATE_DIR/nisshi-target-$NISSHI_PROFILE cargo install nisshi --version "$NISSHI_VERSION" \
+      --locked --ignore-rust-version --no-default-features --features dynostore,libsql $NISSHI_PROFILE_FLAG \
       --root "$NISSHI_ROOT" >"$LOG_DIR/nisshi-install.log" 2>&1 \
       || { tail -30 "$LOG_DIR/nisshi-install.log" >&2; die "cargo install nisshi failed"; }
-    rm -rf "$STATE_DIR/nisshi-target"
+    rm -rf "$STATE_DIR/nisshi-target-$NISSHI_PROFILE"
   fi
 }
 
@@ -101,7 +110,7 @@ start_broker() {
   if port_open "$BROKER_PORT"; then return 0; fi
   local storage="memory://nisshi/"
   if [ "$durable" = 1 ]; then storage="sqlite://$STATE_DIR/broker.db"; fi
-  log "starting the nisshi broker on 127.0.0.1:$BROKER_PORT ($storage)"
+  log "starting the nisshi broker ($NISSHI_PROFILE build) on 127.0.0.1:$BROKER_PORT ($storage)"
   nohup "$NISSHI_BIN" broker \
     --listener-url "tcp://127.0.0.1:$BROKER_PORT" \
     --advertised-listener-url "tcp://127.0.0.1:$BROKER_PORT" \

@@ -39,6 +39,19 @@ pub struct GatewayBenchArgs {
     /// Concurrent clients of the providers query.
     #[arg(long, default_value_t = 32)]
     clients: usize,
+    /// Every stream ticks at the top of the second (instead of spread over it).
+    #[arg(long)]
+    burst: bool,
+}
+
+/// A child process killed and reaped when dropped.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 /// Where the gateway process listens.
@@ -89,7 +102,7 @@ pub async fn run(cfg: &AppConfig, a: GatewayBenchArgs) -> anyhow::Result<()> {
         Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?)
     };
     let (addr, side) = (free()?, free()?);
-    let mut child = std::process::Command::new(std::env::current_exe()?)
+    let child = std::process::Command::new(std::env::current_exe()?)
         .arg("serve")
         .env("COMPUTESTREAM_DATABASE__URL", cfg.database.url.expose())
         .env("COMPUTESTREAM_PROJECTOR__SCHEMA", &schema)
@@ -103,6 +116,8 @@ pub async fn run(cfg: &AppConfig, a: GatewayBenchArgs) -> anyhow::Result<()> {
         .stdout(std::process::Stdio::null())
         .spawn()
         .context("starting the gateway process")?;
+    // Killed however this function ends (an error must not leave it running).
+    let child = KillOnDrop(child);
     computestream_chain::install_tls_provider();
     let http = reqwest::Client::new();
     let mut up = false;
@@ -117,7 +132,7 @@ pub async fn run(cfg: &AppConfig, a: GatewayBenchArgs) -> anyhow::Result<()> {
     }
     anyhow::ensure!(up, "the gateway did not become healthy");
     let stop = Shutdown::new();
-    let gw_pid = child.id().to_string();
+    let gw_pid = child.0.id().to_string();
     let gw = GatewayProcess { addr };
 
     // Subscribers: `subscribers` WebSocket connections, each on one stream.
@@ -131,9 +146,9 @@ pub async fn run(cfg: &AppConfig, a: GatewayBenchArgs) -> anyhow::Result<()> {
         let mut req = format!("ws://{}/graphql/ws", gw.addr).into_client_request()?;
         req.headers_mut()
             .insert("sec-websocket-protocol", "graphql-transport-ws".parse()?);
-        let (mut ws, _) = tokio_tungstenite::connect_async(req)
-            .await
-            .with_context(|| format!("subscriber {i} (raise the fd limit: ulimit -n 65536)"))?;
+        let (mut ws, _) = tokio_tungstenite::connect_async(req).await.map_err(|e| {
+            anyhow::anyhow!("subscriber {i}: {e:?} (past ~1,000 connections, raise the fd limit: ulimit -n 20000)")
+        })?;
         ws.send(Message::text(
             serde_json::json!({"type": "connection_init"}).to_string(),
         ))
@@ -178,7 +193,10 @@ pub async fn run(cfg: &AppConfig, a: GatewayBenchArgs) -> anyhow::Result<()> {
     let marks =
         computestream_eventlog::tails::watermarks(&kafka, &topic, topics::METERING.partitions)
             .await?;
-    let raw = LogConsumer::new(&kafka, "bench-gateway-raw")?;
+    // With the gateway's own live-feed fetch wait, for a like-for-like comparison.
+    let mut raw_kafka = kafka.clone();
+    raw_kafka.fetch_wait_max_ms = cfg.gateway.feed_fetch_wait_ms;
+    let raw = LogConsumer::new(&raw_kafka, "bench-gateway-raw")?;
     raw.assign(
         &topic,
         &marks
@@ -202,35 +220,53 @@ pub async fn run(cfg: &AppConfig, a: GatewayBenchArgs) -> anyhow::Result<()> {
         }
     });
 
-    // One tick per stream per second.
+    // One tick per stream per second. Paced (the default): stream i ticks at i/streams of
+    // each second, as executors do (each meters from its own job's start), and each record
+    // is signed at the moment it is produced. `--burst`: every stream's tick at the top of
+    // the second, signed together first (the worst case for the tail).
     let keys: Vec<SigningKey> = (1..=a.streams).map(provider_key).collect();
+    let producer = Arc::new(producer);
+    let tick_record = |stream: u64, second: u64| {
+        let key = &keys[(stream - 1) as usize];
+        let r = MeteringRecord {
+            chain_id: cfg.chain_id,
+            package: AccountAddress::new([0xc5; 32]),
+            stream_id: stream,
+            provider: computestream_domain::ed25519_authentication_key(&key.public_key()),
+            second,
+            prev_hash: METERING_GENESIS_HASH,
+            observed_at_ms: now_ms(),
+            cpu_usage_micros: 1,
+            memory_bytes: 1,
+            gpu: None,
+        };
+        Envelope::metering_tick(MeteringTick {
+            record: r.sign(key),
+        })
+    };
     measuring.store(1, Ordering::Relaxed);
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
-    for second in 11..11 + a.seconds {
-        tick.tick().await;
-        let envs: Vec<Envelope> = (1..=a.streams)
-            .map(|stream| {
-                let key = &keys[(stream - 1) as usize];
-                let r = MeteringRecord {
-                    chain_id: cfg.chain_id,
-                    package: AccountAddress::new([0xc5; 32]),
-                    stream_id: stream,
-                    provider: computestream_domain::ed25519_authentication_key(&key.public_key()),
-                    second,
-                    prev_hash: METERING_GENESIS_HASH,
-                    observed_at_ms: now_ms(),
-                    cpu_usage_micros: 1,
-                    memory_bytes: 1,
-                    gpu: None,
-                };
-                Envelope::metering_tick(MeteringTick {
-                    record: r.sign(key),
-                })
-            })
-            .collect();
-        for r in futures::future::join_all(envs.iter().map(|e| producer.send(e))).await {
-            r?;
+    let start = tokio::time::Instant::now();
+    let mut sends = Vec::new();
+    for (n, second) in (11..11 + a.seconds).enumerate() {
+        let top = start + Duration::from_secs(n as u64);
+        if a.burst {
+            tokio::time::sleep_until(top).await;
+            let envs: Vec<Envelope> = (1..=a.streams).map(|s| tick_record(s, second)).collect();
+            for r in futures::future::join_all(envs.iter().map(|e| producer.send(e))).await {
+                r?;
+            }
+            continue;
         }
+        for stream in 1..=a.streams {
+            let at = top + Duration::from_secs(1) * (stream - 1) as u32 / a.streams as u32;
+            tokio::time::sleep_until(at).await;
+            let env = tick_record(stream, second);
+            let p = producer.clone();
+            sends.push(tokio::spawn(async move { p.send(&env).await }));
+        }
+    }
+    for s in sends {
+        s.await??;
     }
     tokio::time::sleep(Duration::from_secs(3)).await;
     measuring.store(0, Ordering::Relaxed);
@@ -240,7 +276,8 @@ pub async fn run(cfg: &AppConfig, a: GatewayBenchArgs) -> anyhow::Result<()> {
     rlat.sort_unstable();
     let expected = a.subscribers as u64 * a.seconds;
     println!(
-        "subscriptions: {} updates received of {expected} sent to {} subscribers over {} s; latency produced -> received p50 {} ms, p99 {} ms, max {} ms; the log's own (plain consumer) p50 {} ms, p99 {} ms",
+        "subscriptions ({}): {} updates received of {expected} sent to {} subscribers over {} s; latency produced -> received p50 {} ms, p99 {} ms, max {} ms; the log's own (plain consumer) p50 {} ms, p99 {} ms",
+        if a.burst { "burst" } else { "paced" },
         lat.len(),
         a.subscribers,
         a.seconds,
@@ -319,8 +356,7 @@ pub async fn run(cfg: &AppConfig, a: GatewayBenchArgs) -> anyhow::Result<()> {
         })
         .unwrap_or_default();
     println!("gateway process peak memory: {gw_rss_kib} KiB");
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(child);
     sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
         .execute(&pool)
         .await?;

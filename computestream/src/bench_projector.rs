@@ -41,7 +41,19 @@ pub async fn run(cfg: &AppConfig, a: ProjectorBenchArgs) -> anyhow::Result<()> {
         }
     }
     let n = events.len() as u64;
+    // Context for the breakdown: decoding alone (one thread), and the broker's own delivery
+    // of the same records to a plain consumer (no decode, no writes).
+    let wire: Vec<Vec<u8>> = events.iter().map(|e| e.to_json()).collect();
     drop(events);
+    let t = Instant::now();
+    let mut bad = 0usize;
+    for w in &wire {
+        bad += usize::from(computestream_schemas::Envelope::from_json(w).is_err());
+    }
+    let decode_time = t.elapsed();
+    anyhow::ensure!(bad == 0, "{bad} generated records did not decode");
+    drop(wire);
+    let consume_time = consume_all(&kafka, n).await?;
 
     let url = cfg.database.url.expose();
     let schema = format!("bench_{stamp}");
@@ -105,10 +117,36 @@ pub async fn run(cfg: &AppConfig, a: ProjectorBenchArgs) -> anyhow::Result<()> {
         copy_time.as_secs_f64()
     );
     println!("ratio: {:.2}", ours / raw);
+    println!(
+        "context:    decode alone (one thread) {:>9.0} events/s; the broker's delivery to a plain consumer {:>9.0} records/s",
+        n as f64 / decode_time.as_secs_f64(),
+        n as f64 / consume_time.as_secs_f64()
+    );
     for s in [&schema, &copy_schema] {
         sqlx::query(&format!("DROP SCHEMA {s} CASCADE"))
             .execute(&pool)
             .await?;
     }
     Ok(())
+}
+
+/// How long a plain consumer takes to read `n` records of the projector's input topics from
+/// offset 0 (no decoding, no writes).
+async fn consume_all(
+    kafka: &computestream_eventlog::KafkaSettings,
+    n: u64,
+) -> anyhow::Result<std::time::Duration> {
+    let consumer = computestream_eventlog::LogConsumer::new(kafka, "bench-projector-raw")?;
+    let mut starts = Vec::new();
+    for spec in computestream_projector::INPUTS {
+        for p in 0..spec.partitions {
+            starts.push((kafka.topic(spec.name), p, 0));
+        }
+    }
+    consumer.assign_many(&starts)?;
+    let t = Instant::now();
+    for _ in 0..n {
+        consumer.next().await?;
+    }
+    Ok(t.elapsed())
 }

@@ -8,6 +8,8 @@ use crate::config::AppConfig;
 
 pub async fn run(cfg: &AppConfig) -> anyhow::Result<()> {
     let side = crate::side::start(cfg).await?;
+    // Not ready until the listener is bound and the live feed positioned.
+    side.health.failing("gateway", "starting");
     let pool = store::open(
         cfg.database.url.expose(),
         &cfg.projector.schema,
@@ -26,6 +28,7 @@ pub async fn run(cfg: &AppConfig) -> anyhow::Result<()> {
     .start(side.shutdown.clone())
     .await
     .context("starting the gateway (gateway.listen in use?)")?;
+    side.health.ok("gateway");
     println!(
         "gateway: dashboard http://{0}/  GraphQL http://{0}/graphql  subscriptions ws://{0}/graphql/ws  REST http://{0}/api/v1",
         running.addr

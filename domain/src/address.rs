@@ -38,7 +38,7 @@ impl AccountAddress {
 
     /// The full 64-hex-digit form with `0x`, whatever the address.
     pub fn to_long_string(&self) -> String {
-        format!("0x{}", hex::encode(self.0))
+        crate::hex_bytes::prefixed_hex(&self.0)
     }
 }
 
@@ -47,7 +47,7 @@ impl fmt::Display for AccountAddress {
         if self.is_special() {
             write!(f, "0x{:x}", self.0[31])
         } else {
-            write!(f, "0x{}", hex::encode(self.0))
+            f.write_str(&crate::hex_bytes::prefixed_hex(&self.0))
         }
     }
 }
@@ -61,10 +61,13 @@ impl FromStr for AccountAddress {
         {
             return Err(DomainError::InvalidAddress(s.to_owned()));
         }
-        let padded = format!("{digits:0>64}");
         let mut out = [0u8; 32];
-        hex::decode_to_slice(&padded, &mut out)
-            .map_err(|_| DomainError::InvalidAddress(s.to_owned()))?;
+        let decoded = if digits.len() == 64 {
+            hex::decode_to_slice(digits, &mut out)
+        } else {
+            hex::decode_to_slice(format!("{digits:0>64}"), &mut out)
+        };
+        decoded.map_err(|_| DomainError::InvalidAddress(s.to_owned()))?;
         Ok(AccountAddress(out))
     }
 }

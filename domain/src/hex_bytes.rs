@@ -2,6 +2,19 @@
 
 use crate::DomainError;
 
+/// `0x` and the lowercase hex digits of `bytes` (a table lookup per byte: keys, hashes and
+/// addresses are formatted on every hot path).
+pub(crate) fn prefixed_hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(2 + bytes.len() * 2);
+    out.push_str("0x");
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
+    out
+}
+
 pub(crate) fn decode_fixed<const N: usize>(
     s: &str,
     what: &'static str,
@@ -19,7 +32,7 @@ macro_rules! hex_bytes_type_impl {
     ($ty:ident, $n:literal, $what:literal) => {
         impl std::fmt::Display for $ty {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                write!(f, "0x{}", hex::encode(self.0))
+                f.write_str(&$crate::hex_bytes::prefixed_hex(&self.0))
             }
         }
         impl std::fmt::Debug for $ty {
@@ -60,3 +73,16 @@ macro_rules! hex_bytes_type_impl {
 }
 
 pub(crate) use hex_bytes_type_impl as hex_bytes_type;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn prefixed_hex_is_hex_encode_with_0x() {
+        let bytes: Vec<u8> = (0..=255u8).collect();
+        assert_eq!(
+            super::prefixed_hex(&bytes),
+            format!("0x{}", hex::encode(&bytes))
+        );
+        assert_eq!(super::prefixed_hex(&[]), "0x");
+    }
+}

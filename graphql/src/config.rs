@@ -39,6 +39,11 @@ pub struct GatewayConfig {
     /// Seconds a sign-in session lasts.
     #[serde(default = "default_session")]
     pub session_secs: u64,
+    /// The live feed's `fetch.wait.max.ms`: how long its fetch may wait at the broker for
+    /// new records. It bounds a caught-up subscriber's latency from below; lower than the
+    /// services' `kafka.fetch_wait_max_ms`, at the price of more fetch requests while idle.
+    #[serde(default = "default_feed_fetch_wait")]
+    pub feed_fetch_wait_ms: u64,
 }
 
 fn default_listen() -> SocketAddr {
@@ -65,6 +70,9 @@ fn default_buffer() -> usize {
 fn default_session() -> u64 {
     3_600
 }
+fn default_feed_fetch_wait() -> u64 {
+    5
+}
 
 impl Default for GatewayConfig {
     fn default() -> Self {
@@ -80,6 +88,7 @@ impl Default for GatewayConfig {
             cors_origins: Vec::new(),
             subscriber_buffer: default_buffer(),
             session_secs: default_session(),
+            feed_fetch_wait_ms: default_feed_fetch_wait(),
         }
     }
 }
@@ -88,6 +97,9 @@ impl GatewayConfig {
     pub fn validate(&self) -> Result<(), String> {
         if self.max_depth == 0 || self.max_complexity == 0 || self.max_body_bytes < 1024 {
             return Err("gateway limits must be positive (max_body_bytes >= 1024)".into());
+        }
+        if self.feed_fetch_wait_ms == 0 || self.feed_fetch_wait_ms > 60_000 {
+            return Err("gateway.feed_fetch_wait_ms must be between 1 and 60000".into());
         }
         if self.rate_limit_per_minute == 0 || self.subscriber_buffer == 0 {
             return Err(

@@ -1,11 +1,15 @@
 //! The live feed: one log consumer per gateway, reading the chain-event and metering topics
-//! from their ends, fanned out to every subscriber through a bounded broadcast channel. A
-//! subscriber that falls more than the channel's capacity behind skips ahead (and is told
-//! how much it missed in the metrics); nobody waits for it. Every gateway replica runs its
-//! own consumer, so each delivers every update to its own subscribers.
+//! from their ends, fanned out through bounded broadcast channels: one per watched job (its
+//! ticks, vouchers, settlements, close and status changes) and one for the marketplace-wide
+//! subscriptions, so an update wakes only the subscribers it concerns (10,000 subscribers
+//! of 1,000 streams see 10 deliveries per tick, not 10,000). A subscriber that falls more
+//! than the channel's capacity behind skips ahead (counted in the metrics); nobody waits
+//! for it. Every gateway replica runs its own consumer, so each delivers every update to
+//! its own subscribers.
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use computestream_domain::Octas;
 use computestream_eventlog::{KafkaSettings, LogConsumer};
@@ -111,29 +115,114 @@ pub fn classify(env: Envelope) -> Update {
     Update { at_ms, live }
 }
 
+/// Which subscribers an update concerns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// Only the subscribers of this job's channel (metering ticks and vouchers).
+    Job(u64),
+    /// This job's subscribers and the marketplace-wide ones (settlements, closes, status).
+    JobAndMarket(u64),
+    /// Only the marketplace-wide subscribers (providers, other chain events).
+    Market,
+}
+
+impl Live {
+    /// Who receives it: per-job updates go only to that job's channel, so an update wakes
+    /// the subscribers that want it, not every subscriber of the gateway.
+    pub fn audience(&self) -> Audience {
+        match self {
+            Live::Tick { stream, .. } | Live::Voucher { stream, .. } => Audience::Job(*stream),
+            Live::Settled { stream, .. } | Live::Closed { stream, .. } => {
+                Audience::JobAndMarket(*stream)
+            }
+            Live::JobStatus { job, .. } => Audience::JobAndMarket(*job),
+            Live::Availability { .. } | Live::Heartbeat { .. } | Live::Other { .. } => {
+                Audience::Market
+            }
+        }
+    }
+}
+
+type Channel = broadcast::Sender<Arc<Update>>;
+
+/// The fan-out: one bounded broadcast channel per job that has subscribers, and one for the
+/// marketplace-wide subscriptions. A job's channel exists while it has receivers; the
+/// publisher drops it when its last receiver has gone.
 #[derive(Debug, Clone)]
 pub struct LiveFeed {
-    tx: broadcast::Sender<Arc<Update>>,
+    capacity: usize,
+    market: Channel,
+    jobs: Arc<Mutex<HashMap<u64, Channel>>>,
 }
 
 impl LiveFeed {
     pub fn new(capacity: usize) -> Self {
+        let capacity = capacity.max(1);
         LiveFeed {
-            tx: broadcast::channel(capacity.max(1)).0,
+            capacity,
+            market: broadcast::channel(capacity).0,
+            jobs: Arc::new(Mutex::new(HashMap::new())),
         }
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Update>> {
-        self.tx.subscribe()
+    fn jobs(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Channel>> {
+        // The map holds only channels: a panic elsewhere cannot leave it inconsistent.
+        self.jobs.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// The updates of one job: its ticks, vouchers, settlements, close and status changes.
+    pub fn subscribe_job(&self, job: u64) -> broadcast::Receiver<Arc<Update>> {
+        self.jobs()
+            .entry(job)
+            .or_insert_with(|| broadcast::channel(self.capacity).0)
+            .subscribe()
+    }
+
+    /// The marketplace-wide updates: providers, settlements, closes, status changes and
+    /// every other chain event (no per-second ticks or vouchers).
+    pub fn subscribe_market(&self) -> broadcast::Receiver<Arc<Update>> {
+        self.market.subscribe()
+    }
+
+    /// Current subscribers, all channels together.
     pub fn subscribers(&self) -> usize {
-        self.tx.receiver_count()
+        let jobs: usize = self.jobs().values().map(|c| c.receiver_count()).sum();
+        jobs + self.market.receiver_count()
     }
 
-    /// Publishes an update to every current subscriber.
+    /// Jobs that currently have a channel.
+    pub fn job_channels(&self) -> usize {
+        self.jobs().len()
+    }
+
+    /// Publishes an update to the subscribers it concerns.
     pub fn publish(&self, u: Update) {
-        let _ = self.tx.send(Arc::new(u));
+        let audience = u.live.audience();
+        let u = Arc::new(u);
+        let job = match audience {
+            Audience::Job(j) => j,
+            Audience::JobAndMarket(j) => {
+                let _ = self.market.send(u.clone());
+                j
+            }
+            Audience::Market => {
+                let _ = self.market.send(u);
+                return;
+            }
+        };
+        let mut jobs = self.jobs();
+        if let Some(ch) = jobs.get(&job) {
+            if ch.send(u).is_err() {
+                // No receiver is left: the last subscriber of this job went away.
+                jobs.remove(&job);
+            }
+        }
+    }
+
+    /// Drops the channels of jobs nobody watches any more (publishing cleans up the jobs
+    /// that still get updates; this cleans up the quiet ones).
+    pub fn prune(&self) {
+        self.jobs().retain(|_, c| c.receiver_count() > 0);
     }
 
     /// Consumes the log from its ends until `shutdown`.
@@ -161,6 +250,7 @@ impl LiveFeed {
         let consumer = LogConsumer::new(&kafka, "computestream-gateway")?;
         consumer.assign_many(&ends)?;
         health.ok("live-feed");
+        let mut pruned = Instant::now();
         loop {
             let r = tokio::select! {
                 _ = shutdown.wait() => return Ok(()),
@@ -174,9 +264,13 @@ impl LiveFeed {
                     let u = classify(env);
                     metrics::histogram!("computestream_gateway_feed_delay_seconds")
                         .record(now_ms().saturating_sub(u.at_ms) as f64 / 1000.0);
-                    metrics::gauge!("computestream_gateway_subscribers")
-                        .set(self.subscribers() as f64);
                     self.publish(u);
+                    if pruned.elapsed() > Duration::from_secs(1) {
+                        self.prune();
+                        metrics::gauge!("computestream_gateway_subscribers")
+                            .set(self.subscribers() as f64);
+                        pruned = Instant::now();
+                    }
                 }
                 Err(e) if e.is_retryable() => {
                     health.failing("live-feed", e.to_string());
@@ -185,5 +279,111 @@ impl LiveFeed {
                 Err(e) => return Err(e.into()),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn update(live: Live) -> Update {
+        Update { at_ms: 1, live }
+    }
+
+    fn drain(rx: &mut broadcast::Receiver<Arc<Update>>) -> Vec<Live> {
+        let mut out = Vec::new();
+        while let Ok(u) = rx.try_recv() {
+            out.push(u.live.clone());
+        }
+        out
+    }
+
+    #[test]
+    fn a_job_subscriber_gets_only_its_job_and_the_market_no_ticks() {
+        let feed = LiveFeed::new(16);
+        let mut one = feed.subscribe_job(1);
+        let mut two = feed.subscribe_job(2);
+        let mut market = feed.subscribe_market();
+        let tick = Live::Tick {
+            stream: 1,
+            second: 5,
+        };
+        let settled = Live::Settled {
+            stream: 2,
+            paid_now: Octas(3),
+            paid_total: Octas(3),
+        };
+        let status = Live::JobStatus {
+            job: 1,
+            from: "pending".into(),
+            to: "running".into(),
+            reason: String::new(),
+        };
+        let avail = Live::Availability {
+            provider: "0x1".into(),
+            is_active: true,
+        };
+        for l in [&tick, &settled, &status, &avail] {
+            feed.publish(update(l.clone()));
+        }
+        assert_eq!(drain(&mut one), vec![tick, status.clone()]);
+        assert_eq!(drain(&mut two), vec![settled.clone()]);
+        assert_eq!(drain(&mut market), vec![settled, status, avail]);
+        assert_eq!(feed.subscribers(), 3);
+    }
+
+    #[test]
+    fn a_job_channel_goes_with_its_last_subscriber() {
+        let feed = LiveFeed::new(4);
+        let a = feed.subscribe_job(7);
+        let b = feed.subscribe_job(7);
+        let quiet = feed.subscribe_job(8);
+        assert_eq!(feed.job_channels(), 2);
+        drop(a);
+        feed.publish(update(Live::Tick {
+            stream: 7,
+            second: 1,
+        }));
+        assert_eq!(feed.job_channels(), 2, "one subscriber of job 7 is left");
+        drop(b);
+        feed.publish(update(Live::Tick {
+            stream: 7,
+            second: 2,
+        }));
+        assert_eq!(
+            feed.job_channels(),
+            1,
+            "publishing found nobody and dropped it"
+        );
+        drop(quiet);
+        feed.prune();
+        assert_eq!(feed.job_channels(), 0);
+        assert_eq!(feed.subscribers(), 0);
+    }
+
+    #[test]
+    fn a_slow_subscriber_lags_and_skips_ahead_without_blocking_the_publisher() {
+        let feed = LiveFeed::new(2);
+        let mut slow = feed.subscribe_job(3);
+        for second in 1..=5 {
+            feed.publish(update(Live::Tick { stream: 3, second }));
+        }
+        assert!(matches!(
+            slow.try_recv(),
+            Err(broadcast::error::TryRecvError::Lagged(3))
+        ));
+        assert_eq!(
+            drain(&mut slow),
+            vec![
+                Live::Tick {
+                    stream: 3,
+                    second: 4
+                },
+                Live::Tick {
+                    stream: 3,
+                    second: 5
+                }
+            ]
+        );
     }
 }

@@ -911,7 +911,7 @@ impl SubscriptionRoot {
     ) -> async_graphql::Result<impl Stream<Item = PaymentStreamUpdate>> {
         let job = parse_id(&job_id)? as u64;
         let s = services(ctx).clone();
-        let rx = s.feed.subscribe();
+        let rx = s.feed.subscribe_job(job);
         let initial = store::streams_by_id(&s.pool, &[job as i64])
             .await
             .gql()?
@@ -980,7 +980,7 @@ impl SubscriptionRoot {
         job_id: ID,
     ) -> async_graphql::Result<impl Stream<Item = JobStatusUpdate>> {
         let job = parse_id(&job_id)? as u64;
-        let rx = services(ctx).feed.subscribe();
+        let rx = services(ctx).feed.subscribe_job(job);
         Ok(BroadcastStream::new(rx).filter_map(move |u| async move {
             let u = u.map_err(|_| lagged()).ok()?;
             match &u.live {
@@ -1006,7 +1006,7 @@ impl SubscriptionRoot {
         &self,
         ctx: &Context<'_>,
     ) -> impl Stream<Item = AvailabilityUpdate> {
-        let rx = services(ctx).feed.subscribe();
+        let rx = services(ctx).feed.subscribe_market();
         BroadcastStream::new(rx).filter_map(|u| async move {
             let u = u.map_err(|_| lagged()).ok()?;
             match &u.live {
@@ -1036,7 +1036,7 @@ impl SubscriptionRoot {
 
     /// Every chain event of the marketplace, as kind and aggregate.
     async fn marketplace_events(&self, ctx: &Context<'_>) -> impl Stream<Item = MarketplaceEvent> {
-        let rx = services(ctx).feed.subscribe();
+        let rx = services(ctx).feed.subscribe_market();
         BroadcastStream::new(rx).filter_map(|u| async move {
             let u = u.map_err(|_| lagged()).ok()?;
             let (kind, key) = match &u.live {

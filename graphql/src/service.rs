@@ -204,6 +204,13 @@ pub struct RunningGateway {
 }
 
 impl Gateway {
+    /// The Kafka settings of the live feed's consumer (its own fetch wait).
+    pub fn feed_kafka(&self) -> KafkaSettings {
+        let mut k = self.kafka.clone();
+        k.fetch_wait_max_ms = self.config.feed_fetch_wait_ms;
+        k
+    }
+
     pub async fn start(self, shutdown: Shutdown) -> Result<RunningGateway, GatewayError> {
         self.config.validate().map_err(GatewayError::Config)?;
         self.health.failing("live-feed", "starting");
@@ -238,7 +245,7 @@ impl Gateway {
         });
         let task = computestream_runtime::spawn_with_server(
             feed.clone()
-                .run(self.kafka.clone(), self.health.clone(), shutdown),
+                .run(self.feed_kafka(), self.health.clone(), shutdown),
             server,
         );
         tracing::info!(%addr, "gateway serving");

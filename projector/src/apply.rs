@@ -7,11 +7,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use computestream_domain::JobStatus;
+use computestream_domain::{JobStatus, MeteringRecord};
 use computestream_schemas::events::*;
 use computestream_schemas::{Envelope, Event};
 use sqlx::{Postgres, Transaction};
 
+use crate::copy_binary::BinaryCopy;
 use crate::StoreError;
 
 fn i64_of(v: u64, what: &'static str) -> Result<i64, StoreError> {
@@ -57,17 +58,53 @@ fn newest<K: Ord, T>(map: &mut BTreeMap<K, ((i64, i32), T)>, k: K, p: (i64, i32)
 /// What a batch changed that the rollups depend on.
 #[derive(Debug, Default)]
 pub struct Touched {
-    /// (stream, minute as unix ms) pairs whose ticks changed.
-    pub minutes: BTreeSet<(i64, i64)>,
-    /// Streams whose rate or provider became known (all their minutes).
+    /// Ticks this batch inserted (not those already present), per (stream, minute as unix
+    /// ms): how many, and their CPU time. The rollups add exactly these.
+    pub minutes: BTreeMap<(i64, i64), NewTicks>,
+    /// Streams whose rate or provider became known (all their minutes are recomputed).
     pub streams: BTreeSet<i64>,
+    /// (stream, minute) pairs recomputed from the base tables: those of a batch that held
+    /// ticks already present (a redelivery, a re-index, a replay from a timestamp), so the
+    /// rollups heal to what the base tables say whatever happened to them.
+    pub recompute: BTreeSet<(i64, i64)>,
+}
+
+/// New ticks of one stream in one minute.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct NewTicks {
+    pub seconds: i64,
+    pub cpu_usage_micros: i64,
+}
+
+impl Touched {
+    /// Counts one inserted tick.
+    fn tick(&mut self, stream: i64, at_ms: i64, cpu_usage_micros: i64) {
+        let n = self
+            .minutes
+            .entry((stream, at_ms.div_euclid(60_000) * 60_000))
+            .or_default();
+        n.seconds += 1;
+        n.cpu_usage_micros = n.cpu_usage_micros.saturating_add(cpu_usage_micros);
+    }
+
+    /// Adds what another (disjoint) part of the same transaction touched.
+    pub fn merge(&mut self, other: Touched) {
+        for (k, v) in other.minutes {
+            let n = self.minutes.entry(k).or_default();
+            n.seconds += v.seconds;
+            n.cpu_usage_micros = n.cpu_usage_micros.saturating_add(v.cpu_usage_micros);
+        }
+        self.streams.extend(other.streams);
+        self.recompute.extend(other.recompute);
+    }
 }
 
 /// Applies `events` inside `tx`.
 pub async fn apply(
     tx: &mut Transaction<'_, Postgres>,
-    events: &[Envelope],
+    events: &[&Envelope],
 ) -> Result<Touched, StoreError> {
+    let t_start = std::time::Instant::now();
     let mut touched = Touched::default();
     let mut registered = BTreeMap::new();
     let mut staked = BTreeMap::new();
@@ -188,7 +225,7 @@ pub async fn apply(
             Event::VoucherRejected(x) => rejections.push((p, x.clone(), at)),
             Event::EscrowCoinMoved(x) => coins.push((p, x.clone(), at)),
             Event::MeteringTick(x) => ticks.push(x.record.record),
-            Event::VoucherReceived(x) => vouchers.push((x.clone(), at)),
+            Event::VoucherReceived(x) => vouchers.push((x, at)),
             Event::SettlementSubmitted(x) => {
                 submitted.insert(x.batch_id.clone(), (x.clone(), at));
             }
@@ -600,65 +637,81 @@ pub async fn apply(
     }
 
     // Off chain: ticks and vouchers.
+    let t_ticks = std::time::Instant::now();
     if !ticks.is_empty() {
-        let (mut s, mut sec, mut t, mut p, mut cpu, mut mem, mut gu, mut gm) = (
-            vec![],
-            vec![],
-            vec![],
-            vec![],
-            vec![],
-            vec![],
-            vec![],
-            vec![],
-        );
-        for r in &ticks {
-            s.push(i64_of(r.stream_id, "stream_id")?);
-            sec.push(i64_of(r.second, "second")?);
-            t.push(i64_of(r.observed_at_ms, "observed_at_ms")?);
-            p.push(r.provider.to_long_string());
-            cpu.push(i64_of(r.cpu_usage_micros, "cpu_usage_micros")?);
-            mem.push(i64_of(r.memory_bytes, "memory_bytes")?);
-            gu.push(r.gpu.map(|g| i16::from(g.utilization_percent)));
-            gm.push(
-                r.gpu
-                    .map(|g| i64::try_from(g.memory_bytes).unwrap_or(i64::MAX)),
-            );
-        }
-        // Fast path: COPY (ticks are most of the volume). A tick already present (a
-        // duplicate record in the log) makes COPY fail; then the idempotent INSERT runs.
-        let copied = copy_ticks(tx, &s, &sec, &t, &p, &cpu, &mem, &gu, &gm).await?;
-        if copied {
-            for (stream, at) in s.iter().zip(&t) {
-                touched
-                    .minutes
-                    .insert((*stream, at.div_euclid(60_000) * 60_000));
+        // Fast path: a binary COPY straight from the records (ticks are most of the
+        // volume). A tick already present (a duplicate record in the log) makes COPY fail;
+        // then the idempotent INSERT runs and counts only what it inserted.
+        if copy_ticks(tx, &ticks).await? {
+            for r in &ticks {
+                touched.tick(
+                    i64_of(r.stream_id, "stream_id")?,
+                    i64_of(r.observed_at_ms, "observed_at_ms")?,
+                    i64_of(r.cpu_usage_micros, "cpu_usage_micros")?,
+                );
             }
         } else {
-            let inserted = sqlx::query!(
+            let (mut s, mut sec, mut t, mut p, mut cpu, mut mem, mut gu, mut gm) = (
+                vec![],
+                vec![],
+                vec![],
+                vec![],
+                vec![],
+                vec![],
+                vec![],
+                vec![],
+            );
+            for r in &ticks {
+                s.push(i64_of(r.stream_id, "stream_id")?);
+                sec.push(i64_of(r.second, "second")?);
+                t.push(i64_of(r.observed_at_ms, "observed_at_ms")?);
+                p.push(r.provider.to_long_string());
+                cpu.push(i64_of(r.cpu_usage_micros, "cpu_usage_micros")?);
+                mem.push(i64_of(r.memory_bytes, "memory_bytes")?);
+                gu.push(r.gpu.map(|g| i16::from(g.utilization_percent)));
+                gm.push(
+                    r.gpu
+                        .map(|g| i64::try_from(g.memory_bytes).unwrap_or(i64::MAX)),
+                );
+            }
+            sqlx::query!(
                 r#"INSERT INTO payment_ticks (stream_id, second, at, provider, cpu_usage_micros, memory_bytes, gpu_utilization, gpu_memory_bytes)
                    SELECT s, sec, TIMESTAMPTZ 'epoch' + t * INTERVAL '1 millisecond', p, cpu, mem, gu, gm
                    FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::bigint[], $6::bigint[], $7::smallint[], $8::bigint[])
                      AS u(s, sec, t, p, cpu, mem, gu, gm)
-                   ON CONFLICT DO NOTHING
-                   RETURNING stream_id, (EXTRACT(EPOCH FROM date_trunc('minute', at))::bigint * 1000) AS "minute!""#,
+                   ON CONFLICT DO NOTHING"#,
                 &s, &sec, &t, &p, &cpu, &mem, &gu as &[Option<i16>], &gm as &[Option<i64>]
             )
-            .fetch_all(&mut **tx)
+            .execute(&mut **tx)
             .await?;
-            for row in inserted {
-                touched.minutes.insert((row.stream_id, row.minute));
+            for (stream, at) in s.iter().zip(&t) {
+                touched
+                    .recompute
+                    .insert((*stream, at.div_euclid(60_000) * 60_000));
             }
         }
+        // The newest second per stream, folded here (a batch holds few streams).
+        let mut newest: BTreeMap<i64, i64> = BTreeMap::new();
+        for r in &ticks {
+            let second = i64_of(r.second, "second")?;
+            let n = newest
+                .entry(i64_of(r.stream_id, "stream_id")?)
+                .or_insert(second);
+            *n = (*n).max(second);
+        }
+        let (ns, nsec): (Vec<i64>, Vec<i64>) = newest.into_iter().unzip();
         sqlx::query!(
-            r#"UPDATE payment_streams p SET attested_seconds = GREATEST(p.attested_seconds, m.sec)
-               FROM (SELECT s, max(sec) AS sec FROM UNNEST($1::bigint[], $2::bigint[]) AS u(s, sec) GROUP BY s) m
-               WHERE p.stream_id = m.s"#,
-            &s, &sec
+            r#"UPDATE payment_streams p SET attested_seconds = GREATEST(p.attested_seconds, u.sec)
+               FROM UNNEST($1::bigint[], $2::bigint[]) AS u(s, sec)
+               WHERE p.stream_id = u.s"#,
+            &ns,
+            &nsec
         )
         .execute(&mut **tx)
         .await?;
     }
-    if !vouchers.is_empty() {
+    let t_vouchers = std::time::Instant::now();
+    if !vouchers.is_empty() && !copy_vouchers(tx, &vouchers).await? {
         let (mut s, mut c, mut sec, mut t, mut cid) = (vec![], vec![], vec![], vec![], vec![]);
         for (x, at) in &vouchers {
             s.push(i64_of(x.voucher.voucher.stream_id, "stream_id")?);
@@ -676,16 +729,29 @@ pub async fn apply(
         )
         .execute(&mut **tx)
         .await?;
+    }
+    if !vouchers.is_empty() {
+        // The newest voucher per stream, folded here (a batch holds few streams).
+        let mut newest: BTreeMap<i64, u64> = BTreeMap::new();
+        for (x, _) in &vouchers {
+            let v = &x.voucher.voucher;
+            let n = newest.entry(i64_of(v.stream_id, "stream_id")?).or_default();
+            *n = (*n).max(v.cumulative_amount.get());
+        }
+        let (s, c): (Vec<i64>, Vec<String>) =
+            newest.into_iter().map(|(s, c)| (s, c.to_string())).unzip();
         sqlx::query!(
-            r#"UPDATE payment_streams p SET vouchered = GREATEST(p.vouchered, m.c)
-               FROM (SELECT s, max(c::numeric) AS c FROM UNNEST($1::bigint[], $2::text[]) AS u(s, c) GROUP BY s) m
-               WHERE p.stream_id = m.s"#,
-            &s, &c
+            r#"UPDATE payment_streams p SET vouchered = GREATEST(p.vouchered, u.c::numeric)
+               FROM UNNEST($1::bigint[], $2::text[]) AS u(s, c)
+               WHERE p.stream_id = u.s"#,
+            &s,
+            &c
         )
         .execute(&mut **tx)
         .await?;
     }
 
+    let t_settlements = std::time::Instant::now();
     // Settlement lifecycle, set-based like the rest.
     if !submitted.is_empty() {
         let (mut b, mut st, mut h, mut q, mut t) = (vec![], vec![], vec![], vec![], vec![]);
@@ -779,6 +845,15 @@ pub async fn apply(
         .execute(&mut **tx)
         .await?;
     }
+    tracing::debug!(
+        ticks = ticks.len(),
+        vouchers = vouchers.len(),
+        chain_ms = (t_ticks - t_start).as_millis() as u64,
+        ticks_ms = (t_vouchers - t_ticks).as_millis() as u64,
+        vouchers_ms = (t_settlements - t_vouchers).as_millis() as u64,
+        settlements_ms = t_settlements.elapsed().as_millis() as u64,
+        "apply breakdown"
+    );
     Ok(touched)
 }
 
@@ -812,32 +887,65 @@ impl JobCols {
     }
 }
 
-/// Recomputes the per-minute rollups a batch touched, from the base tables.
+/// Brings the per-minute rollups up to date with a batch.
+///
+/// The common case, a batch of new ticks (one `COPY`), adds them to their job's and
+/// provider's minutes. Minutes are recomputed from the base tables instead (and their
+/// providers' minutes from the job rollup) for a stream whose `StreamOpened` is in the batch
+/// (its rate and provider just became known; its ticks may have come first, on another
+/// topic) and for every minute of a batch that held ticks already present (redelivery,
+/// re-indexing, replay from a timestamp): those heal the rollups to what the base tables
+/// say. Either way the rollups equal a recomputation of every minute from the base tables.
 pub async fn refresh_rollups(
     tx: &mut Transaction<'_, Postgres>,
     touched: &Touched,
 ) -> Result<(), StoreError> {
-    if touched.minutes.is_empty() && touched.streams.is_empty() {
-        return Ok(());
-    }
-    let mut s: Vec<i64> = touched.minutes.iter().map(|(s, _)| *s).collect();
-    let mut m: Vec<i64> = touched.minutes.iter().map(|(_, m)| *m).collect();
-    if !touched.streams.is_empty() {
-        let streams: Vec<i64> = touched.streams.iter().copied().collect();
-        let rows = sqlx::query!(
-            r#"SELECT DISTINCT stream_id, (EXTRACT(EPOCH FROM date_trunc('minute', at))::bigint * 1000) AS "minute!"
-               FROM payment_ticks WHERE stream_id = ANY($1::bigint[])"#,
-            &streams
-        )
-        .fetch_all(&mut **tx)
-        .await?;
-        for r in rows {
-            s.push(r.stream_id);
-            m.push(r.minute);
+    let (mut s, mut m, mut n, mut cpu) = (vec![], vec![], vec![], vec![]);
+    for ((stream, minute), t) in &touched.minutes {
+        if !touched.streams.contains(stream) && !touched.recompute.contains(&(*stream, *minute)) {
+            s.push(*stream);
+            m.push(*minute);
+            n.push(t.seconds);
+            cpu.push(t.cpu_usage_micros);
         }
     }
+    if !s.is_empty() {
+        sqlx::query!(
+            r#"WITH d AS (
+                 SELECT u.s, TIMESTAMPTZ 'epoch' + u.m * INTERVAL '1 millisecond' AS minute, ps.provider,
+                        u.n::int AS n, u.n * ps.rate_per_second AS earnings, u.cpu
+                 FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) AS u(s, m, n, cpu)
+                 JOIN payment_streams ps ON ps.stream_id = u.s),
+               j AS (
+                 INSERT INTO job_usage_minute (job_id, minute, provider, seconds_served, earnings, cpu_usage_micros)
+                 SELECT s, minute, provider, n, earnings, cpu FROM d
+                 ON CONFLICT (job_id, minute) DO UPDATE SET provider = EXCLUDED.provider,
+                   seconds_served = job_usage_minute.seconds_served + EXCLUDED.seconds_served,
+                   earnings = job_usage_minute.earnings + EXCLUDED.earnings,
+                   cpu_usage_micros = job_usage_minute.cpu_usage_micros + EXCLUDED.cpu_usage_micros)
+               INSERT INTO provider_earnings_minute (provider, minute, seconds_served, earnings, utilization_bps)
+               SELECT provider, minute, sum(n)::int, sum(earnings), (sum(n) * 10000 / 60)::int FROM d GROUP BY provider, minute
+               ON CONFLICT (provider, minute) DO UPDATE SET
+                 seconds_served = provider_earnings_minute.seconds_served + EXCLUDED.seconds_served,
+                 earnings = provider_earnings_minute.earnings + EXCLUDED.earnings,
+                 utilization_bps = ((provider_earnings_minute.seconds_served + EXCLUDED.seconds_served)::bigint * 10000 / 60)::int"#,
+            &s, &m, &n, &cpu
+        )
+        .execute(&mut **tx)
+        .await?;
+    }
+    if touched.streams.is_empty() && touched.recompute.is_empty() {
+        return Ok(());
+    }
+    let streams: Vec<i64> = touched.streams.iter().copied().collect();
+    let (rs, rm): (Vec<i64>, Vec<i64>) = touched.recompute.iter().copied().unzip();
     let providers = sqlx::query!(
-        r#"WITH touched AS (SELECT DISTINCT s, TIMESTAMPTZ 'epoch' + m * INTERVAL '1 millisecond' AS minute FROM UNNEST($1::bigint[], $2::bigint[]) AS u(s, m))
+        r#"WITH touched AS (
+             SELECT DISTINCT stream_id AS s, date_trunc('minute', at) AS minute
+             FROM payment_ticks WHERE stream_id = ANY($1::bigint[])
+             UNION
+             SELECT s, TIMESTAMPTZ 'epoch' + m * INTERVAL '1 millisecond'
+             FROM UNNEST($2::bigint[], $3::bigint[]) AS u(s, m))
            INSERT INTO job_usage_minute (job_id, minute, provider, seconds_served, earnings, cpu_usage_micros)
            SELECT t.stream_id, tm.minute, ps.provider, count(*)::int, count(*) * ps.rate_per_second, sum(t.cpu_usage_micros)::bigint
            FROM touched tm
@@ -847,7 +955,9 @@ pub async fn refresh_rollups(
            ON CONFLICT (job_id, minute) DO UPDATE SET provider = EXCLUDED.provider, seconds_served = EXCLUDED.seconds_served,
              earnings = EXCLUDED.earnings, cpu_usage_micros = EXCLUDED.cpu_usage_micros
            RETURNING provider, (EXTRACT(EPOCH FROM minute)::bigint * 1000) AS "minute!""#,
-        &s, &m
+        &streams,
+        &rs,
+        &rm
     )
     .fetch_all(&mut **tx)
     .await?;
@@ -871,65 +981,76 @@ pub async fn refresh_rollups(
     Ok(())
 }
 
-/// The civil date-time of `ms` since the Unix epoch, as Postgres reads a `timestamptz`
-/// (UTC): `YYYY-MM-DD HH:MM:SS.mmm+00` (Howard Hinnant's days-to-civil).
-fn utc_text(ms: i64) -> String {
-    let days = ms.div_euclid(86_400_000);
-    let rem = ms.rem_euclid(86_400_000);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { y + 1 } else { y };
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{:03}+00",
-        rem / 3_600_000,
-        (rem / 60_000) % 60,
-        (rem / 1_000) % 60,
-        rem % 1_000
+/// Recomputes every rollup minute from the minute of `at_ms` on from the base tables (in
+/// the caller's transaction). A replay from a timestamp starts with this: the records it
+/// re-applies then add to rollups that agree with the base tables, whatever a restore or a
+/// repair left in them.
+pub async fn recompute_rollups_since(
+    tx: &mut Transaction<'_, Postgres>,
+    at_ms: i64,
+) -> Result<(), StoreError> {
+    sqlx::query!(
+        r#"WITH since AS (SELECT date_trunc('minute', TIMESTAMPTZ 'epoch' + $1::bigint * INTERVAL '1 millisecond') AS m),
+                jobs AS (DELETE FROM job_usage_minute WHERE minute >= (SELECT m FROM since))
+           DELETE FROM provider_earnings_minute WHERE minute >= (SELECT m FROM since)"#,
+        at_ms
     )
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query!(
+        r#"INSERT INTO job_usage_minute (job_id, minute, provider, seconds_served, earnings, cpu_usage_micros)
+           SELECT t.stream_id, date_trunc('minute', t.at), ps.provider, count(*)::int, count(*) * ps.rate_per_second,
+                  sum(t.cpu_usage_micros)::bigint
+           FROM payment_ticks t JOIN payment_streams ps ON ps.stream_id = t.stream_id
+           WHERE t.at >= date_trunc('minute', TIMESTAMPTZ 'epoch' + $1::bigint * INTERVAL '1 millisecond')
+           GROUP BY t.stream_id, date_trunc('minute', t.at), ps.provider, ps.rate_per_second"#,
+        at_ms
+    )
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query!(
+        r#"INSERT INTO provider_earnings_minute (provider, minute, seconds_served, earnings, utilization_bps)
+           SELECT provider, minute, sum(seconds_served)::int, sum(earnings), (sum(seconds_served) * 10000 / 60)::int
+           FROM job_usage_minute
+           WHERE minute >= date_trunc('minute', TIMESTAMPTZ 'epoch' + $1::bigint * INTERVAL '1 millisecond')
+           GROUP BY provider, minute"#,
+        at_ms
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
-/// COPYs ticks inside a savepoint; `Ok(false)` when a row already exists (nothing written).
-#[allow(clippy::too_many_arguments)]
-async fn copy_ticks(
+/// Rows encoded per chunk sent to the server: the server inserts one chunk while the
+/// next is encoded.
+const COPY_CHUNK_ROWS: usize = 2_048;
+
+/// Runs a binary `COPY` into `table (columns)` inside a savepoint, rows encoded by
+/// `encode` in chunks of [`COPY_CHUNK_ROWS`] (the server inserts one chunk while the next is
+/// encoded); `Ok(false)` when a row already exists (nothing written: the caller falls back
+/// to its idempotent `INSERT`).
+async fn copy_in<T>(
     tx: &mut Transaction<'_, Postgres>,
-    s: &[i64],
-    sec: &[i64],
-    t: &[i64],
-    p: &[String],
-    cpu: &[i64],
-    mem: &[i64],
-    gu: &[Option<i16>],
-    gm: &[Option<i64>],
+    statement: &str,
+    items: &[T],
+    encode: impl Fn(&mut BinaryCopy, &T) -> Result<(), StoreError>,
 ) -> Result<bool, StoreError> {
-    use std::fmt::Write as _;
-    let mut buf = String::with_capacity(s.len() * 160);
-    for i in 0..s.len() {
-        let opt = |v: Option<String>| v.unwrap_or_else(|| "\\N".to_owned());
-        let _ = writeln!(
-            buf,
-            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
-            s[i],
-            sec[i],
-            utc_text(t[i]),
-            p[i],
-            cpu[i],
-            mem[i],
-            opt(gu[i].map(|x| x.to_string())),
-            opt(gm[i].map(|x| x.to_string()))
-        );
-    }
     let mut sp = sqlx::Acquire::begin(&mut **tx).await?;
-    let mut copy = sp
-        .copy_in_raw("COPY payment_ticks (stream_id, second, at, provider, cpu_usage_micros, memory_bytes, gpu_utilization, gpu_memory_bytes) FROM STDIN")
-        .await?;
-    copy.send(buf.as_bytes()).await?;
+    let mut copy = sp.copy_in_raw(statement).await?;
+    let mut first = true;
+    for chunk in items.chunks(COPY_CHUNK_ROWS) {
+        let mut rows = if first {
+            BinaryCopy::with_capacity(chunk.len(), 120)
+        } else {
+            BinaryCopy::continuation(chunk.len(), 120)
+        };
+        first = false;
+        for item in chunk {
+            encode(&mut rows, item)?;
+        }
+        copy.send(rows.into_bytes()).await?;
+    }
+    copy.send(BinaryCopy::TRAILER.as_slice()).await?;
     match copy.finish().await {
         Ok(_) => {
             sp.commit().await?;
@@ -943,19 +1064,54 @@ async fn copy_ticks(
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn utc_text_is_exact() {
-        assert_eq!(super::utc_text(0), "1970-01-01 00:00:00.000+00");
-        assert_eq!(
-            super::utc_text(1_795_000_020_123),
-            "2026-11-18 11:07:00.123+00"
-        );
-        assert_eq!(
-            super::utc_text(951_782_400_000),
-            "2000-02-29 00:00:00.000+00"
-        );
-        assert_eq!(super::utc_text(-1), "1969-12-31 23:59:59.999+00");
-    }
+/// COPYs ticks; `Ok(false)` when one already exists (nothing written).
+async fn copy_ticks(
+    tx: &mut Transaction<'_, Postgres>,
+    ticks: &[MeteringRecord],
+) -> Result<bool, StoreError> {
+    copy_in(
+        tx,
+        "COPY payment_ticks (stream_id, second, at, provider, cpu_usage_micros, memory_bytes, gpu_utilization, gpu_memory_bytes) FROM STDIN (FORMAT binary)",
+        ticks,
+        |rows, r| {
+            rows.row(8)
+                .int8(i64_of(r.stream_id, "stream_id")?)
+                .int8(i64_of(r.second, "second")?)
+                .timestamptz_ms(i64_of(r.observed_at_ms, "observed_at_ms")?)
+                .prefixed_hex(r.provider.as_bytes())
+                .int8(i64_of(r.cpu_usage_micros, "cpu_usage_micros")?)
+                .int8(i64_of(r.memory_bytes, "memory_bytes")?)
+                .opt(r.gpu, |c, g| {
+                    c.int2(i16::from(g.utilization_percent));
+                })
+                .opt(r.gpu, |c, g| {
+                    c.int8(i64::try_from(g.memory_bytes).unwrap_or(i64::MAX));
+                });
+            Ok(())
+        },
+    )
+    .await
+}
+
+/// COPYs vouchers; `Ok(false)` when one already exists (nothing written).
+async fn copy_vouchers(
+    tx: &mut Transaction<'_, Postgres>,
+    vouchers: &[(&VoucherReceived, i64)],
+) -> Result<bool, StoreError> {
+    copy_in(
+        tx,
+        "COPY vouchers (stream_id, cumulative_amount, second, received_at, commitment_id) FROM STDIN (FORMAT binary)",
+        vouchers,
+        |rows, (x, at)| {
+            let v = &x.voucher.voucher;
+            rows.row(5)
+                .int8(i64_of(v.stream_id, "stream_id")?)
+                .numeric_u64(v.cumulative_amount.get())
+                .int8(i64_of(x.second, "second")?)
+                .timestamptz_ms(*at)
+                .text(&x.commitment_id);
+            Ok(())
+        },
+    )
+    .await
 }

@@ -8,6 +8,7 @@
 //! [`Projector`] service, partition maintenance ([`store`]) and [`replay`].
 
 pub mod apply;
+mod copy_binary;
 mod error;
 mod offsets;
 pub mod replay;

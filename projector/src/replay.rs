@@ -158,7 +158,9 @@ pub async fn table_contents(pool: &PgPool) -> Result<Vec<(String, Vec<String>)>,
 /// input partition back to the first record at or after that time (never forward). The
 /// running projector, or the next one, re-reads from there; writes are idempotent, so rows
 /// that are intact stay as they are and rows that were lost (a restored backup, a manual
-/// repair) are written again. Returns how many partitions moved.
+/// repair) are written again. The rollups from that minute on are recomputed from the base
+/// tables in the same transaction, so what is re-applied adds to consistent rollups.
+/// Returns how many partitions moved.
 pub async fn rewind_to_time(
     pool: &PgPool,
     kafka: &KafkaSettings,
@@ -187,6 +189,7 @@ pub async fn rewind_to_time(
             moved += done.rows_affected() as usize;
         }
     }
+    crate::apply::recompute_rollups_since(&mut tx, at_ms).await?;
     tx.commit().await?;
     Ok(moved)
 }

@@ -221,7 +221,10 @@ impl Projector {
             // one transaction with all their offsets. On a poison event or a rewind, fall
             // back to one transaction per partition.
             let mut rewind = false;
-            if !self.apply_all(&poll).await? {
+            if self.apply_all(&poll).await? {
+                // Freeing tens of thousands of records is not the writer's job.
+                tokio::task::spawn_blocking(move || drop(poll));
+            } else {
                 for ((topic, partition), group) in poll {
                     match self
                         .apply_group(&producer, &topic, partition, group)
@@ -277,12 +280,19 @@ impl Projector {
                     .map_err(|e| {
                         computestream_eventlog::EventLogError::Setup(format!("decoder: {e}"))
                     })??;
-                let mut poll: Poll = BTreeMap::new();
+                // A poll spans a handful of partitions: find each record's group without
+                // allocating a key per record.
+                let mut groups: Vec<((String, i32), Group)> = Vec::new();
                 for (r, d) in decoded {
-                    poll.entry((r.topic.clone(), r.partition))
-                        .or_default()
-                        .push((r, d));
+                    match groups
+                        .iter_mut()
+                        .find(|((t, p), _)| *p == r.partition && *t == r.topic)
+                    {
+                        Some((_, g)) => g.push((r, d)),
+                        None => groups.push(((r.topic.clone(), r.partition), vec![(r, d)])),
+                    }
                 }
+                let poll: Poll = groups.into_iter().collect();
                 if tx.send(poll).await.is_err() {
                     return Ok(());
                 }
@@ -303,11 +313,16 @@ impl Projector {
     /// the read models refuse).
     async fn apply_all(&self, groups: &Poll) -> Result<bool, StoreError> {
         let store = OffsetStore::new(CONSUMER);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let mut envelopes = Vec::new();
         let mut ends = Vec::new();
+        let keys: Vec<(String, i32)> = groups.keys().cloned().collect();
+        let locked = store.lock_many(&mut tx, &keys).await?;
         for ((topic, partition), recs) in groups {
-            let stored = store.lock(&mut tx, topic, *partition).await?.unwrap_or(0);
+            let stored = locked
+                .get(&(topic.clone(), *partition))
+                .copied()
+                .unwrap_or(0);
             let Some(first) = recs.first().map(|(r, _)| r.offset) else {
                 continue;
             };
@@ -318,7 +333,7 @@ impl Projector {
             let mut last = None;
             for (r, decoded) in recs.iter().filter(|(r, _)| r.offset >= stored) {
                 match decoded {
-                    Ok(e) => envelopes.push(e.clone()),
+                    Ok(e) => envelopes.push(e),
                     Err(_) => {
                         tx.rollback().await?;
                         return Ok(false);
@@ -342,9 +357,7 @@ impl Projector {
         let applied = Instant::now();
         refresh_rollups(&mut tx, &touched).await?;
         let rolled = Instant::now();
-        for (topic, partition, next) in &ends {
-            store.save(&mut tx, topic, *partition, *next).await?;
-        }
+        store.save_many(&mut tx, &ends).await?;
         tx.commit().await?;
         tracing::debug!(
             events = envelopes.len(),
@@ -353,7 +366,7 @@ impl Projector {
             commit_ms = rolled.elapsed().as_millis() as u64,
             "batch applied"
         );
-        applied_metrics(&envelopes);
+        applied_metrics(envelopes.iter().copied());
         Ok(true)
     }
 
@@ -365,7 +378,7 @@ impl Projector {
         group: Group,
     ) -> Result<GroupOutcome, StoreError> {
         let store = OffsetStore::new(CONSUMER);
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let stored = store.lock(&mut tx, topic, partition).await?.unwrap_or(0);
         let Some(first) = group.first().map(|(r, _)| r.offset) else {
             return Ok(GroupOutcome::Applied);
@@ -385,7 +398,7 @@ impl Projector {
         for (r, decoded) in &fresh {
             match decoded {
                 Ok(e) => {
-                    envelopes.push(e.clone());
+                    envelopes.push(e);
                     sources.push(r);
                 }
                 Err(e) => self.dead_letter(producer, r, e).await?,
@@ -399,7 +412,7 @@ impl Projector {
                 // what fails.
                 tracing::warn!(error = %e, topic, partition, "batch failed; applying one by one");
                 tx.rollback().await?;
-                tx = self.pool.begin().await?;
+                tx = self.begin().await?;
                 store.lock(&mut tx, topic, partition).await?;
                 let mut touched = crate::apply::Touched::default();
                 for (env, r) in envelopes.iter().zip(&sources) {
@@ -407,8 +420,7 @@ impl Projector {
                     match apply(&mut sp, std::slice::from_ref(env)).await {
                         Ok(t) => {
                             sp.commit().await?;
-                            touched.minutes.extend(t.minutes);
-                            touched.streams.extend(t.streams);
+                            touched.merge(t);
                         }
                         Err(e) if e.is_retryable() => return Err(e),
                         Err(e) => {
@@ -423,8 +435,21 @@ impl Projector {
         refresh_rollups(&mut tx, &touched).await?;
         store.save(&mut tx, topic, partition, last + 1).await?;
         tx.commit().await?;
-        applied_metrics(&envelopes);
+        applied_metrics(envelopes.iter().copied());
         Ok(GroupOutcome::Applied)
+    }
+
+    /// A transaction that does not wait for its commit record to reach disk
+    /// (`synchronous_commit = off`). Safe here, and only here: rows and offsets commit
+    /// together, so a database crash can lose only a suffix of whole batches, rows and
+    /// offsets alike, and the projector reads those records again from the offsets that
+    /// survived. Exactly once holds; the flush per batch is saved.
+    async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SET LOCAL synchronous_commit TO OFF")
+            .execute(&mut *tx)
+            .await?;
+        Ok(tx)
     }
 
     /// Whether `offset` is the first offset the partition still has (retention may have
@@ -474,9 +499,14 @@ impl Projector {
 
 /// `computestream_projector_events_total` and `computestream_projector_lag_seconds` (how far
 /// the read models trail the newest event just committed, by its occurred-at time).
-fn applied_metrics(envelopes: &[Envelope]) {
-    metrics::counter!("computestream_projector_events_total").increment(envelopes.len() as u64);
-    if let Some(newest) = envelopes.iter().map(|e| e.occurred_at_ms).max() {
+fn applied_metrics<'a>(envelopes: impl Iterator<Item = &'a Envelope>) {
+    let (mut n, mut newest) = (0u64, None);
+    for e in envelopes {
+        n += 1;
+        newest = newest.max(Some(e.occurred_at_ms));
+    }
+    metrics::counter!("computestream_projector_events_total").increment(n);
+    if let Some(newest) = newest {
         let lag_ms = computestream_runtime::now_ms().saturating_sub(newest);
         metrics::gauge!("computestream_projector_lag_seconds").set(lag_ms as f64 / 1000.0);
     }

@@ -124,6 +124,24 @@ pub(crate) struct WireEnvelope {
     pub payload: serde_json::Value,
 }
 
+/// The wire form as read: the payload stays raw JSON text until its kind and version are
+/// known, then a current-version payload is read straight into its type and only an older
+/// one goes through a `Value` to be upcast.
+#[derive(Deserialize)]
+struct ReadEnvelope<'a> {
+    id: EventId,
+    #[serde(borrow)]
+    kind: std::borrow::Cow<'a, str>,
+    schema_version: u16,
+    source: Source,
+    chain_version: Option<u64>,
+    stream_second: Option<u64>,
+    occurred_at_ms: u64,
+    aggregate_key: String,
+    #[serde(borrow)]
+    payload: &'a serde_json::value::RawValue,
+}
+
 impl Envelope {
     /// A chain event at `(version, event_index)`.
     pub fn chain(
@@ -253,16 +271,23 @@ impl Envelope {
 
     /// Reads a record from the log, upcasting older payload versions.
     pub fn from_json(bytes: &[u8]) -> Result<Envelope, SchemaError> {
-        let wire: WireEnvelope =
+        let wire: ReadEnvelope<'_> =
             serde_json::from_slice(bytes).map_err(|e| SchemaError::Malformed(e.to_string()))?;
         let kind = EventKind::parse(&wire.kind)
-            .ok_or_else(|| SchemaError::UnknownKind(wire.kind.clone()))?;
-        let payload = upcast::to_current(kind, wire.schema_version, wire.payload)?;
-        let event = Event::from_value(kind, payload).map_err(|e| SchemaError::BadPayload {
-            kind: wire.kind.clone(),
+            .ok_or_else(|| SchemaError::UnknownKind(wire.kind.to_string()))?;
+        let bad_payload = |e: serde_json::Error| SchemaError::BadPayload {
+            kind: wire.kind.to_string(),
             version: wire.schema_version,
             reason: e.to_string(),
-        })?;
+        };
+        let event = if wire.schema_version == kind.current_version() {
+            Event::from_json_str(kind, wire.payload.get()).map_err(bad_payload)?
+        } else {
+            let value: serde_json::Value =
+                serde_json::from_str(wire.payload.get()).map_err(bad_payload)?;
+            let payload = upcast::to_current(kind, wire.schema_version, value)?;
+            Event::from_value(kind, payload).map_err(bad_payload)?
+        };
         Ok(Envelope {
             id: wire.id,
             schema_version: wire.schema_version,

@@ -75,6 +75,12 @@ macro_rules! event_registry {
             pub fn from_value(kind: EventKind, v: serde_json::Value) -> Result<Event, serde_json::Error> {
                 Ok(match kind { $( EventKind::$variant => Event::$variant(serde_json::from_value(v)?), )* })
             }
+
+            /// Reads a current-version payload of `kind` straight from its JSON text (no
+            /// intermediate `Value`: the projector's and the gateway's hot path).
+            pub fn from_json_str(kind: EventKind, json: &str) -> Result<Event, serde_json::Error> {
+                Ok(match kind { $( EventKind::$variant => Event::$variant(serde_json::from_str(json)?), )* })
+            }
         }
 
         $(
