@@ -22,6 +22,20 @@ pub struct DockerRuntime {
 }
 
 impl DockerRuntime {
+    /// The container's current state.
+    async fn state(&self, id: &str) -> Result<bollard::models::ContainerState, RuntimeError> {
+        Ok(self
+            .docker
+            .inspect_container(
+                id,
+                None::<bollard::query_parameters::InspectContainerOptions>,
+            )
+            .await
+            .map_err(classify)?
+            .state
+            .unwrap_or_default())
+    }
+
     /// The engine at `DOCKER_HOST` or the local socket, API version negotiated.
     pub async fn connect() -> Result<Self, RuntimeError> {
         let docker = Docker::connect_with_local_defaults()
@@ -219,16 +233,17 @@ impl ContainerRuntime for DockerRuntime {
             .wait_container(id, Some(WaitContainerOptionsBuilder::new().build()));
         // A non-zero exit arrives as an error carrying the code; the state has the truth.
         let _ = wait.next().await;
-        let state = self
-            .docker
-            .inspect_container(
-                id,
-                None::<bollard::query_parameters::InspectContainerOptions>,
-            )
-            .await
-            .map_err(classify)?
-            .state
-            .unwrap_or_default();
+        let mut state = self.state(id).await?;
+        // The engine records an OOM kill when the kernel's OOM event reaches it, which can be
+        // after the exit: a SIGKILLed container (137) is looked at again for up to a second
+        // before it counts as killed by something else.
+        for _ in 0..10 {
+            if state.exit_code != Some(137) || state.oom_killed == Some(true) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            state = self.state(id).await?;
+        }
         Ok(Exit {
             code: state.exit_code.unwrap_or(-1),
             oom_killed: state.oom_killed.unwrap_or(false),
