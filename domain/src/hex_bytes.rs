@@ -2,17 +2,25 @@
 
 use crate::DomainError;
 
-/// `0x` and the lowercase hex digits of `bytes` (a table lookup per byte: keys, hashes and
-/// addresses are formatted on every hot path).
-pub(crate) fn prefixed_hex(bytes: &[u8]) -> String {
+/// Appends `0x` and the lowercase hex digits of `bytes` to `out` (a table lookup per byte:
+/// keys, hashes and addresses are formatted on every hot path, and the projector writes
+/// addresses straight into its `COPY` streams).
+pub fn push_prefixed_hex(out: &mut Vec<u8>, bytes: &[u8]) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(2 + bytes.len() * 2);
-    out.push_str("0x");
+    out.reserve(2 + bytes.len() * 2);
+    out.extend_from_slice(b"0x");
     for b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+        out.push(DIGITS[usize::from(b >> 4)]);
+        out.push(DIGITS[usize::from(b & 0x0f)]);
     }
-    out
+}
+
+/// `0x` and the lowercase hex digits of `bytes`.
+pub(crate) fn prefixed_hex(bytes: &[u8]) -> String {
+    let mut out = Vec::new();
+    push_prefixed_hex(&mut out, bytes);
+    // Only ASCII digits were written.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 pub(crate) fn decode_fixed<const N: usize>(

@@ -37,6 +37,7 @@ pub use desk::{
 };
 pub use error::DomainError;
 pub use escrow::EscrowLedger;
+pub use hex_bytes::push_prefixed_hex;
 pub use job::{Actor, JobStatus};
 pub use keys::{ed25519_authentication_key, PublicKey, Signature, SigningKey};
 pub use metering::{

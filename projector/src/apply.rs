@@ -641,7 +641,7 @@ pub async fn apply(
     if !ticks.is_empty() {
         // Fast path: a binary COPY straight from the records (ticks are most of the
         // volume). A tick already present (a duplicate record in the log) makes COPY fail;
-        // then the idempotent INSERT runs and counts only what it inserted.
+        // then the idempotent INSERT runs and the batch's minutes are recomputed.
         if copy_ticks(tx, &ticks).await? {
             for r in &ticks {
                 touched.tick(
@@ -651,29 +651,16 @@ pub async fn apply(
                 );
             }
         } else {
-            let (mut s, mut sec, mut t, mut p, mut cpu, mut mem, mut gu, mut gm) = (
-                vec![],
-                vec![],
-                vec![],
-                vec![],
-                vec![],
-                vec![],
-                vec![],
-                vec![],
-            );
-            for r in &ticks {
-                s.push(i64_of(r.stream_id, "stream_id")?);
-                sec.push(i64_of(r.second, "second")?);
-                t.push(i64_of(r.observed_at_ms, "observed_at_ms")?);
-                p.push(r.provider.to_long_string());
-                cpu.push(i64_of(r.cpu_usage_micros, "cpu_usage_micros")?);
-                mem.push(i64_of(r.memory_bytes, "memory_bytes")?);
-                gu.push(r.gpu.map(|g| i16::from(g.utilization_percent)));
-                gm.push(
-                    r.gpu
-                        .map(|g| i64::try_from(g.memory_bytes).unwrap_or(i64::MAX)),
-                );
-            }
+            let TickCols {
+                s,
+                sec,
+                t,
+                p,
+                cpu,
+                mem,
+                gu,
+                gm,
+            } = TickCols::of(&ticks)?;
             sqlx::query!(
                 r#"INSERT INTO payment_ticks (stream_id, second, at, provider, cpu_usage_micros, memory_bytes, gpu_utilization, gpu_memory_bytes)
                    SELECT s, sec, TIMESTAMPTZ 'epoch' + t * INTERVAL '1 millisecond', p, cpu, mem, gu, gm
@@ -855,6 +842,49 @@ pub async fn apply(
         "apply breakdown"
     );
     Ok(touched)
+}
+
+/// Ticks as the columns of the idempotent `INSERT` (the path after a `COPY` met a tick
+/// already stored).
+struct TickCols {
+    s: Vec<i64>,
+    sec: Vec<i64>,
+    t: Vec<i64>,
+    p: Vec<String>,
+    cpu: Vec<i64>,
+    mem: Vec<i64>,
+    gu: Vec<Option<i16>>,
+    gm: Vec<Option<i64>>,
+}
+
+impl TickCols {
+    fn of(ticks: &[MeteringRecord]) -> Result<Self, StoreError> {
+        let n = ticks.len();
+        let mut c = TickCols {
+            s: Vec::with_capacity(n),
+            sec: Vec::with_capacity(n),
+            t: Vec::with_capacity(n),
+            p: Vec::with_capacity(n),
+            cpu: Vec::with_capacity(n),
+            mem: Vec::with_capacity(n),
+            gu: Vec::with_capacity(n),
+            gm: Vec::with_capacity(n),
+        };
+        for r in ticks {
+            c.s.push(i64_of(r.stream_id, "stream_id")?);
+            c.sec.push(i64_of(r.second, "second")?);
+            c.t.push(i64_of(r.observed_at_ms, "observed_at_ms")?);
+            c.p.push(r.provider.to_long_string());
+            c.cpu.push(i64_of(r.cpu_usage_micros, "cpu_usage_micros")?);
+            c.mem.push(i64_of(r.memory_bytes, "memory_bytes")?);
+            c.gu.push(r.gpu.map(|g| i16::from(g.utilization_percent)));
+            c.gm.push(
+                r.gpu
+                    .map(|g| i64::try_from(g.memory_bytes).unwrap_or(i64::MAX)),
+            );
+        }
+        Ok(c)
+    }
 }
 
 #[derive(Default)]

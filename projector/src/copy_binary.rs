@@ -102,14 +102,9 @@ impl BinaryCopy {
     /// A `TEXT` of `0x` and the lowercase hex digits of `bytes` (how addresses are stored),
     /// written straight into the stream.
     pub fn prefixed_hex(&mut self, bytes: &[u8]) -> &mut Self {
-        const DIGITS: &[u8; 16] = b"0123456789abcdef";
         let len = i32::try_from(2 + 2 * bytes.len()).unwrap_or(i32::MAX);
         self.buf.extend_from_slice(&len.to_be_bytes());
-        self.buf.extend_from_slice(b"0x");
-        for b in bytes {
-            self.buf.push(DIGITS[usize::from(b >> 4)]);
-            self.buf.push(DIGITS[usize::from(b & 0x0f)]);
-        }
+        computestream_domain::push_prefixed_hex(&mut self.buf, bytes);
         self
     }
 
