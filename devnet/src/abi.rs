@@ -18,25 +18,93 @@ pub enum Param {
     BytesVec,
 }
 
+/// An entry function the devnet executes: `framework` for `0x1`, else the package.
+#[derive(Debug, Clone, Copy)]
+pub struct EntryFunction {
+    pub framework: bool,
+    pub module: &'static str,
+    pub function: &'static str,
+    /// Parameters after the `&signer`.
+    pub params: &'static [Param],
+}
+
+const fn entry(
+    framework: bool,
+    module: &'static str,
+    function: &'static str,
+    params: &'static [Param],
+) -> EntryFunction {
+    EntryFunction {
+        framework,
+        module,
+        function,
+        params,
+    }
+}
+
+/// Every entry function the devnet executes. The package's agree with its ABI
+/// (`schemas/move-abi/`, tested in `devnet/tests/abi.rs`).
+pub const ENTRY_FUNCTIONS: &[EntryFunction] = {
+    use Param::*;
+    &[
+        entry(true, "aptos_account", "transfer", &[Address, U64]),
+        entry(true, "aptos_account", "create_account", &[Address]),
+        entry(
+            false,
+            "provider_registry",
+            "register_provider",
+            &[String, U64, U64, U64],
+        ),
+        entry(false, "provider_registry", "update_availability", &[Bool]),
+        entry(false, "provider_registry", "update_price", &[U64]),
+        entry(false, "provider_registry", "unstake", &[]),
+        entry(
+            false,
+            "job_registry",
+            "create_job",
+            &[Address, String, U64, U64, Bytes],
+        ),
+        entry(false, "job_registry", "update_job_status", &[U64, U8]),
+        entry(
+            false,
+            "job_registry",
+            "report_outcome",
+            &[U64, U8, U64, String, String, String],
+        ),
+        entry(false, "escrow", "deposit", &[U64, U64]),
+        entry(
+            false,
+            "payment_stream",
+            "settle_batch",
+            &[U64Vec, U64Vec, BytesVec],
+        ),
+        entry(false, "payment_stream", "close_stream", &[U64, U64, Bytes]),
+    ]
+};
+
+impl Param {
+    /// The Move type as the node's ABI prints it.
+    pub fn move_type(self) -> &'static str {
+        match self {
+            Param::U8 => "u8",
+            Param::U64 => "u64",
+            Param::Bool => "bool",
+            Param::Address => "address",
+            Param::String => "0x1::string::String",
+            Param::Bytes => "vector<u8>",
+            Param::U64Vec => "vector<u64>",
+            Param::BytesVec => "vector<vector<u8>>",
+        }
+    }
+}
+
 /// Parameters (signer excluded) of `module::function`; `None` for functions the devnet does
 /// not know.
 pub fn params(framework: bool, module: &str, function: &str) -> Option<&'static [Param]> {
-    use Param::*;
-    Some(match (framework, module, function) {
-        (true, "aptos_account", "transfer") => &[Address, U64],
-        (true, "aptos_account", "create_account") => &[Address],
-        (false, "provider_registry", "register_provider") => &[String, U64, U64, U64],
-        (false, "provider_registry", "update_availability") => &[Bool],
-        (false, "provider_registry", "update_price") => &[U64],
-        (false, "provider_registry", "unstake") => &[],
-        (false, "job_registry", "create_job") => &[Address, String, U64, U64, Bytes],
-        (false, "job_registry", "update_job_status") => &[U64, U8],
-        (false, "job_registry", "report_outcome") => &[U64, U8, U64, String, String, String],
-        (false, "escrow", "deposit") => &[U64, U64],
-        (false, "payment_stream", "settle_batch") => &[U64Vec, U64Vec, BytesVec],
-        (false, "payment_stream", "close_stream") => &[U64, U64, Bytes],
-        _ => return None,
-    })
+    ENTRY_FUNCTIONS
+        .iter()
+        .find(|e| e.framework == framework && e.module == module && e.function == function)
+        .map(|e| e.params)
 }
 
 /// Arguments as Move JSON; arguments that do not decode (or of unknown functions) are

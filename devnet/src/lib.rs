@@ -9,7 +9,7 @@
 //!   node's real JSON shapes (`computestream-nodeapi`), the dev faucet (`/mint`).
 //! - journal: optional persistence; a restart replays the ledger exactly.
 
-mod abi;
+pub mod abi;
 mod config;
 mod devnet;
 pub mod driver;

@@ -57,6 +57,13 @@ impl fmt::Debug for SigningKey {
 }
 
 impl PublicKey {
+    /// A usable voucher key: the bytes decompress to a curve point that is not of small
+    /// order, the rule of Move's `ed25519::new_validated_public_key_from_bytes` (which
+    /// `payment_stream::open_stream` asserts with `E_BAD_BUYER_KEY`).
+    pub fn is_valid(&self) -> bool {
+        ed25519_dalek::VerifyingKey::from_bytes(&self.0).is_ok_and(|vk| !vk.is_weak())
+    }
+
     /// Strict ed25519 verification, the rule of Move's `ed25519::signature_verify_strict`:
     /// rejects small-order public keys and non-canonical signatures.
     pub fn verify_strict(&self, message: &[u8], signature: &Signature) -> bool {

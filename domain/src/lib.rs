@@ -8,7 +8,8 @@
 //! - stream accounting ([`StreamAccount`]), the voucher book a settler keeps ([`VoucherBook`]),
 //!   the on-chain payout rule ([`settlement::payout`]), escrow conservation ([`EscrowLedger`])
 //!   and the job status machine ([`JobStatus`]);
-//! - the settler's decisions ([`SettlementDesk`]): what to redeem on chain, and when.
+//! - the settler's decisions ([`SettlementDesk`]): what to redeem on chain, and when;
+//! - the Move package's input rules ([`package_rules`]), shared by the devnet and the gateway.
 //!
 //! Functions here decide; the services execute. Nothing in this crate's dependency tree
 //! does I/O (no tokio, sqlx, rdkafka, bollard, axum): CI checks that with `cargo tree`.
@@ -24,6 +25,7 @@ mod job;
 mod keys;
 mod metering;
 mod money;
+pub mod package_rules;
 pub mod settlement;
 mod stream;
 mod voucher;

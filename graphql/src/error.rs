@@ -24,6 +24,13 @@ pub enum GatewayError {
     Config(String),
 }
 
+impl From<computestream_domain::package_rules::PackageRule> for GatewayError {
+    /// An argument the package would abort on (`{module}::{E_NAME}`), refused before signing.
+    fn from(rule: computestream_domain::package_rules::PackageRule) -> Self {
+        GatewayError::BadInput(format!("the package would abort with {rule}"))
+    }
+}
+
 impl GatewayError {
     pub fn is_retryable(&self) -> bool {
         match self {

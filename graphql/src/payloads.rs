@@ -1,6 +1,10 @@
 //! Unsigned entry-function payloads for a wallet to sign, in the node API's JSON form
 //! (`{function, type_arguments, arguments}`, u64 as decimal strings, bytes as `0x` hex).
+//! Each builder first checks the arguments against the package's rules
+//! ([`computestream_domain::package_rules`]) so a payload the chain would abort is refused
+//! before anyone signs it.
 
+use computestream_domain::package_rules::{self, PackageRule};
 use computestream_domain::{AccountAddress, Octas, PublicKey};
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -31,8 +35,9 @@ pub fn register_provider(
     vram_gb: u64,
     price_per_second: Octas,
     stake: Octas,
-) -> EntryPayload {
-    call(
+) -> Result<EntryPayload, PackageRule> {
+    package_rules::check_register_provider(gpu_type, vram_gb, price_per_second.get(), stake.get())?;
+    Ok(call(
         package,
         "provider_registry",
         "register_provider",
@@ -42,7 +47,7 @@ pub fn register_provider(
             json!(price_per_second.to_string()),
             json!(stake.to_string()),
         ],
-    )
+    ))
 }
 
 pub fn update_availability(package: &AccountAddress, is_active: bool) -> EntryPayload {
@@ -60,9 +65,17 @@ pub fn create_job(
     docker_image: &str,
     max_duration_secs: u64,
     escrow: Octas,
-    buyer_public_key: &PublicKey,
-) -> EntryPayload {
-    call(
+    voucher_key: &PublicKey,
+) -> Result<EntryPayload, PackageRule> {
+    package_rules::check_job_terms(docker_image, max_duration_secs)?;
+    package_rules::check_voucher_key(&voucher_key.0)?;
+    if escrow.get() == 0 {
+        return Err(PackageRule {
+            module: "escrow",
+            name: "E_ZERO_AMOUNT",
+        });
+    }
+    Ok(call(
         package,
         "job_registry",
         "create_job",
@@ -71,16 +84,21 @@ pub fn create_job(
             json!(docker_image),
             json!(max_duration_secs.to_string()),
             json!(escrow.to_string()),
-            json!(buyer_public_key.to_string()),
+            json!(voucher_key.to_string()),
         ],
-    )
+    ))
 }
 
-pub fn deposit(package: &AccountAddress, job_id: u64, amount: Octas) -> EntryPayload {
-    call(
+pub fn deposit(
+    package: &AccountAddress,
+    job_id: u64,
+    amount: Octas,
+) -> Result<EntryPayload, PackageRule> {
+    package_rules::check_deposit(0, amount.get())?;
+    Ok(call(
         package,
         "escrow",
         "deposit",
         vec![json!(job_id.to_string()), json!(amount.to_string())],
-    )
+    ))
 }

@@ -29,12 +29,12 @@ pub struct JobRow {
     pub docker_image: String,
     pub status: String,
     pub escrow_amount: String,
-    pub max_duration_secs: i64,
+    pub max_duration_secs: String,
     pub price_per_second: String,
     pub created_at: String,
     pub started_at: Option<String>,
     pub ended_at: Option<String>,
-    pub exit_code: Option<i64>,
+    pub exit_code: Option<String>,
     pub reason: String,
     pub output_url: Option<String>,
     pub output_cid: Option<String>,
@@ -189,12 +189,12 @@ pub async fn jobs(
         JobRow,
         r#"SELECT job_id AS "job_id!", buyer AS "buyer!", provider AS "provider!",
                   docker_image AS "docker_image!", status AS "status!",
-                  escrow_amount::text AS "escrow_amount!", max_duration_secs AS "max_duration_secs!",
+                  escrow_amount::text AS "escrow_amount!", max_duration_secs::text AS "max_duration_secs!",
                   price_per_second::text AS "price_per_second!",
                   to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "created_at!",
                   to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS started_at,
                   to_char(ended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ended_at,
-                  exit_code, reason AS "reason!", output_url, output_cid
+                  exit_code::text AS exit_code, reason AS "reason!", output_url, output_cid
            FROM jobs
            WHERE ($1::text IS NULL OR buyer = $1)
              AND ($2::text IS NULL OR provider = $2)
@@ -218,12 +218,12 @@ pub async fn jobs_by_id(pool: &PgPool, ids: &[i64]) -> Result<Vec<JobRow>, Gatew
         JobRow,
         r#"SELECT job_id AS "job_id!", buyer AS "buyer!", provider AS "provider!",
                   docker_image AS "docker_image!", status AS "status!",
-                  escrow_amount::text AS "escrow_amount!", max_duration_secs AS "max_duration_secs!",
+                  escrow_amount::text AS "escrow_amount!", max_duration_secs::text AS "max_duration_secs!",
                   price_per_second::text AS "price_per_second!",
                   to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "created_at!",
                   to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS started_at,
                   to_char(ended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ended_at,
-                  exit_code, reason AS "reason!", output_url, output_cid
+                  exit_code::text AS exit_code, reason AS "reason!", output_url, output_cid
            FROM jobs WHERE job_id = ANY($1)"#,
         ids,
     )

@@ -375,17 +375,43 @@ async fn writes_need_a_signed_in_session_bound_to_the_address() {
         .as_str()
         .expect("f")
         .ends_with("::provider_registry::update_availability"));
-    let other = SigningKey::from_seed([8; 32]);
+    // The voucher key may be a session key (not the account's); it must be a valid key, and
+    // the package's bounds are checked before anything is signed.
+    let session_key = SigningKey::from_seed([8; 32]);
+    let create = "mutation($k: String!, $d: String!) { buildCreateJob(provider: \"0x1\", dockerImage: \"img\", maxDurationSecs: $d, escrowAmount: \"1000\", buyerPublicKey: $k) { function } }";
+    let v = c
+        .data(
+            create,
+            json!({"k": session_key.public_key().to_string(), "d": "60"}),
+        )
+        .await;
+    assert!(v["buildCreateJob"]["function"]
+        .as_str()
+        .expect("f")
+        .ends_with("::job_registry::create_job"));
+    let mut identity = [0u8; 32];
+    identity[0] = 1;
     let v = c
         .gql(
-            "mutation($k: String!) { buildCreateJob(provider: \"0x1\", dockerImage: \"img\", maxDurationSecs: \"60\", escrowAmount: \"1000\", buyerPublicKey: $k) { json } }",
-            json!({"k": other.public_key().to_string()}),
+            create,
+            json!({"k": format!("0x{}", hex::encode(identity)), "d": "60"}),
+        )
+        .await;
+    assert_eq!(code(&v), "BAD_USER_INPUT", "a small-order voucher key");
+    let v = c
+        .gql(
+            create,
+            json!({"k": session_key.public_key().to_string(), "d": u64::MAX.to_string()}),
         )
         .await;
     assert_eq!(
         code(&v),
-        "FORBIDDEN",
-        "a job's buyer key must be the session's"
+        "BAD_USER_INPUT",
+        "a duration past MAX_DURATION_SECS"
+    );
+    assert!(
+        v.to_string().contains("job_registry::E_DURATION_TOO_LONG"),
+        "{v}"
     );
     let r = c
         .http

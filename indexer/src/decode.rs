@@ -172,12 +172,7 @@ fn package_event(name: &str, data: &Value) -> Result<Event, String> {
             actor: f.address("actor")?,
             exit_code: f
                 .option_string("exit_code")?
-                .map(|s| {
-                    s.parse::<u64>()
-                        .ok()
-                        .and_then(|c| i64::try_from(c).ok())
-                        .ok_or(format!("exit_code {s:?}"))
-                })
+                .map(|s| s.parse::<u64>().map_err(|_| format!("exit_code {s:?}")))
                 .transpose()?,
             reason: f.str("reason")?,
             output_url: f.option_string("output_url")?,

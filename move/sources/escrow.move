@@ -23,6 +23,10 @@ module computestream::escrow {
     const E_CONSERVATION: u64 = 5;
     /// The escrow was settled and refunded (its stream closed): it takes no more deposits.
     const E_ESCROW_CLOSED: u64 = 6;
+    /// The deposit would take the escrow's total above u64::MAX octas.
+    const E_DEPOSIT_OVERFLOW: u64 = 7;
+
+    const MAX_U64: u64 = 18446744073709551615;
 
     struct Entry has store {
         buyer: address,
@@ -90,6 +94,7 @@ module computestream::escrow {
         assert!(table::contains(&escrows.entries, job_id), E_NO_ESCROW);
         let entry = table::borrow_mut(&mut escrows.entries, job_id);
         assert!(!entry.closed, E_ESCROW_CLOSED);
+        assert!(amount <= MAX_U64 - entry.deposited, E_DEPOSIT_OVERFLOW);
         let coins = coin::withdraw<AptosCoin>(buyer, amount);
         coin::merge(&mut entry.locked, coins);
         entry.deposited = entry.deposited + amount;
@@ -146,5 +151,23 @@ module computestream::escrow {
     public fun deposited(job_id: u64): u64 acquires Escrows {
         let (d, _, _, _) = get_escrow(job_id);
         d
+    }
+
+    #[test_only]
+    /// The `Deposited` event with these fields, to compare with `event::emitted_events` in tests.
+    public fun deposited_for_test(job_id: u64, buyer: address, amount: u64, total_deposited: u64): Deposited {
+        Deposited { job_id, buyer, amount, total_deposited }
+    }
+
+    #[test_only]
+    /// The `Released` event with these fields, to compare with `event::emitted_events` in tests.
+    public fun released_for_test(job_id: u64, provider: address, amount: u64, total_released: u64): Released {
+        Released { job_id, provider, amount, total_released }
+    }
+
+    #[test_only]
+    /// The `Refunded` event with these fields, to compare with `event::emitted_events` in tests.
+    public fun refunded_for_test(job_id: u64, buyer: address, amount: u64): Refunded {
+        Refunded { job_id, buyer, amount }
     }
 }

@@ -31,8 +31,16 @@ module computestream::job_registry {
     const E_SELF_DEALING: u64 = 6;
     /// Status code outside 0..=4.
     const E_UNKNOWN_STATUS: u64 = 7;
+    /// Maximum duration above `MAX_DURATION_SECS` (365 days).
+    const E_DURATION_TOO_LONG: u64 = 8;
+    /// The job's maximum cost, price per second * maximum duration, does not fit in a u64.
+    const E_COST_OVERFLOW: u64 = 9;
 
     const MAX_IMAGE_LEN: u64 = 256;
+    /// The longest job: 365 days. With it, `opened_at + max_duration_secs` and every
+    /// per-second count stay far below u64::MAX.
+    const MAX_DURATION_SECS: u64 = 31_536_000;
+    const MAX_U64: u64 = 18446744073709551615;
 
     struct Job has store {
         buyer: address,
@@ -87,22 +95,29 @@ module computestream::job_registry {
     }
 
     /// Creates a job, deposits its escrow and opens its payment stream at the provider's
-    /// current price. `buyer_public_key` is the ed25519 key that will sign vouchers; it must
-    /// be the key of the buyer's account. The new job id is in the `JobCreated` event.
+    /// current price. Bounds, in this order: `max_duration_secs` in `1..=MAX_DURATION_SECS`
+    /// (`E_ZERO_DURATION`, `E_DURATION_TOO_LONG`), the provider active (`provider_registry`),
+    /// price * `max_duration_secs` within u64 (`E_COST_OVERFLOW`), the escrow at least one
+    /// second (`E_ESCROW_TOO_LOW`). `voucher_public_key` is the ed25519 key that will sign the
+    /// stream's vouchers: the buyer account's own key, or a session key the buyer authorises
+    /// by signing this transaction (see `payment_stream::open_stream`). The new job id is in
+    /// the `JobCreated` event.
     public entry fun create_job(
         buyer: &signer,
         provider: address,
         docker_image: String,
         max_duration_secs: u64,
         escrow_amount: u64,
-        buyer_public_key: vector<u8>,
+        voucher_public_key: vector<u8>,
     ) acquires Jobs {
         let buyer_addr = signer::address_of(buyer);
         assert!(buyer_addr != provider, E_SELF_DEALING);
         let len = string::length(&docker_image);
         assert!(len > 0 && len <= MAX_IMAGE_LEN, E_BAD_IMAGE);
         assert!(max_duration_secs > 0, E_ZERO_DURATION);
+        assert!(max_duration_secs <= MAX_DURATION_SECS, E_DURATION_TOO_LONG);
         let price = provider_registry::active_price(provider);
+        assert!(price <= MAX_U64 / max_duration_secs, E_COST_OVERFLOW);
         assert!(escrow_amount >= price, E_ESCROW_TOO_LOW);
         let jobs = borrow_global_mut<Jobs>(@computestream);
         let job_id = jobs.next_id;
@@ -118,7 +133,7 @@ module computestream::job_registry {
             price_per_second: price,
         });
         escrow::open(buyer, job_id, provider, escrow_amount);
-        payment_stream::open_stream(buyer_addr, provider, job_id, buyer_public_key, price, max_duration_secs);
+        payment_stream::open_stream(buyer_addr, provider, job_id, voucher_public_key, price, max_duration_secs);
     }
 
     /// Moves a job's status. The provider starts (pending -> running), completes
@@ -191,5 +206,17 @@ module computestream::job_registry {
         assert!(table::contains(&jobs.jobs, job_id), E_NO_JOB);
         let j = table::borrow(&jobs.jobs, job_id);
         (j.buyer, j.provider, j.docker_image, j.max_duration_secs, j.escrow_amount, j.price_per_second, j.status)
+    }
+
+    #[test_only]
+    /// The `JobCreated` event with these fields, to compare with `event::emitted_events` in tests.
+    public fun job_created_for_test(job_id: u64, buyer: address, provider: address, docker_image: String, max_duration_secs: u64, escrow_amount: u64, price_per_second: u64): JobCreated {
+        JobCreated { job_id, buyer, provider, docker_image, max_duration_secs, escrow_amount, price_per_second }
+    }
+
+    #[test_only]
+    /// The `JobStatusChanged` event with these fields, to compare with `event::emitted_events` in tests.
+    public fun job_status_changed_for_test(job_id: u64, from: u8, to: u8, actor: address, exit_code: Option<u64>, reason: String, output_url: Option<String>, output_cid: Option<String>): JobStatusChanged {
+        JobStatusChanged { job_id, from, to, actor, exit_code, reason, output_url, output_cid }
     }
 }

@@ -8,9 +8,9 @@
 /// only ever goes to the provider), so any settler can batch many streams in one transaction.
 module computestream::payment_stream {
     use std::bcs;
+    use std::option;
     use std::signer;
     use std::vector;
-    use aptos_framework::account;
     use aptos_framework::chain_id;
     use aptos_framework::event;
     use aptos_framework::timestamp;
@@ -29,7 +29,7 @@ module computestream::payment_stream {
     const E_STREAM_EXISTS: u64 = 2;
     /// `streams`, `cumulative_amounts` and `signatures` differ in length.
     const E_LENGTH_MISMATCH: u64 = 3;
-    /// The buyer public key is not 32 bytes or does not match the buyer's authentication key.
+    /// The voucher key is not a valid ed25519 public key (32 bytes, on the curve, not of small order).
     const E_BAD_BUYER_KEY: u64 = 4;
     /// The stream is closed.
     const E_STREAM_CLOSED: u64 = 5;
@@ -112,8 +112,12 @@ module computestream::payment_stream {
         init_module(admin);
     }
 
-    /// Opens stream `stream_id` (= the job id) over the job's escrow. The buyer's public key
-    /// must be the key of the buyer's account (its authentication key).
+    /// Opens stream `stream_id` (= the job id) over the job's escrow. `buyer_public_key` is
+    /// the voucher key: the ed25519 key whose signatures this stream's vouchers carry. The
+    /// buyer authorises it by signing `create_job`; it may be the buyer account's own key or a
+    /// session key a browser page generated for this job alone (it can only ever move this
+    /// stream's escrow, and only to this stream's provider). It must be a valid key
+    /// (`ed25519::new_validated_public_key_from_bytes`), so a typo cannot lock the stream.
     public(friend) fun open_stream(
         buyer: address,
         provider: address,
@@ -123,12 +127,9 @@ module computestream::payment_stream {
         max_duration_secs: u64,
     ) acquires Streams {
         assert!(rate_per_second > 0, E_ZERO_RATE);
+        // The length first: `new_validated_public_key_from_bytes` may abort on other lengths.
         assert!(vector::length(&buyer_public_key) == 32, E_BAD_BUYER_KEY);
-        let pk = ed25519::new_unvalidated_public_key_from_bytes(buyer_public_key);
-        assert!(
-            ed25519::unvalidated_public_key_to_authentication_key(&pk) == account::get_authentication_key(buyer),
-            E_BAD_BUYER_KEY
-        );
+        assert!(option::is_some(&ed25519::new_validated_public_key_from_bytes(buyer_public_key)), E_BAD_BUYER_KEY);
         let s = borrow_global_mut<Streams>(@computestream);
         assert!(!table::contains(&s.streams, stream_id), E_STREAM_EXISTS);
         table::add(&mut s.streams, stream_id, Stream {
@@ -206,7 +207,9 @@ module computestream::payment_stream {
         let stream = table::borrow_mut(&mut s.streams, stream_id);
         assert!(stream.open, E_STREAM_CLOSED);
         let who = signer::address_of(caller);
-        let expired = timestamp::now_seconds() >= stream.opened_at + stream.max_duration_secs;
+        // `now - opened_at` (the clock never goes back), never `opened_at + max_duration_secs`:
+        // no stream can become unclosable through an overflow.
+        let expired = timestamp::now_seconds() - stream.opened_at >= stream.max_duration_secs;
         assert!(who == stream.buyer || who == stream.provider || stream.closable || expired, E_NOT_ALLOWED);
         let final_payment = 0;
         if (!vector::is_empty(&signature)) {
@@ -251,5 +254,29 @@ module computestream::payment_stream {
         assert!(table::contains(&s.streams, stream_id), E_NO_STREAM);
         let st = table::borrow(&s.streams, stream_id);
         (st.buyer, st.provider, st.rate_per_second, st.paid, st.open)
+    }
+
+    #[test_only]
+    /// The `StreamOpened` event with these fields, to compare with `event::emitted_events` in tests.
+    public fun stream_opened_for_test(stream_id: u64, buyer: address, provider: address, buyer_public_key: vector<u8>, rate_per_second: u64, escrow: u64): StreamOpened {
+        StreamOpened { stream_id, buyer, provider, buyer_public_key, rate_per_second, escrow }
+    }
+
+    #[test_only]
+    /// The `StreamSettled` event with these fields, to compare with `event::emitted_events` in tests.
+    public fun stream_settled_for_test(stream_id: u64, cumulative_amount: u64, paid_now: u64, paid_total: u64): StreamSettled {
+        StreamSettled { stream_id, cumulative_amount, paid_now, paid_total }
+    }
+
+    #[test_only]
+    /// The `VoucherRejected` event with these fields, to compare with `event::emitted_events` in tests.
+    public fun voucher_rejected_for_test(stream_id: u64, cumulative_amount: u64, reason: u8): VoucherRejected {
+        VoucherRejected { stream_id, cumulative_amount, reason }
+    }
+
+    #[test_only]
+    /// The `StreamClosed` event with these fields, to compare with `event::emitted_events` in tests.
+    public fun stream_closed_for_test(stream_id: u64, final_payment: u64, paid_total: u64, refunded: u64): StreamClosed {
+        StreamClosed { stream_id, final_payment, paid_total, refunded }
     }
 }

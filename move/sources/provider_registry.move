@@ -22,10 +22,14 @@ module computestream::provider_registry {
     const E_ZERO_VRAM: u64 = 6;
     /// The provider is not available for new jobs.
     const E_NOT_ACTIVE: u64 = 7;
+    /// VRAM above `MAX_VRAM_GB` (1,048,576 GB).
+    const E_VRAM_TOO_LARGE: u64 = 8;
 
     /// Minimum stake: 1 MOVE.
     const MIN_STAKE: u64 = 100_000_000;
     const MAX_GPU_TYPE_LEN: u64 = 64;
+    /// The most VRAM a listing may claim: 1 PiB, in GB (it fits every reader's 32-bit integer).
+    const MAX_VRAM_GB: u64 = 1_048_576;
 
     struct Provider has store {
         gpu_type: String,
@@ -82,6 +86,7 @@ module computestream::provider_registry {
         let len = string::length(&gpu_type);
         assert!(len > 0 && len <= MAX_GPU_TYPE_LEN, E_BAD_GPU_TYPE);
         assert!(vram_gb > 0, E_ZERO_VRAM);
+        assert!(vram_gb <= MAX_VRAM_GB, E_VRAM_TOO_LARGE);
         assert!(price_per_second > 0, E_ZERO_PRICE);
         assert!(stake_amount >= MIN_STAKE, E_STAKE_TOO_LOW);
         let reg = borrow_global_mut<Registry>(@computestream);
@@ -125,7 +130,8 @@ module computestream::provider_registry {
         event::emit(Unstaked { provider: addr, amount });
     }
 
-    fun borrow_provider_mut(addr: address): &mut Provider acquires Registry {
+    /// Inline: a non-inline function cannot return a reference into global storage (E07004).
+    inline fun borrow_provider_mut(addr: address): &mut Provider acquires Registry {
         let reg = borrow_global_mut<Registry>(@computestream);
         assert!(table::contains(&reg.providers, addr), E_NOT_REGISTERED);
         table::borrow_mut(&mut reg.providers, addr)
@@ -150,16 +156,48 @@ module computestream::provider_registry {
     }
 
     #[view]
-    /// Provider addresses in registration order, `limit` of them from `offset`.
+    /// Provider addresses in registration order, `limit` of them from `offset`. Any
+    /// `offset` and `limit` are valid (`offset + limit` is never computed, so it cannot
+    /// overflow).
     public fun get_providers(offset: u64, limit: u64): vector<address> acquires Registry {
         let reg = borrow_global<Registry>(@computestream);
         let n = vector::length(&reg.addresses);
         let out = vector::empty<address>();
         let i = offset;
-        while (i < n && i < offset + limit) {
+        while (i < n && i - offset < limit) {
             vector::push_back(&mut out, *vector::borrow(&reg.addresses, i));
             i = i + 1;
         };
         out
+    }
+
+    #[test_only]
+    /// The `ProviderRegistered` event with these fields, to compare with `event::emitted_events` in tests.
+    public fun provider_registered_for_test(provider: address, gpu_type: String, vram_gb: u64, price_per_second: u64, stake: u64): ProviderRegistered {
+        ProviderRegistered { provider, gpu_type, vram_gb, price_per_second, stake }
+    }
+
+    #[test_only]
+    /// The `PriceUpdated` event with these fields, to compare with `event::emitted_events` in tests.
+    public fun price_updated_for_test(provider: address, price_per_second: u64): PriceUpdated {
+        PriceUpdated { provider, price_per_second }
+    }
+
+    #[test_only]
+    /// The `AvailabilityUpdated` event with these fields, to compare with `event::emitted_events` in tests.
+    public fun availability_updated_for_test(provider: address, is_active: bool): AvailabilityUpdated {
+        AvailabilityUpdated { provider, is_active }
+    }
+
+    #[test_only]
+    /// The `Staked` event with these fields, to compare with `event::emitted_events` in tests.
+    public fun staked_for_test(provider: address, amount: u64, total_stake: u64): Staked {
+        Staked { provider, amount, total_stake }
+    }
+
+    #[test_only]
+    /// The `Unstaked` event with these fields, to compare with `event::emitted_events` in tests.
+    public fun unstaked_for_test(provider: address, amount: u64): Unstaked {
+        Unstaked { provider, amount }
     }
 }

@@ -38,6 +38,10 @@ module computestream::provider_registry_tests {
         assert!(price == 2_000 && !active, 4);
         assert!(provider_registry::get_providers(0, 10) == vector[@0xb0b], 5);
         assert!(provider_registry::get_providers(1, 10) == vector[], 6);
+        // Any offset and limit: `offset + limit` would overflow here, and is never computed.
+        assert!(provider_registry::get_providers(0, 18446744073709551615) == vector[@0xb0b], 9);
+        assert!(provider_registry::get_providers(18446744073709551615, 18446744073709551615) == vector[], 10);
+        assert!(provider_registry::get_providers(0, 0) == vector[], 11);
         provider_registry::unstake(provider);
         assert!(coin::balance<AptosCoin>(@0xb0b) == 5 * ONE_MOVE, 7);
         assert!(provider_registry::get_providers(0, 10) == vector[], 8);

@@ -9,9 +9,14 @@
 //! through `aptos-sdk`).
 
 mod error;
+mod module;
 mod transaction;
 
 pub use error::{ApiError, NodeApiError};
+pub use module::{
+    MoveFunction, MoveFunctionGenericTypeParam, MoveModule, MoveModuleBytecode, MoveStruct,
+    MoveStructField, MoveStructGenericTypeParam,
+};
 pub use transaction::{
     BlockMetadataTransaction, EntryFunctionPayload, Event, EventGuid, PendingTransaction,
     StateCheckpointTransaction, Transaction, TransactionSignature, UserTransaction,

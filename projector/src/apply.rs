@@ -15,8 +15,15 @@ use sqlx::{Postgres, Transaction};
 use crate::copy_binary::BinaryCopy;
 use crate::StoreError;
 
+/// A u64 from a record into a BIGINT column: a value past i64::MAX is refused (the record is
+/// dead-lettered with the field's name), never clamped.
 fn i64_of(v: u64, what: &'static str) -> Result<i64, StoreError> {
     i64::try_from(v).map_err(|_| StoreError::OutOfRange(what))
+}
+
+/// A u32 into an INTEGER column, likewise.
+fn i32_of(v: u32, what: &'static str) -> Result<i32, StoreError> {
+    i32::try_from(v).map_err(|_| StoreError::OutOfRange(what))
 }
 
 fn status_name(s: JobStatus) -> String {
@@ -37,12 +44,9 @@ type Position = (i64, i32);
 /// batch or earlier in it).
 type StatusChange = (JobStatusChanged, i64, Option<i64>);
 
-fn pos(e: &Envelope) -> (i64, i32) {
+fn pos(e: &Envelope) -> Result<(i64, i32), StoreError> {
     let (v, i) = e.id.chain_position().unwrap_or((0, 0));
-    (
-        i64::try_from(v).unwrap_or(i64::MAX),
-        i32::try_from(i).unwrap_or(i32::MAX),
-    )
+    Ok((i64_of(v, "chain version")?, i32_of(i, "event index")?))
 }
 
 /// Keeps, per key, the event with the highest position.
@@ -128,7 +132,7 @@ pub async fn apply(
     let mut finished: BTreeMap<String, (i64, Event)> = BTreeMap::new();
 
     for e in events {
-        let p = pos(e);
+        let p = pos(e)?;
         let at = i64_of(e.occurred_at_ms, "occurred_at_ms")?;
         match &e.event {
             Event::ProviderRegistered(x) => newest(
@@ -156,10 +160,7 @@ pub async fn apply(
             Event::ProviderHeartbeat(x) => {
                 heartbeats.insert(
                     (x.provider.to_long_string(), i64_of(x.at_ms, "at_ms")?),
-                    (
-                        x.available,
-                        i32::try_from(x.running_jobs).unwrap_or(i32::MAX),
-                    ),
+                    (x.available, i32_of(x.running_jobs, "running_jobs")?),
                 );
             }
             Event::JobCreated(x) => newest(
@@ -255,7 +256,7 @@ pub async fn apply(
         for (addr, ((ver, idx), (x, at))) in &registered {
             a.push(addr.clone());
             g.push(x.gpu_type.clone());
-            v.push(i32::try_from(x.vram_gb).unwrap_or(i32::MAX));
+            v.push(i32_of(x.vram_gb, "vram_gb")?);
             pr.push(x.price_per_second.to_string());
             st.push(x.stake.to_string());
             t.push(*at);
@@ -385,8 +386,8 @@ pub async fn apply(
         }
         sqlx::query!(
             r#"INSERT INTO jobs (job_id, buyer, provider, docker_image, status, escrow_amount, max_duration_secs, price_per_second, created_at, last_version, last_index)
-               SELECT j, b, p, img, 'pending', esc::numeric, dur, pr::numeric, TIMESTAMPTZ 'epoch' + t * INTERVAL '1 millisecond', pv, pi
-               FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::bigint[], $9::bigint[], $10::int[])
+               SELECT j, b, p, img, 'pending', esc::numeric, dur::numeric, pr::numeric, TIMESTAMPTZ 'epoch' + t * INTERVAL '1 millisecond', pv, pi
+               FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::bigint[], $10::int[])
                  AS u(j, b, p, img, esc, dur, pr, t, pv, pi)
                ON CONFLICT (job_id) DO NOTHING"#,
             &c.job, &c.buyer, &c.provider, &c.image, &c.escrow, &c.duration, &c.price, &c.at, &c.ver, &c.idx
@@ -426,7 +427,7 @@ pub async fn apply(
             t.push(*at);
             started.push(*start);
             ended.push(x.to.is_terminal().then_some(*at));
-            code.push(x.exit_code);
+            code.push(x.exit_code.map(|c| c.to_string()));
             reason.push(x.reason.clone());
             url.push(x.output_url.clone());
             cid.push(x.output_cid.clone());
@@ -437,13 +438,13 @@ pub async fn apply(
             r#"UPDATE jobs SET status = u.st,
                  started_at = COALESCE(TIMESTAMPTZ 'epoch' + u.started * INTERVAL '1 millisecond', jobs.started_at),
                  ended_at = COALESCE(TIMESTAMPTZ 'epoch' + u.ended * INTERVAL '1 millisecond', jobs.ended_at),
-                 exit_code = COALESCE(u.code, jobs.exit_code), reason = u.reason,
+                 exit_code = COALESCE(u.code::numeric, jobs.exit_code), reason = u.reason,
                  output_url = COALESCE(u.url, jobs.output_url), output_cid = COALESCE(u.cid, jobs.output_cid),
                  last_version = u.pv, last_index = u.pi
-               FROM UNNEST($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::text[], $8::text[], $9::text[], $10::bigint[], $11::int[])
+               FROM UNNEST($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bigint[], $11::int[])
                  AS u(j, st, t, started, ended, code, reason, url, cid, pv, pi)
                WHERE jobs.job_id = u.j AND (jobs.last_version, jobs.last_index) < (u.pv, u.pi)"#,
-            &j, &st, &t, &started as &[Option<i64>], &ended as &[Option<i64>], &code as &[Option<i64>], &reason,
+            &j, &st, &t, &started as &[Option<i64>], &ended as &[Option<i64>], &code as &[Option<String>], &reason,
             &url as &[Option<String>], &cid as &[Option<String>], &pv, &pi
         )
         .execute(&mut **tx)
@@ -880,7 +881,8 @@ impl TickCols {
             c.gu.push(r.gpu.map(|g| i16::from(g.utilization_percent)));
             c.gm.push(
                 r.gpu
-                    .map(|g| i64::try_from(g.memory_bytes).unwrap_or(i64::MAX)),
+                    .map(|g| i64_of(g.memory_bytes, "gpu.memory_bytes"))
+                    .transpose()?,
             );
         }
         Ok(c)
@@ -894,7 +896,7 @@ struct JobCols {
     provider: Vec<String>,
     image: Vec<String>,
     escrow: Vec<String>,
-    duration: Vec<i64>,
+    duration: Vec<String>,
     price: Vec<String>,
     at: Vec<i64>,
     ver: Vec<i64>,
@@ -908,8 +910,7 @@ impl JobCols {
         self.provider.push(x.provider.to_long_string());
         self.image.push(x.docker_image.clone());
         self.escrow.push(x.escrow_amount.to_string());
-        self.duration
-            .push(i64::try_from(x.max_duration_secs).unwrap_or(i64::MAX));
+        self.duration.push(x.max_duration_secs.to_string());
         self.price.push(x.price_per_second.to_string());
         self.at.push(at);
         self.ver.push(ver);
@@ -1104,6 +1105,10 @@ async fn copy_ticks(
         "COPY payment_ticks (stream_id, second, at, provider, cpu_usage_micros, memory_bytes, gpu_utilization, gpu_memory_bytes) FROM STDIN (FORMAT binary)",
         ticks,
         |rows, r| {
+            let gpu_memory = r
+                .gpu
+                .map(|g| i64_of(g.memory_bytes, "gpu.memory_bytes"))
+                .transpose()?;
             rows.row(8)
                 .int8(i64_of(r.stream_id, "stream_id")?)
                 .int8(i64_of(r.second, "second")?)
@@ -1114,8 +1119,8 @@ async fn copy_ticks(
                 .opt(r.gpu, |c, g| {
                     c.int2(i16::from(g.utilization_percent));
                 })
-                .opt(r.gpu, |c, g| {
-                    c.int8(i64::try_from(g.memory_bytes).unwrap_or(i64::MAX));
+                .opt(gpu_memory, |c, m| {
+                    c.int8(m);
                 });
             Ok(())
         },

@@ -7,7 +7,7 @@ pub enum StoreError {
     Migrate(#[source] sqlx::migrate::MigrateError),
     #[error("postgres: {0}")]
     Db(#[from] sqlx::Error),
-    #[error("{0} does not fit the read model's BIGINT column")]
+    #[error("{0} does not fit its read-model column (the record is dead-lettered)")]
     OutOfRange(&'static str),
     #[error("event log: {0}")]
     Log(#[from] computestream_eventlog::EventLogError),

@@ -50,7 +50,7 @@ async fn every_kind_lands_and_replay_reproduces_every_table() {
         .len()
             > 10
     );
-    assert_eq!(one(&live, "SELECT status || ' ' || exit_code::text || ' ' || output_cid || ' ' || (started_at IS NOT NULL AND ended_at IS NOT NULL)::text FROM jobs WHERE job_id = 1").await, "completed 0 bafkrei true");
+    assert_eq!(one(&live, "SELECT status || ' ' || exit_code::text || ' ' || max_duration_secs::text || ' ' || output_cid || ' ' || (started_at IS NOT NULL AND ended_at IS NOT NULL)::text FROM jobs WHERE job_id = 1").await, "completed 18446744073709551615 18446744073709551615 bafkrei true", "u64 values kept exactly");
     assert_eq!(one(&live, "SELECT deposited::text || ' ' || released::text || ' ' || refunded::text || ' ' || locked::text FROM escrows WHERE job_id = 1").await, "100000 90000 10000 0");
     assert_eq!(
         one(&live, "SELECT concat_ws(' ', attested_seconds, vouchered, settled, refunded, status, accrued, remaining) FROM payment_streams WHERE stream_id = 1").await,

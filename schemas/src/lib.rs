@@ -10,7 +10,8 @@
 //! - the topic registry ([`topics`]): names, keys, partitions, retention;
 //! - the x402 v2 wire types and the `batch-settlement` binding for Movement ([`x402`]);
 //! - schema versions and the upcasters that lift old payloads to the current version
-//!   ([`upcast`]).
+//!   ([`upcast`]);
+//! - the Move package's ABI as the node serves it ([`move_abi`], `schemas/move-abi/`).
 //!
 //! The JSON Schema files under `schemas/json/` are generated from these types
 //! (`cargo test -p computestream-schemas` fails when they drift;
@@ -24,6 +25,7 @@ mod error;
 mod event_id;
 pub mod events;
 mod json_schema;
+pub mod move_abi;
 pub mod sample;
 pub mod topics;
 pub mod upcast;

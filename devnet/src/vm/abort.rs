@@ -62,6 +62,17 @@ macro_rules! abort_codes {
                     }
                 }
             )*
+
+            /// The abort named `name` of this module, if it has one.
+            pub fn named(
+                package: computestream_domain::AccountAddress,
+                name: &str,
+            ) -> Option<$crate::vm::Abort> {
+                match name {
+                    $( stringify!($name) => Some($name(package)), )*
+                    _ => None,
+                }
+            }
         }
     };
 }

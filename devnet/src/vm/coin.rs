@@ -27,6 +27,7 @@ pub fn check_withdraw(state: &ChainState, from: &AccountAddress, amount: u64) ->
 /// Moves `amount` out of `from` (checked with [`check_withdraw`] first).
 pub fn withdraw(state: &mut ChainState, fx: &mut Effects, from: AccountAddress, amount: u64) {
     let b = state.balances.entry(from).or_insert(0);
+    // Checked by `check_withdraw` before any state changed.
     *b = b.saturating_sub(amount);
     fx.emit(
         &AccountAddress::ONE,
@@ -36,15 +37,26 @@ pub fn withdraw(state: &mut ChainState, fx: &mut Effects, from: AccountAddress, 
     );
 }
 
-pub fn deposit(state: &mut ChainState, fx: &mut Effects, to: AccountAddress, amount: u64) {
+/// Adds `amount` to `to`: `coin::merge` adds with Move's checked `+`, so a balance that would
+/// pass u64::MAX aborts with an arithmetic error (unreachable here: the devnet's whole supply
+/// is [`crate::devnet::ROOT_BALANCE`], far below u64::MAX).
+pub fn deposit(
+    state: &mut ChainState,
+    fx: &mut Effects,
+    to: AccountAddress,
+    amount: u64,
+) -> Result<(), ExecFailure> {
     let b = state.balances.entry(to).or_insert(0);
-    *b = b.saturating_add(amount);
+    *b = b
+        .checked_add(amount)
+        .ok_or(ExecFailure::Status("ARITHMETIC_ERROR"))?;
     fx.emit(
         &AccountAddress::ONE,
         "coin",
         "CoinDeposit",
         json!({ "coin_type": NATIVE_COIN, "account": move_json::address(&to), "amount": move_json::u64(amount) }),
     );
+    Ok(())
 }
 
 /// `0x1::aptos_account::transfer`: creates the recipient account if needed.
@@ -58,8 +70,7 @@ pub fn transfer(
     check_withdraw(state, &from, amount)?;
     state.ensure_account(to);
     withdraw(state, fx, from, amount);
-    deposit(state, fx, to, amount);
-    Ok(())
+    deposit(state, fx, to, amount)
 }
 
 /// `0x1::aptos_account::create_account`.

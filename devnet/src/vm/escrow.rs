@@ -1,6 +1,7 @@
 //! `computestream::escrow`, mirrored. Conservation is asserted after every operation, as the
 //! Move module does.
 
+use computestream_domain::package_rules;
 use computestream_domain::AccountAddress;
 use serde_json::json;
 
@@ -13,9 +14,12 @@ abort_codes!("escrow" {
     E_ZERO_AMOUNT = 4: "A deposit of zero octas.",
     E_CONSERVATION = 5: "Conservation broke: deposited != released + refunded + locked (never expected).",
     E_ESCROW_CLOSED = 6: "The escrow was settled and refunded (its stream closed): it takes no more deposits.",
+    E_DEPOSIT_OVERFLOW = 7: "The deposit would take the escrow's total above u64::MAX octas.",
 });
 
 const MODULE: &str = "escrow";
+/// What the Move VM reports for an arithmetic error; unreachable while conservation holds.
+const ARITHMETIC: ExecFailure = ExecFailure::Status("ARITHMETIC_ERROR");
 
 /// The checks of `escrow::open`.
 pub fn check_open(
@@ -82,7 +86,8 @@ pub fn deposit(
     match state.escrows.get(&job_id) {
         None => return Err(codes::E_NO_ESCROW(pkg).into()),
         Some(e) if e.closed => return Err(codes::E_ESCROW_CLOSED(pkg).into()),
-        Some(_) => {}
+        Some(e) => package_rules::check_deposit(e.deposited, amount)
+            .map_err(|r| ExecFailure::from(super::rule_abort(pkg, r)))?,
     }
     coin::check_withdraw(state, &sender, amount)?;
     coin::withdraw(state, fx, sender, amount);
@@ -91,8 +96,9 @@ pub fn deposit(
             .escrows
             .get_mut(&job_id)
             .ok_or_else(|| codes::E_NO_ESCROW(pkg))?;
-        e.locked += amount;
-        e.deposited += amount;
+        // Bounded by the check above: `locked <= deposited`.
+        e.locked = e.locked.checked_add(amount).ok_or(ARITHMETIC)?;
+        e.deposited = e.deposited.checked_add(amount).ok_or(ARITHMETIC)?;
         if !e.is_conserved() {
             return Err(codes::E_CONSERVATION(pkg).into());
         }
@@ -135,10 +141,11 @@ pub fn release(
             return Err(codes::E_INSUFFICIENT_ESCROW(pkg).into());
         }
         e.locked -= amount;
-        e.released += amount;
+        // `released + amount <= deposited` while conservation holds.
+        e.released = e.released.checked_add(amount).ok_or(ARITHMETIC)?;
         (e.provider, e.released)
     };
-    coin::deposit(state, fx, provider, amount);
+    coin::deposit(state, fx, provider, amount)?;
     fx.emit(
         &pkg,
         MODULE,
@@ -165,12 +172,12 @@ pub fn refund_rest(
             .ok_or_else(|| codes::E_NO_ESCROW(pkg))?;
         let amount = e.locked;
         e.locked = 0;
-        e.refunded += amount;
+        e.refunded = e.refunded.checked_add(amount).ok_or(ARITHMETIC)?;
         e.closed = true;
         (e.buyer, amount)
     };
     if amount > 0 {
-        coin::deposit(state, fx, buyer, amount);
+        coin::deposit(state, fx, buyer, amount)?;
         fx.emit(&pkg, MODULE, "Refunded", json!({
             "job_id": move_json::u64(job_id), "buyer": move_json::address(&buyer), "amount": move_json::u64(amount),
         }));

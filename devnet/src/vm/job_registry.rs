@@ -1,5 +1,6 @@
 //! `computestream::job_registry`, mirrored.
 
+use computestream_domain::package_rules;
 use computestream_domain::{AccountAddress, Actor, JobStatus};
 use serde_json::json;
 
@@ -16,10 +17,11 @@ abort_codes!("job_registry" {
     E_BAD_IMAGE = 5: "The image reference is empty or longer than 256 bytes.",
     E_SELF_DEALING = 6: "A buyer cannot hire itself.",
     E_UNKNOWN_STATUS = 7: "Status code outside 0..=4.",
+    E_DURATION_TOO_LONG = 8: "Maximum duration above `MAX_DURATION_SECS` (365 days).",
+    E_COST_OVERFLOW = 9: "The job's maximum cost, price per second * maximum duration, does not fit in a u64.",
 });
 
 const MODULE: &str = "job_registry";
-const MAX_IMAGE_LEN: usize = 256;
 
 /// The arguments of `create_job`.
 #[derive(Debug)]
@@ -41,21 +43,18 @@ pub fn create_job(
     if buyer == c.provider {
         return Err(codes::E_SELF_DEALING(pkg).into());
     }
-    if c.docker_image.is_empty() || c.docker_image.len() > MAX_IMAGE_LEN {
-        return Err(codes::E_BAD_IMAGE(pkg).into());
-    }
-    if c.max_duration_secs == 0 {
-        return Err(codes::E_ZERO_DURATION(pkg).into());
-    }
+    package_rules::check_job_terms(&c.docker_image, c.max_duration_secs)
+        .map_err(|r| ExecFailure::from(super::rule_abort(pkg, r)))?;
     let price = provider_registry::active_price(state, &c.provider)?;
-    if c.escrow_amount < price {
-        return Err(codes::E_ESCROW_TOO_LOW(pkg).into());
-    }
+    package_rules::check_job_funding(price, c.max_duration_secs, c.escrow_amount)
+        .map_err(|r| ExecFailure::from(super::rule_abort(pkg, r)))?;
     let job_id = state.next_job_id;
     escrow::check_open(state, &buyer, job_id, c.escrow_amount)?;
-    payment_stream::check_open(state, &buyer, job_id, price, &c.buyer_public_key)?;
+    payment_stream::check_open(state, job_id, price, &c.buyer_public_key)?;
 
-    state.next_job_id = job_id + 1;
+    state.next_job_id = job_id
+        .checked_add(1)
+        .ok_or(ExecFailure::Status("ARITHMETIC_ERROR"))?;
     let now = state.now_seconds();
     state.jobs.insert(
         job_id,

@@ -23,6 +23,7 @@ pub use args::Args;
 pub use state::{AccountState, ChainState, EscrowEntry, Job, Provider, Stream};
 pub use views::ViewError;
 
+use computestream_domain::package_rules::PackageRule;
 use computestream_domain::AccountAddress;
 use serde_json::Value;
 
@@ -71,6 +72,25 @@ pub fn gas_units(module: &str, function: &str, args: &[Vec<u8>]) -> u64 {
         _ => 20,
     };
     base + bytes / 64
+}
+
+/// The abort of the package's module that a broken [`PackageRule`] names.
+pub(crate) fn rule_abort(package: AccountAddress, rule: PackageRule) -> Abort {
+    let abort = match rule.module {
+        "provider_registry" => provider_registry::codes::named(package, rule.name),
+        "job_registry" => job_registry::codes::named(package, rule.name),
+        "escrow" => escrow::codes::named(package, rule.name),
+        "payment_stream" => payment_stream::codes::named(package, rule.name),
+        _ => None,
+    };
+    // Every rule names an abort code of its module (tested below).
+    abort.unwrap_or(Abort {
+        address: package,
+        module: rule.module,
+        name: rule.name,
+        code: 0,
+        description: "",
+    })
 }
 
 /// Dispatches one entry-function call.
@@ -178,4 +198,36 @@ pub fn view(
     args: &[Value],
 ) -> Result<Vec<Value>, ViewError> {
     views::call(state, function, type_args, args)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use computestream_domain::package_rules as rules;
+
+    #[test]
+    fn every_package_rule_names_an_abort_of_its_module() {
+        let pk = computestream_domain::SigningKey::from_seed([1; 32]).public_key();
+        let broken = [
+            rules::check_register_provider("", 1, 1, rules::MIN_STAKE),
+            rules::check_register_provider("g", 0, 1, rules::MIN_STAKE),
+            rules::check_register_provider("g", rules::MAX_VRAM_GB + 1, 1, rules::MIN_STAKE),
+            rules::check_register_provider("g", 1, 0, rules::MIN_STAKE),
+            rules::check_register_provider("g", 1, 1, 0),
+            rules::check_job_terms("", 1),
+            rules::check_job_terms("i", 0),
+            rules::check_job_terms("i", rules::MAX_DURATION_SECS + 1),
+            rules::check_job_funding(u64::MAX, 2, 0),
+            rules::check_job_funding(2, 2, 1),
+            rules::check_voucher_key(&pk.0[..31]).map(|_| ()),
+            rules::check_deposit(0, 0),
+            rules::check_deposit(u64::MAX, 1),
+        ];
+        let pkg = AccountAddress::new([0xc5; 32]);
+        for r in broken {
+            let rule = r.expect_err("a broken rule");
+            let abort = rule_abort(pkg, rule);
+            assert!(abort.code != 0, "{rule} has no abort code in the devnet");
+        }
+    }
 }

@@ -2,10 +2,9 @@
 //! crate's byte layout, which the Move package's shared test vector pins to
 //! `payment_stream::voucher_message_bytes`.
 
+use computestream_domain::package_rules;
 use computestream_domain::settlement::payout;
-use computestream_domain::{
-    ed25519_authentication_key, AccountAddress, Octas, PublicKey, Signature, Voucher,
-};
+use computestream_domain::{AccountAddress, Octas, PublicKey, Signature, Voucher};
 use serde_json::json;
 
 use super::{abort_codes, escrow, move_json, ChainState, Effects, ExecFailure, Stream};
@@ -14,7 +13,7 @@ abort_codes!("payment_stream" {
     E_NO_STREAM = 1: "No stream with that id.",
     E_STREAM_EXISTS = 2: "A stream with that id exists already.",
     E_LENGTH_MISMATCH = 3: "`streams`, `cumulative_amounts` and `signatures` differ in length.",
-    E_BAD_BUYER_KEY = 4: "The buyer public key is not 32 bytes or does not match the buyer's authentication key.",
+    E_BAD_BUYER_KEY = 4: "The voucher key is not a valid ed25519 public key (32 bytes, on the curve, not of small order).",
     E_STREAM_CLOSED = 5: "The stream is closed.",
     E_NOT_ALLOWED = 6: "Only the buyer or the provider may close a stream before it is closable.",
     E_BAD_VOUCHER = 7: "The final voucher given to `close_stream` does not verify.",
@@ -30,7 +29,6 @@ pub const REJECT_BAD_SIGNATURE: u8 = 3;
 /// The checks of `open_stream`.
 pub fn check_open(
     state: &ChainState,
-    buyer: &AccountAddress,
     stream_id: u64,
     rate: u64,
     pk: &[u8],
@@ -39,12 +37,7 @@ pub fn check_open(
     if rate == 0 {
         return Err(codes::E_ZERO_RATE(pkg));
     }
-    let key: [u8; 32] = pk.try_into().map_err(|_| codes::E_BAD_BUYER_KEY(pkg))?;
-    let auth = ed25519_authentication_key(&PublicKey(key));
-    let account_auth = state.accounts.get(buyer).map(|a| a.authentication_key);
-    if account_auth != Some(auth.0) {
-        return Err(codes::E_BAD_BUYER_KEY(pkg));
-    }
+    package_rules::check_voucher_key(pk).map_err(|r| super::rule_abort(pkg, r))?;
     if state.streams.contains_key(&stream_id) {
         return Err(codes::E_STREAM_EXISTS(pkg));
     }
@@ -161,7 +154,11 @@ fn redeem_one(
         Octas(escrow::deposited(state, stream_id)),
     )
     .get();
-    let paid_total = stream.paid + paid_now;
+    // `paid + paid_now <= min(cumulative, deposited)`: the payout rule bounds it.
+    let paid_total = stream
+        .paid
+        .checked_add(paid_now)
+        .ok_or(ExecFailure::Status("ARITHMETIC_ERROR"))?;
     if let Some(s) = state.streams.get_mut(&stream_id) {
         s.paid = paid_total;
     }
@@ -195,7 +192,12 @@ pub fn close_stream(
     if !stream.open {
         return Err(codes::E_STREAM_CLOSED(pkg).into());
     }
-    let expired = now >= stream.opened_at.saturating_add(stream.max_duration_secs);
+    // `now_seconds() - opened_at >= max_duration_secs`, as Move computes it: never an
+    // addition, so no stream becomes unclosable (the clock never goes back).
+    let elapsed = now
+        .checked_sub(stream.opened_at)
+        .ok_or(ExecFailure::Status("ARITHMETIC_ERROR"))?;
+    let expired = elapsed >= stream.max_duration_secs;
     if !(caller == stream.buyer || caller == stream.provider || stream.closable || expired) {
         return Err(codes::E_NOT_ALLOWED(pkg).into());
     }
@@ -211,7 +213,9 @@ pub fn close_stream(
             Octas(escrow::deposited(state, stream_id)),
         )
         .get();
-        paid_total += final_payment;
+        paid_total = paid_total
+            .checked_add(final_payment)
+            .ok_or(ExecFailure::Status("ARITHMETIC_ERROR"))?;
     }
     if let Some(s) = state.streams.get_mut(&stream_id) {
         s.paid = paid_total;

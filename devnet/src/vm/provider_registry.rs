@@ -1,5 +1,6 @@
 //! `computestream::provider_registry`, mirrored.
 
+use computestream_domain::package_rules;
 use computestream_domain::AccountAddress;
 use serde_json::json;
 
@@ -13,10 +14,9 @@ abort_codes!("provider_registry" {
     E_BAD_GPU_TYPE = 5: "The GPU type is empty or longer than 64 bytes.",
     E_ZERO_VRAM = 6: "VRAM of zero GB.",
     E_NOT_ACTIVE = 7: "The provider is not available for new jobs.",
+    E_VRAM_TOO_LARGE = 8: "VRAM above `MAX_VRAM_GB` (1,048,576 GB).",
 });
 
-pub const MIN_STAKE: u64 = 100_000_000;
-const MAX_GPU_TYPE_LEN: usize = 64;
 const MODULE: &str = "provider_registry";
 
 pub fn register_provider(
@@ -29,18 +29,8 @@ pub fn register_provider(
     stake_amount: u64,
 ) -> Result<(), ExecFailure> {
     let pkg = state.package;
-    if gpu_type.is_empty() || gpu_type.len() > MAX_GPU_TYPE_LEN {
-        return Err(codes::E_BAD_GPU_TYPE(pkg).into());
-    }
-    if vram_gb == 0 {
-        return Err(codes::E_ZERO_VRAM(pkg).into());
-    }
-    if price_per_second == 0 {
-        return Err(codes::E_ZERO_PRICE(pkg).into());
-    }
-    if stake_amount < MIN_STAKE {
-        return Err(codes::E_STAKE_TOO_LOW(pkg).into());
-    }
+    package_rules::check_register_provider(&gpu_type, vram_gb, price_per_second, stake_amount)
+        .map_err(|r| ExecFailure::from(super::rule_abort(pkg, r)))?;
     if state.providers.contains_key(&sender) {
         return Err(codes::E_ALREADY_REGISTERED(pkg).into());
     }
@@ -124,7 +114,7 @@ pub fn unstake(
         .remove(&sender)
         .ok_or_else(|| codes::E_NOT_REGISTERED(pkg))?;
     state.provider_order.retain(|a| *a != sender);
-    coin::deposit(state, fx, sender, removed.stake);
+    coin::deposit(state, fx, sender, removed.stake)?;
     let p = move_json::address(&sender);
     fx.emit(
         &pkg,

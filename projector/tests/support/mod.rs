@@ -133,7 +133,8 @@ pub fn history() -> Vec<Envelope> {
                 buyer: b,
                 provider: p,
                 docker_image: "img".into(),
-                max_duration_secs: 120,
+                // u64::MAX: the read model keeps the chain's values exactly (no clamp at i64).
+                max_duration_secs: u64::MAX,
                 escrow_amount: Octas(100_000),
                 price_per_second: Octas(1_000),
             },
@@ -353,7 +354,7 @@ pub fn history() -> Vec<Envelope> {
                 from: JobStatus::Running,
                 to: JobStatus::Completed,
                 actor: p,
-                exit_code: Some(0),
+                exit_code: Some(u64::MAX),
                 reason: String::new(),
                 output_url: Some("file:///o/1".into()),
                 output_cid: Some("bafkrei".into()),

@@ -65,8 +65,8 @@ pub struct JobStatusChanged {
     pub to: JobStatus,
     /// Who made the change (the provider or the buyer).
     pub actor: AccountAddress,
-    /// Container exit code, when the job ended by exiting.
-    pub exit_code: Option<i64>,
+    /// The exit code `report_outcome` recorded (any u64 the provider sent, kept exactly).
+    pub exit_code: Option<u64>,
     /// Human-readable reason for failures and cancellations; empty otherwise.
     pub reason: String,
     /// Where the outputs are stored, when the job completed with outputs.
@@ -107,7 +107,9 @@ pub struct StreamOpened {
     pub stream_id: u64,
     pub buyer: AccountAddress,
     pub provider: AccountAddress,
-    /// The key vouchers must be signed with (checked against the buyer's auth key).
+    /// The voucher key: the ed25519 key this stream's vouchers must be signed with, named by
+    /// the buyer in `create_job` (its account's key or a per-job session key; the package
+    /// checks only that it is a valid key). The Move field keeps its original name.
     pub buyer_public_key: PublicKey,
     pub rate_per_second: Octas,
     pub escrow: Octas,

@@ -11,7 +11,6 @@
 //! account's address.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 use computestream_domain::{
     ed25519_authentication_key, AccountAddress, Octas, SigningKey, Voucher,
@@ -21,6 +20,9 @@ use serde_json::Value;
 
 use crate::ChainIdentity;
 
+mod move_tests;
+pub use move_tests::render_move_tests;
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
@@ -28,6 +30,10 @@ pub struct Scenario {
     pub description: String,
     /// Accounts by name: a 32-byte seed (hex) and the octas they start with.
     pub accounts: BTreeMap<String, AccountSpec>,
+    /// Keys that are not accounts (a browser's per-job voucher key), by name: a 32-byte
+    /// seed (hex). Usable wherever a key is (`public_key`, a voucher's `signer`).
+    #[serde(default)]
+    pub keys: BTreeMap<String, String>,
     pub steps: Vec<Step>,
     /// Balances at the end, before transaction fees (the Move tests pay none; the devnet
     /// runner adds back what each account paid in fees).
@@ -62,7 +68,8 @@ pub struct Step {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Expect {
-    /// Every event the call emits, in order (the fee statement excluded).
+    /// Every event the call emits, in order (the fee statement excluded); required for a
+    /// call that does not abort (the Move tests compare every package event).
     #[serde(default)]
     pub events: Option<Vec<ExpectedEvent>>,
     /// The call aborts (only the last step of a scenario may).
@@ -149,9 +156,24 @@ impl Scenario {
                 "name must be snake_case (it names a Move test)".into(),
             ));
         }
+        // The description becomes Move comments: the Move compiler takes printable ASCII only.
+        if !s
+            .description
+            .bytes()
+            .all(|b| (b' '..=b'~').contains(&b) || b == b'\n')
+        {
+            return Err(fail(
+                "description must be printable ASCII (it becomes a Move comment)".into(),
+            ));
+        }
         for (i, step) in s.steps.iter().enumerate() {
             if step.expect.abort.is_some() && i + 1 != s.steps.len() {
                 return Err(fail(format!("step {i}: only the last step may abort")));
+            }
+            if step.call.is_some() && step.expect.abort.is_none() && step.expect.events.is_none() {
+                return Err(fail(format!(
+                    "step {i}: a call that does not abort lists every event it emits"
+                )));
             }
             if step.call.is_some() == step.advance_secs.is_some() {
                 return Err(fail(format!(
@@ -171,6 +193,14 @@ impl Scenario {
         for (name, spec) in &self.accounts {
             let key = SigningKey::from_hex(&spec.seed)
                 .map_err(|e| self.error(format!("account {name}: {e}")))?;
+            keys.insert(name.clone(), key);
+        }
+        for (name, seed) in &self.keys {
+            if self.accounts.contains_key(name) {
+                return Err(self.error(format!("key {name} is also an account")));
+            }
+            let key =
+                SigningKey::from_hex(seed).map_err(|e| self.error(format!("key {name}: {e}")))?;
             keys.insert(name.clone(), key);
         }
         Ok(Resolved {
@@ -317,185 +347,4 @@ impl Resolved<'_> {
             None => Ok(s.to_owned()),
         }
     }
-}
-
-/// Renders every scenario as a Move unit test module. The output is checked in as
-/// `move/tests/scenario_tests.move`.
-pub fn render_move_tests(
-    scenarios: &[Scenario],
-    id: ChainIdentity,
-) -> Result<String, ScenarioError> {
-    let mut out = String::new();
-    out.push_str(MOVE_HEADER.trim_start());
-    let _ = writeln!(
-        out,
-        "        chain_id::initialize_for_test(framework, {});",
-        id.chain_id
-    );
-    out.push_str(MOVE_SETUP_TAIL);
-    for s in scenarios {
-        render_one(&mut out, &s.resolve(id)?)?;
-    }
-    out.push_str("}\n");
-    Ok(out)
-}
-
-const MOVE_HEADER: &str = r#"
-// Generated from move/scenarios/*.json by `devnet/tests/scenarios.rs`
-// (CS_UPDATE_SCHEMAS=1 cargo test -p computestream-devnet --test scenarios). Do not edit.
-// The devnet runs the same files through aptos-sdk and also checks every event.
-#[test_only]
-module computestream::scenario_tests {
-    use std::signer;
-    use std::string;
-    use std::vector;
-    use aptos_framework::account;
-    use aptos_framework::aptos_coin::{Self, AptosCoin};
-    use aptos_framework::chain_id;
-    use aptos_framework::coin;
-    use aptos_framework::timestamp;
-    use computestream::escrow;
-    use computestream::job_registry;
-    use computestream::payment_stream;
-    use computestream::provider_registry;
-
-    fun setup(framework: &signer, admin: &signer, accounts: vector<address>, funds: vector<u64>): vector<signer> {
-        timestamp::set_time_has_started_for_testing(framework);
-"#;
-
-const MOVE_SETUP_TAIL: &str = r#"        let (burn, mint) = aptos_coin::initialize_for_test(framework);
-        account::create_account_for_test(signer::address_of(admin));
-        provider_registry::init_for_test(admin);
-        job_registry::init_for_test(admin);
-        escrow::init_for_test(admin);
-        payment_stream::init_for_test(admin);
-        let signers = vector::empty<signer>();
-        let i = 0;
-        while (i < vector::length(&accounts)) {
-            let addr = *vector::borrow(&accounts, i);
-            let s = account::create_account_for_test(addr);
-            coin::register<AptosCoin>(&s);
-            coin::deposit(addr, coin::mint(*vector::borrow(&funds, i), &mint));
-            vector::push_back(&mut signers, s);
-            i = i + 1;
-        };
-        coin::destroy_burn_cap(burn);
-        coin::destroy_mint_cap(mint);
-        signers
-    }
-"#;
-
-fn move_bytes(b: &[u8]) -> String {
-    if b.is_empty() {
-        "vector[]".into()
-    } else {
-        format!("x\"{}\"", hex::encode(b))
-    }
-}
-
-fn move_arg(r: &Resolved<'_>, a: &Arg) -> Result<String, ScenarioError> {
-    Ok(match a {
-        Arg::U64(s) | Arg::U8(s) => s.clone(),
-        Arg::Bool(b) => b.to_string(),
-        Arg::Address(s) => format!("@{}", r.address_arg(s)?.to_long_string()),
-        Arg::String(s)
-            if s.bytes()
-                .all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\') =>
-        {
-            format!("string::utf8(b\"{s}\")")
-        }
-        Arg::String(s) => format!("string::utf8({})", move_bytes(s.as_bytes())),
-        Arg::Bytes(_) | Arg::PublicKey(_) | Arg::Voucher(_) => move_bytes(&r.raw_bytes(a)?),
-        Arg::U64Vec(v) => format!("vector[{}]", v.join(", ")),
-        Arg::BytesVec(v) => format!(
-            "vector[{}]",
-            v.iter()
-                .map(|x| r.raw_bytes(x).map(|b| move_bytes(&b)))
-                .collect::<Result<Vec<_>, _>>()?
-                .join(", ")
-        ),
-    })
-}
-
-fn render_one(out: &mut String, r: &Resolved<'_>) -> Result<(), ScenarioError> {
-    let s = r.scenario;
-    let _ = writeln!(out);
-    for line in s.description.lines() {
-        let _ = writeln!(out, "    // {line}");
-    }
-    let _ = writeln!(
-        out,
-        "    #[test(framework = @aptos_framework, admin = @computestream)]"
-    );
-    if let Some(a) = s.aborts() {
-        let _ = writeln!(
-            out,
-            "    #[expected_failure(abort_code = {}, location = computestream::{})]",
-            a.code, a.module
-        );
-    }
-    let _ = writeln!(
-        out,
-        "    fun {}(framework: &signer, admin: &signer) {{",
-        s.name
-    );
-    let names: Vec<&String> = s.accounts.keys().collect();
-    let addrs = names
-        .iter()
-        .map(|n| r.address(n).map(|a| format!("@{}", a.to_long_string())))
-        .collect::<Result<Vec<_>, _>>()?;
-    let funds: Vec<&str> = s.accounts.values().map(|a| a.fund.as_str()).collect();
-    let _ = writeln!(
-        out,
-        "        let signers = setup(framework, admin, vector[{}], vector[{}]);",
-        addrs.join(", "),
-        funds.join(", ")
-    );
-    for n in &names {
-        let used = s
-            .steps
-            .iter()
-            .any(|st| st.sender.as_deref() == Some(n.as_str()));
-        let binding = if used { n.to_string() } else { "_".to_owned() };
-        let _ = writeln!(
-            out,
-            "        let {binding} = vector::remove(&mut signers, 0);"
-        );
-    }
-    for step in &s.steps {
-        if let Some(secs) = &step.advance_secs {
-            let _ = writeln!(out, "        timestamp::fast_forward_seconds({secs});");
-            continue;
-        }
-        let call = step.call.as_deref().unwrap_or_default();
-        let sender = step
-            .sender
-            .as_deref()
-            .ok_or_else(|| r.err(format!("call {call} has no sender")))?;
-        let (addr, module, function) = r.target(call)?;
-        let path = if addr == r.id.package {
-            format!("{module}::{function}")
-        } else {
-            format!("{}::{module}::{function}", addr)
-        };
-        let mut args = vec![format!("&{sender}")];
-        for a in &step.args {
-            args.push(move_arg(r, a)?);
-        }
-        let _ = writeln!(out, "        {path}({});", args.join(", "));
-    }
-    let balances = if s.aborts().is_some() {
-        &BTreeMap::new()
-    } else {
-        &s.final_balances
-    };
-    for (name, balance) in balances {
-        let _ = writeln!(
-            out,
-            "        assert!(coin::balance<AptosCoin>(@{}) == {balance}, 0);",
-            r.address(name)?.to_long_string()
-        );
-    }
-    let _ = writeln!(out, "    }}");
-    Ok(())
 }
