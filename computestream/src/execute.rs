@@ -90,7 +90,10 @@ pub async fn buy(cfg: &AppConfig, a: BuyArgs) -> anyhow::Result<()> {
                     "paid {} octas in total; job {} {status}, {} s served",
                     p.cumulative, a.job, p.body["secondsServed"]
                 );
-                if matches!(status.as_str(), "completed" | "failed" | "cancelled") {
+                let ended = status
+                    .parse::<computestream_domain::JobStatus>()
+                    .is_ok_and(computestream_domain::JobStatus::is_terminal);
+                if ended {
                     break;
                 }
             }

@@ -29,6 +29,9 @@ pub enum DomainError {
     /// A job status code outside 0..=4.
     #[error("unknown job status code {0}")]
     UnknownStatus(u8),
+    /// A job status name that is not one of `JobStatus::as_str`.
+    #[error("unknown job status {0:?}")]
+    UnknownStatusName(String),
     /// The stream is closed: nothing more accrues or settles.
     #[error("stream {0} is closed")]
     StreamClosed(u64),

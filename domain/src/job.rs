@@ -13,6 +13,24 @@ pub enum JobStatus {
     Cancelled = 4,
 }
 
+impl std::fmt::Display for JobStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for JobStatus {
+    type Err = DomainError;
+
+    /// The text of [`JobStatus::as_str`] (lower case only).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        JobStatus::ALL
+            .into_iter()
+            .find(|j| j.as_str() == s)
+            .ok_or_else(|| DomainError::UnknownStatusName(s.to_owned()))
+    }
+}
+
 /// Who asks for a status change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -35,6 +53,27 @@ impl JobStatus {
             4 => JobStatus::Cancelled,
             other => return Err(DomainError::UnknownStatus(other)),
         })
+    }
+
+    /// Every status, in code order.
+    pub const ALL: [JobStatus; 5] = [
+        JobStatus::Pending,
+        JobStatus::Running,
+        JobStatus::Completed,
+        JobStatus::Failed,
+        JobStatus::Cancelled,
+    ];
+
+    /// The status as text: `pending`, `running`, `completed`, `failed`, `cancelled` (the
+    /// read models' `status` column, GraphQL's lower-case form, REST, metrics labels).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Pending => "pending",
+            JobStatus::Running => "running",
+            JobStatus::Completed => "completed",
+            JobStatus::Failed => "failed",
+            JobStatus::Cancelled => "cancelled",
+        }
     }
 
     pub fn is_terminal(self) -> bool {

@@ -142,11 +142,8 @@ impl Shared {
         for j in lock(&self.jobs).values() {
             counts[(j.status as usize).min(4)] += 1;
         }
-        for (i, status) in ["pending", "running", "completed", "failed", "cancelled"]
-            .into_iter()
-            .enumerate()
-        {
-            metrics::gauge!("computestream_executor_jobs", "status" => status)
+        for (i, status) in JobStatus::ALL.into_iter().enumerate() {
+            metrics::gauge!("computestream_executor_jobs", "status" => status.as_str())
                 .set(f64::from(counts[i]));
         }
     }

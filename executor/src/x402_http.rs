@@ -222,7 +222,7 @@ async fn job<R: ContainerRuntime>(
     };
     let body = json!({
         "jobId": id.to_string(),
-        "status": format!("{:?}", view.status).to_lowercase(),
+        "status": view.status.as_str(),
         "secondsServed": view.seconds,
         "paidSeconds": e.shared.paid_seconds(id),
         "reason": view.reason,

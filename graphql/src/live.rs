@@ -69,7 +69,7 @@ pub struct Update {
 }
 
 fn status(s: computestream_domain::JobStatus) -> String {
-    format!("{s:?}").to_lowercase()
+    s.as_str().to_owned()
 }
 
 pub fn classify(env: Envelope) -> Update {

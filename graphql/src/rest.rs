@@ -261,9 +261,8 @@ async fn history(State(st): State<AppState>, Query(q): Query<HistoryQuery>) -> A
         .transpose()?
         .map(|a| a.to_long_string());
     if let Some(s) = &q.status {
-        if !["pending", "running", "completed", "failed", "cancelled"].contains(&s.as_str()) {
-            return Err(GatewayError::BadInput(format!("unknown status {s:?}")));
-        }
+        s.parse::<computestream_domain::JobStatus>()
+            .map_err(|e| GatewayError::BadInput(e.to_string()))?;
     }
     let before = q.before.as_deref().map(job_id).transpose()?;
     let rows = store::jobs(

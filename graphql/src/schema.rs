@@ -113,22 +113,38 @@ pub enum JobStatus {
 
 impl JobStatus {
     fn as_db(self) -> &'static str {
-        match self {
-            JobStatus::Pending => "pending",
-            JobStatus::Running => "running",
-            JobStatus::Completed => "completed",
-            JobStatus::Failed => "failed",
-            JobStatus::Cancelled => "cancelled",
-        }
+        computestream_domain::JobStatus::from(self).as_str()
     }
 
     fn from_db(s: &str) -> JobStatus {
+        s.parse::<computestream_domain::JobStatus>()
+            .map(JobStatus::from)
+            .unwrap_or(JobStatus::Pending)
+    }
+}
+
+impl From<JobStatus> for computestream_domain::JobStatus {
+    fn from(s: JobStatus) -> Self {
+        use computestream_domain::JobStatus as D;
         match s {
-            "running" => JobStatus::Running,
-            "completed" => JobStatus::Completed,
-            "failed" => JobStatus::Failed,
-            "cancelled" => JobStatus::Cancelled,
-            _ => JobStatus::Pending,
+            JobStatus::Pending => D::Pending,
+            JobStatus::Running => D::Running,
+            JobStatus::Completed => D::Completed,
+            JobStatus::Failed => D::Failed,
+            JobStatus::Cancelled => D::Cancelled,
+        }
+    }
+}
+
+impl From<computestream_domain::JobStatus> for JobStatus {
+    fn from(s: computestream_domain::JobStatus) -> Self {
+        use computestream_domain::JobStatus as D;
+        match s {
+            D::Pending => JobStatus::Pending,
+            D::Running => JobStatus::Running,
+            D::Completed => JobStatus::Completed,
+            D::Failed => JobStatus::Failed,
+            D::Cancelled => JobStatus::Cancelled,
         }
     }
 }

@@ -11,9 +11,12 @@ pub mod apply;
 mod copy_binary;
 mod error;
 mod offsets;
+pub mod plan;
 pub mod replay;
+pub mod rollups;
 mod service;
 pub mod store;
+mod write;
 
 pub use error::StoreError;
 pub use offsets::OffsetStore;

@@ -189,7 +189,7 @@ pub async fn rewind_to_time(
             moved += done.rows_affected() as usize;
         }
     }
-    crate::apply::recompute_rollups_since(&mut tx, at_ms).await?;
+    crate::rollups::recompute_rollups_since(&mut tx, at_ms).await?;
     tx.commit().await?;
     Ok(moved)
 }

@@ -14,7 +14,8 @@ use computestream_schemas::Envelope;
 use serde::Deserialize;
 use sqlx::PgPool;
 
-use crate::apply::{apply, refresh_rollups};
+use crate::apply::apply;
+use crate::rollups::refresh_rollups;
 use crate::{store, OffsetStore, StoreError};
 
 /// The topics the projector reads.
@@ -414,7 +415,7 @@ impl Projector {
                 tx.rollback().await?;
                 tx = self.begin().await?;
                 store.lock(&mut tx, topic, partition).await?;
-                let mut touched = crate::apply::Touched::default();
+                let mut touched = crate::rollups::Touched::default();
                 for (env, r) in envelopes.iter().zip(&sources) {
                     let mut sp = sqlx::Acquire::begin(&mut *tx).await?;
                     match apply(&mut sp, std::slice::from_ref(env)).await {
