@@ -12,7 +12,7 @@ use computestream_domain::{
     ed25519_authentication_key, AccountAddress, MeteringRecord, SigningKey, METERING_GENESIS_HASH,
 };
 use computestream_eventlog::{admin, EnvelopeProducer};
-use computestream_executor::runtime::ContainerRuntime;
+use computestream_executor::container::ContainerRuntime;
 use computestream_executor::sandbox::{container_spec, JobRequest};
 use computestream_executor::{DockerRuntime, SandboxPolicy};
 use computestream_schemas::events::MeteringTick;
@@ -124,7 +124,7 @@ pub async fn run(cfg: &AppConfig, a: ExecutorBenchArgs) -> anyhow::Result<()> {
     );
 
     // Metering: `jobs` containers, one signed record each per second, for `seconds`.
-    let stamp = computestream_executor::now_ms() / 1000;
+    let stamp = computestream_runtime::now_ms() / 1000;
     let kafka = cfg
         .kafka
         .clone()
@@ -158,7 +158,7 @@ pub async fn run(cfg: &AppConfig, a: ExecutorBenchArgs) -> anyhow::Result<()> {
                 provider,
                 second: second + 1,
                 prev_hash: prev,
-                observed_at_ms: computestream_executor::now_ms(),
+                observed_at_ms: computestream_runtime::now_ms(),
                 cpu_usage_micros: u.cpu_total_ns.saturating_sub(last_cpu) / 1000,
                 memory_bytes: u.memory_bytes,
                 gpu: None,

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use computestream_domain::{AccountAddress, MeteringRecord, SigningKey, METERING_GENESIS_HASH};
 use computestream_eventlog::{EnvelopeProducer, LogConsumer};
-use computestream_graphql::store::{self, ProviderQuery};
+use computestream_graphql::read_models::{self, ProviderQuery};
 use computestream_projector::{replay, ProjectorConfig};
 use computestream_runtime::{now_ms, Shutdown};
 use computestream_schemas::events::MeteringTick;
@@ -342,7 +342,7 @@ pub async fn run(cfg: &AppConfig, a: GatewayBenchArgs) -> anyhow::Result<()> {
     let qps = ql.len() as f64 / t.elapsed().as_secs_f64();
     let q = ProviderQuery {
         limit: 20,
-        sort: store::ProviderSort::Reputation,
+        sort: read_models::ProviderSort::Reputation,
         ..ProviderQuery::default()
     };
     let raw_n = Arc::new(AtomicU64::new(0));
@@ -352,7 +352,7 @@ pub async fn run(cfg: &AppConfig, a: GatewayBenchArgs) -> anyhow::Result<()> {
         let (pool, q, n) = (pool.clone(), q.clone(), raw_n.clone());
         tasks.push(tokio::spawn(async move {
             while t.elapsed() < window {
-                if store::providers(&pool, &q).await.is_ok() {
+                if read_models::providers(&pool, &q).await.is_ok() {
                     n.fetch_add(1, Ordering::Relaxed);
                 }
             }

@@ -24,7 +24,7 @@ use computestream_eventlog::{admin, tails, EnvelopeProducer, KafkaSettings};
 use computestream_indexer::{progress, Indexer, IndexerConfig};
 use computestream_runtime::{Health, Secret, Shutdown};
 use computestream_schemas::{topics, Envelope, Event};
-use computestream_settler::{RestChain, Settler, SettlerConfig, Shared};
+use computestream_settler::{RestChain, Settler, SettlerConfig};
 
 use crate::bench_fleet::{self, second_of, send_all};
 use crate::config::AppConfig;
@@ -148,14 +148,14 @@ pub async fn run(cfg: &AppConfig, a: SettlerBenchArgs) -> anyhow::Result<()> {
     }
     send_all(&producer, &backlog).await?;
     let settler_health = Health::new();
-    let settler = Settler {
-        chain: Arc::new(RestChain::new(
+    let settler = Settler::new(
+        Arc::new(RestChain::new(
             &running.rest_url(),
             id.package,
             Duration::from_secs(10),
         )?),
-        kafka: kafka.clone(),
-        config: SettlerConfig {
+        kafka.clone(),
+        SettlerConfig {
             node_url: running.rest_url(),
             private_key: Some(Secret::new(hex::encode(load::settler_seed()))),
             listen: "127.0.0.1:0".parse()?,
@@ -163,9 +163,9 @@ pub async fn run(cfg: &AppConfig, a: SettlerBenchArgs) -> anyhow::Result<()> {
             threshold_octas: computestream_domain::Octas(u64::MAX),
             ..cfg.settler.clone()
         },
-        shared: Shared::new(id.chain_id, id.package, cfg.settler.held_limit),
-        health: settler_health.clone(),
-    };
+        id.voucher_context(),
+        settler_health.clone(),
+    );
     let txns_before = running.devnet.node()?.committed_counts().0;
     let t_intake = Instant::now();
     let settler = settler.start(stop.child()).await?;

@@ -22,14 +22,12 @@ use computestream_devnet::load;
 use computestream_devnet::ChainIdentity;
 use computestream_domain::settlement::naive_transactions;
 use computestream_domain::{ed25519_authentication_key, JobStatus, SigningKey, VoucherContext};
-use computestream_executor::{
-    Buyer, DockerRuntime, Executor, ExecutorConfig, Shared as ExecutorShared,
-};
+use computestream_executor::{Buyer, DockerRuntime, Executor, ExecutorConfig, ExecutorState};
 use computestream_graphql::{Gateway, GatewayConfig};
 use computestream_indexer::{Indexer, IndexerConfig};
 use computestream_projector::{store, Projector, ProjectorConfig};
 use computestream_runtime::Secret;
-use computestream_settler::{RestChain, Settler, SettlerConfig, Shared};
+use computestream_settler::{RestChain, Settler, SettlerConfig};
 use sqlx::PgPool;
 
 use crate::config::AppConfig;
@@ -201,22 +199,22 @@ pub async fn run(cfg: &AppConfig, args: DemoArgs) -> anyhow::Result<()> {
     );
 
     // The settler redeems the buyers' vouchers; it also serves the x402 facilitator.
-    let settler = Settler {
-        chain: Arc::new(RestChain::new(
+    let settler = Settler::new(
+        Arc::new(RestChain::new(
             &node_url,
             id.package,
             Duration::from_secs(10),
         )?),
-        kafka: kafka.clone(),
-        config: SettlerConfig {
+        kafka.clone(),
+        SettlerConfig {
             node_url: node_url.clone(),
             private_key: Some(Secret::new(hex::encode(chain.keys.settler))),
             interval_secs: args.settle_every,
             ..cfg.settler.clone()
         },
-        shared: Shared::new(id.chain_id, id.package, cfg.settler.held_limit),
-        health: health.clone(),
-    }
+        id.voucher_context(),
+        health.clone(),
+    )
     .start(shutdown.child())
     .await
     .context("starting the settler (settler.listen in use?)")?;
@@ -278,7 +276,7 @@ pub async fn run(cfg: &AppConfig, args: DemoArgs) -> anyhow::Result<()> {
             kafka: kafka.clone(),
             config,
             key,
-            shared: ExecutorShared::new(
+            shared: ExecutorState::new(
                 provider,
                 VoucherContext {
                     chain_id: id.chain_id,

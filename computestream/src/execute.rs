@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::Context;
 use computestream_chain::{parse_seed, Account, Caller, RestChain};
 use computestream_domain::{ed25519_authentication_key, SigningKey, VoucherContext};
-use computestream_executor::{Buyer, DockerRuntime, Executor, Shared};
+use computestream_executor::{Buyer, DockerRuntime, Executor, ExecutorState};
 
 use crate::config::AppConfig;
 
@@ -37,7 +37,7 @@ pub async fn run(cfg: &AppConfig, public_url: Option<String>) -> anyhow::Result<
         kafka: cfg.kafka.clone(),
         config: cfg.executor.clone(),
         key,
-        shared: Shared::new(
+        shared: ExecutorState::new(
             provider,
             VoucherContext {
                 chain_id: cfg.chain_id,

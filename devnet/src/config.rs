@@ -71,3 +71,13 @@ pub struct ChainIdentity {
     pub chain_id: u8,
     pub package: AccountAddress,
 }
+
+impl ChainIdentity {
+    /// The deployment vouchers on this chain are bound to.
+    pub fn voucher_context(&self) -> computestream_domain::VoucherContext {
+        computestream_domain::VoucherContext {
+            chain_id: self.chain_id,
+            package: self.package,
+        }
+    }
+}

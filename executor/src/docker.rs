@@ -12,8 +12,9 @@ use bollard::query_parameters::{
 use bollard::Docker;
 use futures::StreamExt;
 
-use crate::runtime::{
-    ContainerRuntime, ContainerSpec, Exit, Labelled, RuntimeError, Usage, JOB_LABEL, PROVIDER_LABEL,
+use crate::container::{
+    ContainerError, ContainerRuntime, ContainerSpec, Exit, Labelled, Usage, JOB_LABEL,
+    PROVIDER_LABEL,
 };
 
 #[derive(Debug, Clone)]
@@ -23,7 +24,7 @@ pub struct DockerRuntime {
 
 impl DockerRuntime {
     /// The container's current state.
-    async fn state(&self, id: &str) -> Result<bollard::models::ContainerState, RuntimeError> {
+    async fn state(&self, id: &str) -> Result<bollard::models::ContainerState, ContainerError> {
         Ok(self
             .docker
             .inspect_container(
@@ -37,35 +38,35 @@ impl DockerRuntime {
     }
 
     /// The engine at `DOCKER_HOST` or the local socket, API version negotiated.
-    pub async fn connect() -> Result<Self, RuntimeError> {
+    pub async fn connect() -> Result<Self, ContainerError> {
         let docker = Docker::connect_with_local_defaults()
-            .map_err(|e| RuntimeError::Unavailable(e.to_string()))?
+            .map_err(|e| ContainerError::Unavailable(e.to_string()))?
             .negotiate_version()
             .await
-            .map_err(|e| RuntimeError::Unavailable(e.to_string()))?;
+            .map_err(|e| ContainerError::Unavailable(e.to_string()))?;
         Ok(DockerRuntime { docker })
     }
 }
 
-fn classify(e: BollardError) -> RuntimeError {
+fn classify(e: BollardError) -> ContainerError {
     match e {
         BollardError::DockerResponseServerError {
             status_code: 404,
             message,
-        } => RuntimeError::NotFound(message),
+        } => ContainerError::NotFound(message),
         BollardError::DockerResponseServerError {
             status_code: 409,
             message,
-        } => RuntimeError::Conflict(message),
+        } => ContainerError::Conflict(message),
         BollardError::DockerResponseServerError {
             status_code,
             message,
-        } if status_code >= 500 => RuntimeError::Unavailable(format!("{status_code}: {message}")),
+        } if status_code >= 500 => ContainerError::Unavailable(format!("{status_code}: {message}")),
         BollardError::DockerResponseServerError {
             status_code,
             message,
-        } => RuntimeError::Refused(format!("{status_code}: {message}")),
-        other => RuntimeError::Unavailable(other.to_string()),
+        } => ContainerError::Refused(format!("{status_code}: {message}")),
+        other => ContainerError::Unavailable(other.to_string()),
     }
 }
 
@@ -119,7 +120,7 @@ impl DockerRuntime {
         repo: &str,
         tag: &str,
         cmd: Vec<String>,
-    ) -> Result<String, RuntimeError> {
+    ) -> Result<String, ContainerError> {
         // Per process: two processes deriving the same image at once do not collide.
         let name = format!("computestream-derive-{repo}-{tag}-{}", std::process::id())
             .replace(['/', ':'], "-");
@@ -167,7 +168,7 @@ impl DockerRuntime {
         name: &str,
         image: &str,
         cmd: Vec<String>,
-    ) -> Result<String, RuntimeError> {
+    ) -> Result<String, ContainerError> {
         self.create_and_start(
             name,
             ContainerCreateBody {
@@ -187,7 +188,7 @@ impl DockerRuntime {
         &self,
         name: &str,
         body: ContainerCreateBody,
-    ) -> Result<String, RuntimeError> {
+    ) -> Result<String, ContainerError> {
         let created = self
             .docker
             .create_container(
@@ -208,26 +209,26 @@ impl DockerRuntime {
 }
 
 impl ContainerRuntime for DockerRuntime {
-    async fn start(&self, id: &str) -> Result<(), RuntimeError> {
+    async fn start(&self, id: &str) -> Result<(), ContainerError> {
         self.docker
             .start_container(id, None::<bollard::query_parameters::StartContainerOptions>)
             .await
             .map_err(classify)
     }
 
-    async fn image_present(&self, image: &str) -> Result<bool, RuntimeError> {
+    async fn image_present(&self, image: &str) -> Result<bool, ContainerError> {
         match self.docker.inspect_image(image).await.map_err(classify) {
             Ok(_) => Ok(true),
-            Err(RuntimeError::NotFound(_)) => Ok(false),
+            Err(ContainerError::NotFound(_)) => Ok(false),
             Err(e) => Err(e),
         }
     }
 
-    async fn run(&self, spec: &ContainerSpec) -> Result<String, RuntimeError> {
+    async fn run(&self, spec: &ContainerSpec) -> Result<String, ContainerError> {
         self.create_and_start(&spec.name, create_body(spec)).await
     }
 
-    async fn wait(&self, id: &str) -> Result<Exit, RuntimeError> {
+    async fn wait(&self, id: &str) -> Result<Exit, ContainerError> {
         let mut wait = self
             .docker
             .wait_container(id, Some(WaitContainerOptionsBuilder::new().build()));
@@ -250,7 +251,7 @@ impl ContainerRuntime for DockerRuntime {
         })
     }
 
-    async fn usage(&self, id: &str) -> Result<Option<Usage>, RuntimeError> {
+    async fn usage(&self, id: &str) -> Result<Option<Usage>, ContainerError> {
         let mut stats = self.docker.stats(
             id,
             Some(
@@ -273,14 +274,14 @@ impl ContainerRuntime for DockerRuntime {
                 }))
             }
             Some(Err(e)) => match classify(e) {
-                RuntimeError::NotFound(_) => Ok(None),
+                ContainerError::NotFound(_) => Ok(None),
                 e => Err(e),
             },
             None => Ok(None),
         }
     }
 
-    async fn stop(&self, id: &str, grace_secs: u32) -> Result<(), RuntimeError> {
+    async fn stop(&self, id: &str, grace_secs: u32) -> Result<(), ContainerError> {
         match self
             .docker
             .stop_container(
@@ -302,7 +303,7 @@ impl ContainerRuntime for DockerRuntime {
         }
     }
 
-    async fn remove(&self, id: &str) -> Result<(), RuntimeError> {
+    async fn remove(&self, id: &str) -> Result<(), ContainerError> {
         match self
             .docker
             .remove_container(
@@ -312,12 +313,12 @@ impl ContainerRuntime for DockerRuntime {
             .await
             .map_err(classify)
         {
-            Ok(()) | Err(RuntimeError::NotFound(_)) => Ok(()),
+            Ok(()) | Err(ContainerError::NotFound(_)) => Ok(()),
             Err(e) => Err(e),
         }
     }
 
-    async fn list(&self, provider: &str) -> Result<Vec<Labelled>, RuntimeError> {
+    async fn list(&self, provider: &str) -> Result<Vec<Labelled>, ContainerError> {
         let mut filters = HashMap::new();
         filters.insert(
             "label".to_owned(),
@@ -347,7 +348,7 @@ impl ContainerRuntime for DockerRuntime {
             .collect())
     }
 
-    async fn logs(&self, id: &str, tail: usize) -> Result<String, RuntimeError> {
+    async fn logs(&self, id: &str, tail: usize) -> Result<String, ContainerError> {
         let mut logs = self.docker.logs(
             id,
             Some(

@@ -2,7 +2,7 @@ use computestream_chain::ChainError;
 use computestream_eventlog::EventLogError;
 use thiserror::Error;
 
-use crate::runtime::RuntimeError;
+use crate::container::ContainerError;
 
 /// Errors of the executor, each retryable or not.
 #[derive(Debug, Error)]
@@ -10,7 +10,7 @@ pub enum ExecutorError {
     #[error("configuration: {0}")]
     Config(String),
     #[error(transparent)]
-    Runtime(#[from] RuntimeError),
+    Runtime(#[from] ContainerError),
     #[error(transparent)]
     Chain(#[from] ChainError),
     #[error(transparent)]

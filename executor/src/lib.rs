@@ -2,7 +2,7 @@
 //! second, and takes x402 vouchers.
 //!
 //! This crate owns:
-//! - the executor service ([`Executor`]): its state rebuilt from the log on every start,
+//! - the executor service ([`Executor`]): its state ([`ExecutorState`]) rebuilt from the log on every start,
 //!   reconciliation with the engine's containers (re-adopt, remove, fail orphans), one task
 //!   per job ([`supervisor`]);
 //! - the sandbox decision ([`sandbox`]) and the [`ContainerRuntime`] port with its Docker
@@ -19,13 +19,14 @@ mod buyer;
 mod chain;
 pub mod cid;
 mod config;
+pub mod container;
 mod docker;
 mod error;
 mod headers;
 mod payments;
-pub mod runtime;
 pub mod sandbox;
 mod service;
+mod state;
 pub mod supervisor;
 pub mod x402_http;
 
@@ -33,8 +34,9 @@ pub use artifacts::ArtifactStore;
 pub use buyer::{Buyer, BuyerError, Paid};
 pub use chain::{JobChain, Outcome};
 pub use config::{ExecutorConfig, SandboxPolicy};
+pub use container::ContainerRuntime;
 pub use docker::{create_body, DockerRuntime};
 pub use error::ExecutorError;
 pub use payments::PaymentBook;
-pub use runtime::ContainerRuntime;
-pub use service::{now_ms, Executor, JobView, RunningExecutor, Shared};
+pub use service::{Executor, RunningExecutor};
+pub use state::{ExecutorState, JobView};

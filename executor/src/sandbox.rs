@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::runtime::{ContainerSpec, JOB_LABEL, PROVIDER_LABEL};
+use crate::container::{ContainerSpec, JOB_LABEL, PROVIDER_LABEL};
 use crate::SandboxPolicy;
 
 /// What a job asks to run.

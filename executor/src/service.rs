@@ -4,157 +4,24 @@
 //! (re-adopting running jobs, failing orphans, removing leftovers), then takes each new job
 //! of this provider as it is created. Heartbeats keep the provider listed as available.
 
-pub use computestream_runtime::now_ms;
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
-use computestream_domain::{
-    AccountAddress, JobStatus, Octas, SigningKey, StreamTerms, VoucherContext,
-};
+use computestream_domain::{AccountAddress, JobStatus, Octas, SigningKey, StreamTerms};
 use computestream_eventlog::tails::CatchUp;
 use computestream_eventlog::{admin, EnvelopeProducer, KafkaSettings, LogConsumer};
-use computestream_runtime::{Health, Shutdown};
+use computestream_runtime::{now_ms, Health, Shutdown};
 use computestream_schemas::events::ProviderHeartbeat;
 use computestream_schemas::{topics, Envelope, Event};
 
 use crate::artifacts::ArtifactStore;
 use crate::chain::JobChain;
-use crate::payments::PaymentBook;
-use crate::runtime::ContainerRuntime;
+use crate::container::ContainerRuntime;
 use crate::sandbox::JobRequest;
+use crate::state::ExecutorState;
 use crate::supervisor::{JobContext, MeteringHead, Start};
 use crate::{ExecutorConfig, ExecutorError};
-
-/// What the executor knows of one of its jobs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JobView {
-    pub request: JobRequest,
-    pub status: JobStatus,
-    pub container: Option<String>,
-    /// Seconds metered so far.
-    pub seconds: u64,
-    pub reason: String,
-    pub output_url: String,
-    pub output_cid: String,
-}
-
-/// State shared by the log reader, the job tasks and the x402 endpoint.
-#[derive(Debug)]
-pub struct Shared {
-    pub provider: AccountAddress,
-    pub ctx: VoucherContext,
-    book: Mutex<PaymentBook>,
-    jobs: Mutex<BTreeMap<u64, JobView>>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // Every update under these locks is a plain field write: a panic cannot leave them
-    // half-done, so a poisoned lock is taken over.
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-impl Shared {
-    pub fn new(provider: AccountAddress, ctx: VoucherContext) -> Arc<Self> {
-        Arc::new(Shared {
-            provider,
-            ctx,
-            book: Mutex::new(PaymentBook::new(ctx, provider)),
-            jobs: Mutex::new(BTreeMap::new()),
-        })
-    }
-
-    pub fn book(&self) -> MutexGuard<'_, PaymentBook> {
-        lock(&self.book)
-    }
-
-    pub fn job(&self, job_id: u64) -> Option<JobView> {
-        lock(&self.jobs).get(&job_id).cloned()
-    }
-
-    pub fn jobs(&self) -> Vec<JobView> {
-        lock(&self.jobs).values().cloned().collect()
-    }
-
-    fn update(&self, job_id: u64, f: impl FnOnce(&mut JobView)) {
-        if let Some(j) = lock(&self.jobs).get_mut(&job_id) {
-            f(j);
-        }
-    }
-
-    pub fn set_status(&self, job_id: u64, status: JobStatus, reason: &str) {
-        self.update(job_id, |j| {
-            // Statuses only move forward; a late event never reopens a job.
-            if !j.status.is_terminal() || status.is_terminal() {
-                j.status = status;
-            }
-            if !reason.is_empty() {
-                j.reason = reason.to_owned();
-            }
-        });
-    }
-
-    pub fn set_container(&self, job_id: u64, c: Option<String>) {
-        self.update(job_id, |j| j.container = c);
-    }
-
-    pub fn set_seconds(&self, job_id: u64, s: u64) {
-        self.update(job_id, |j| j.seconds = s);
-    }
-
-    pub fn set_output(&self, job_id: u64, url: &str, cid: &str) {
-        self.update(job_id, |j| {
-            j.output_url = url.to_owned();
-            j.output_cid = cid.to_owned();
-        });
-    }
-
-    pub fn is_cancelled(&self, job_id: u64) -> bool {
-        self.job(job_id)
-            .is_some_and(|j| j.status == JobStatus::Cancelled)
-    }
-
-    pub fn paid_seconds(&self, job_id: u64) -> u64 {
-        self.book().paid_seconds(job_id)
-    }
-
-    /// The job ended: refuse its vouchers from now on and wait (bounded) until the ones
-    /// already accepted are stored in the log. Called before its outcome goes on chain, so
-    /// every voucher the buyer was told is accepted is in the log before the settler can
-    /// close the stream.
-    pub async fn end_payments(&self, job_id: u64) {
-        self.book().ended(job_id);
-        for _ in 0..6_000 {
-            if self.book().in_flight(job_id) == 0 {
-                return;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-        }
-        tracing::warn!(
-            job_id,
-            "payments still being stored after 30 s; reporting anyway"
-        );
-    }
-
-    /// `computestream_executor_jobs{status}`: this provider's jobs by status.
-    fn export_job_states(&self) {
-        let mut counts = [0u32; 5];
-        for j in lock(&self.jobs).values() {
-            counts[(j.status as usize).min(4)] += 1;
-        }
-        for (i, status) in JobStatus::ALL.into_iter().enumerate() {
-            metrics::gauge!("computestream_executor_jobs", "status" => status.as_str())
-                .set(f64::from(counts[i]));
-        }
-    }
-
-    fn running_jobs(&self) -> u32 {
-        lock(&self.jobs)
-            .values()
-            .filter(|j| j.container.is_some())
-            .count() as u32
-    }
-}
 
 pub struct Executor<R: ContainerRuntime, C: JobChain> {
     pub runtime: Arc<R>,
@@ -162,7 +29,7 @@ pub struct Executor<R: ContainerRuntime, C: JobChain> {
     pub kafka: KafkaSettings,
     pub config: ExecutorConfig,
     pub key: SigningKey,
-    pub shared: Arc<Shared>,
+    pub shared: Arc<ExecutorState>,
     pub health: Health,
 }
 
@@ -331,19 +198,7 @@ impl<R: ContainerRuntime, C: JobChain> Executor<R, C> {
             behind.seen(&record);
             match fact(&provider, &record.payload) {
                 Fact::Created(req) => {
-                    let job_id = req.job_id;
-                    let mut jobs = lock(&self.shared.jobs);
-                    let fresh = !jobs.contains_key(&job_id);
-                    jobs.entry(job_id).or_insert(JobView {
-                        request: req.clone(),
-                        status: JobStatus::Pending,
-                        container: None,
-                        seconds: 0,
-                        reason: String::new(),
-                        output_url: String::new(),
-                        output_cid: String::new(),
-                    });
-                    drop(jobs);
+                    let fresh = self.shared.add_job(&req);
                     if caught_up && fresh {
                         self.spawn(&job_ctx, req, Start::Fresh, &mut tasks, &shutdown);
                     }

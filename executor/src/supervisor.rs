@@ -17,10 +17,11 @@ use computestream_schemas::Envelope;
 
 use crate::artifacts::ArtifactStore;
 use crate::chain::{JobChain, Outcome};
-use crate::runtime::{ContainerRuntime, Exit, RuntimeError};
+use crate::container::{ContainerError, ContainerRuntime, Exit};
 use crate::sandbox::{container_spec, JobRequest};
-use crate::service::{now_ms, Shared};
+use crate::state::ExecutorState;
 use crate::ExecutorConfig;
+use computestream_runtime::now_ms;
 
 /// Where the job's metering chain stands (restored from the log after a restart).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,7 +45,7 @@ pub struct JobContext<R: ContainerRuntime, C: JobChain> {
     pub chain: Arc<C>,
     pub producer: Arc<EnvelopeProducer>,
     pub artifacts: ArtifactStore,
-    pub shared: Arc<Shared>,
+    pub shared: Arc<ExecutorState>,
     pub config: ExecutorConfig,
     pub key: SigningKey,
     pub ctx: VoucherContext,
@@ -306,7 +307,7 @@ impl<R: ContainerRuntime, C: JobChain> JobContext<R, C> {
         let spec = container_spec(job, &self.ctx_provider(), &self.config.sandbox, &out);
         match self.runtime.run(&spec).await {
             Ok(id) => Some(id),
-            Err(RuntimeError::Conflict(m)) => {
+            Err(ContainerError::Conflict(m)) => {
                 tracing::warn!(job_id, %m, "its container exists already; not starting it again");
                 None
             }

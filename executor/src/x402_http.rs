@@ -22,12 +22,13 @@ use computestream_schemas::x402::{
 use computestream_schemas::Envelope;
 use serde_json::json;
 
+use crate::container::ContainerRuntime;
 use crate::headers;
-use crate::runtime::ContainerRuntime;
-use crate::service::{now_ms, Shared};
+use crate::state::ExecutorState;
+use computestream_runtime::now_ms;
 
 pub struct Endpoint<R: ContainerRuntime> {
-    pub shared: Arc<Shared>,
+    pub shared: Arc<ExecutorState>,
     pub producer: EnvelopeProducer,
     pub runtime: Arc<R>,
     /// How buyers reach this endpoint (the `resource.url` prefix).
@@ -234,9 +235,9 @@ async fn job<R: ContainerRuntime>(
     with_header(resp, header::PAYMENT_RESPONSE, headers::encode(&settled))
 }
 
-/// A payment being stored: the job's outcome waits for it (see `Shared::end_payments`).
+/// A payment being stored: the job's outcome waits for it (see `ExecutorState::end_payments`).
 struct InFlight<'a> {
-    shared: &'a Shared,
+    shared: &'a ExecutorState,
     stream_id: u64,
 }
 

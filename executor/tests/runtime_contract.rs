@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use computestream_executor::runtime::{ContainerRuntime, ContainerSpec, RuntimeError};
+use computestream_executor::container::{ContainerError, ContainerRuntime, ContainerSpec};
 use computestream_executor::sandbox::{container_spec, JobRequest};
 use computestream_executor::{DockerRuntime, SandboxPolicy};
 use computestream_testkit::test_image;
@@ -34,7 +34,7 @@ async fn contract<R: ContainerRuntime>(rt: &R) {
     ]);
     let id = rt.run(&spec).await.expect("run");
     assert!(
-        matches!(rt.run(&spec).await, Err(RuntimeError::Conflict(_))),
+        matches!(rt.run(&spec).await, Err(ContainerError::Conflict(_))),
         "one container per job"
     );
     let listed = rt.list(&provider).await.expect("list");
@@ -56,7 +56,7 @@ async fn contract<R: ContainerRuntime>(rt: &R) {
     assert!(rt.list(&provider).await.expect("list").is_empty());
     assert!(matches!(
         rt.wait("no-such-container").await,
-        Err(RuntimeError::NotFound(_))
+        Err(ContainerError::NotFound(_))
     ));
 
     // An exit code travels back.

@@ -114,9 +114,9 @@ impl Sessions {
 
 /// The session of a request, if any (from `Authorization: Bearer <token>`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Caller(pub Option<AccountAddress>);
+pub struct SignedIn(pub Option<AccountAddress>);
 
-impl Caller {
+impl SignedIn {
     pub fn require(&self) -> Result<AccountAddress, GatewayError> {
         self.0.ok_or(GatewayError::Unauthenticated)
     }

@@ -11,6 +11,7 @@
 //! - the dashboard (`/`, one static page, no build step);
 //! - the SDL, exported to `schemas/graphql/schema.graphql` ([`schema::sdl`]).
 
+mod app_state;
 pub mod auth;
 mod config;
 mod error;
@@ -18,12 +19,14 @@ pub mod limits;
 pub mod live;
 mod openapi;
 pub mod payloads;
+pub mod read_models;
 mod rest;
 pub mod schema;
 mod service;
-pub mod store;
+mod services;
 mod submit;
 
 pub use config::GatewayConfig;
 pub use error::{GatewayError, Gql};
 pub use service::{app, Gateway, RunningGateway};
+pub use services::Services;

@@ -12,9 +12,9 @@ use computestream_domain::{AccountAddress, Octas, PublicKey};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::app_state::{bearer, AppState};
 use crate::payloads::{self, EntryPayload};
-use crate::service::{bearer, AppState};
-use crate::store::{self, JobRow, ProviderQuery, ProviderRow, StreamRow};
+use crate::read_models::{self, JobRow, ProviderQuery, ProviderRow, StreamRow};
 use crate::GatewayError;
 
 impl IntoResponse for GatewayError {
@@ -143,7 +143,7 @@ async fn available(State(st): State<AppState>, Query(q): Query<AvailableQuery>) 
     if let Some(p) = &q.max_price {
         octas(p, "maxPrice")?;
     }
-    let rows = store::providers(
+    let rows = read_models::providers(
         &st.services.pool,
         &ProviderQuery {
             gpu_type: q.gpu_type,
@@ -227,7 +227,7 @@ fn job_id(s: &str) -> Result<i64, GatewayError> {
 
 async fn job_status(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult {
     let id = job_id(&id)?;
-    let job = store::jobs_by_id(&st.services.pool, &[id])
+    let job = read_models::jobs_by_id(&st.services.pool, &[id])
         .await?
         .into_iter()
         .next()
@@ -265,7 +265,7 @@ async fn history(State(st): State<AppState>, Query(q): Query<HistoryQuery>) -> A
             .map_err(|e| GatewayError::BadInput(e.to_string()))?;
     }
     let before = q.before.as_deref().map(job_id).transpose()?;
-    let rows = store::jobs(
+    let rows = read_models::jobs(
         &st.services.pool,
         buyer.as_deref(),
         provider.as_deref(),
@@ -301,7 +301,7 @@ async fn deposit(
 
 async fn stream(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult {
     let id = job_id(&id)?;
-    let s = store::streams_by_id(&st.services.pool, &[id])
+    let s = read_models::streams_by_id(&st.services.pool, &[id])
         .await?
         .into_iter()
         .next()
@@ -327,4 +327,10 @@ async fn submit(
 
 async fn openapi() -> Json<Value> {
     Json(crate::openapi::document())
+}
+
+impl IntoResponse for crate::schema::TransactionPayload {
+    fn into_response(self) -> Response {
+        Json(serde_json::json!({"sender": self.sender, "json": self.json})).into_response()
+    }
 }

@@ -3,7 +3,6 @@
 //! with CORS, a body size limit and a per-client rate limit; and the live feed behind the
 //! subscriptions.
 
-use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -23,30 +22,13 @@ use sqlx::PgPool;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 
-use crate::auth::{Caller, Sessions};
+use crate::app_state::{bearer, AppState};
+use crate::auth::{SignedIn, Sessions};
 use crate::limits::{document_hash, RateLimiter};
 use crate::live::LiveFeed;
-use crate::schema::{self, GatewaySchema, Services};
+use crate::schema::{self};
+use crate::services::Services;
 use crate::{GatewayConfig, GatewayError};
-
-#[derive(Clone)]
-pub struct AppState {
-    pub schema: GatewaySchema,
-    pub services: Services,
-    limiter: Arc<RateLimiter>,
-    allowlist: Arc<HashSet<String>>,
-    production: bool,
-}
-
-/// The bearer token of a request, if any.
-pub fn bearer(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get(axum::http::header::AUTHORIZATION)?
-        .to_str()
-        .ok()?
-        .strip_prefix("Bearer ")
-        .map(|t| t.trim().to_owned())
-}
 
 async fn graphql(
     State(st): State<AppState>,
@@ -67,7 +49,7 @@ async fn graphql(
         e.extensions = Some(ext);
         return async_graphql::Response::from_errors(vec![e]).into();
     }
-    let caller = Caller(bearer(&headers).and_then(|t| st.services.sessions.who(&t)));
+    let caller = SignedIn(bearer(&headers).and_then(|t| st.services.sessions.who(&t)));
     metrics::counter!("computestream_gateway_requests_total", "api" => "graphql").increment(1);
     let mut resp = st.schema.execute(req.data(caller)).await;
     with_codes(&mut resp);
@@ -250,11 +232,5 @@ impl Gateway {
         );
         tracing::info!(%addr, "gateway serving");
         Ok(RunningGateway { addr, feed, task })
-    }
-}
-
-impl IntoResponse for crate::schema::TransactionPayload {
-    fn into_response(self) -> Response {
-        Json(serde_json::json!({"sender": self.sender, "json": self.json})).into_response()
     }
 }

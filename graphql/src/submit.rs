@@ -3,8 +3,15 @@
 use aptos_sdk::transaction::SignedTransaction;
 use computestream_domain::AccountAddress;
 
-use crate::schema::{Services, SubmittedTransaction};
+use crate::services::Services;
 use crate::GatewayError;
+
+/// A transaction handed to the node: its hash.
+#[derive(async_graphql::SimpleObject, Debug, Clone)]
+pub struct SubmittedTransaction {
+    pub hash: String,
+    pub sender: String,
+}
 
 /// Decodes `bcs_hex` (a BCS `SignedTransaction`), checks its sender is the session's
 /// account, and hands it to the node.

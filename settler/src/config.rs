@@ -129,7 +129,7 @@ impl SettlerConfig {
             );
         }
         if let Some(k) = &self.private_key {
-            crate::signer::parse_seed(k.expose()).map_err(|e| e.to_string())?;
+            crate::transactions::parse_seed(k.expose()).map_err(|e| e.to_string())?;
         }
         Ok(())
     }

@@ -27,12 +27,13 @@ use computestream_schemas::x402::{
 use computestream_schemas::Envelope;
 use serde_json::json;
 
-use crate::service::{now_ms, Shared};
+use crate::state::SettlerState;
 use crate::SettlerError;
+use computestream_runtime::now_ms;
 
 #[derive(Debug)]
 pub struct Facilitator {
-    pub shared: Arc<Shared>,
+    pub shared: Arc<SettlerState>,
     pub producer: EnvelopeProducer,
 }
 

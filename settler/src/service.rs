@@ -2,17 +2,14 @@
 //! start (the state is rebuilt from the log on every start), feeds the desk, and once caught
 //! up redeems what the desk plans, in as few transactions as fit.
 
-pub use computestream_runtime::now_ms;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use computestream_domain::{
-    AccountAddress, DeskError, DeskPolicy, PlannedRedemption, SettlementDesk, VoucherContext,
-};
+use computestream_domain::{DeskError, DeskPolicy, PlannedRedemption, VoucherContext};
 use computestream_eventlog::{
     admin, tails::CatchUp, EnvelopeProducer, KafkaSettings, LogConsumer, LogRecord,
 };
-use computestream_runtime::{Health, Shutdown};
+use computestream_runtime::{now_ms, Health, Shutdown};
 use computestream_schemas::topics::{self, TopicSpec};
 use tokio::sync::mpsc;
 
@@ -20,47 +17,20 @@ use crate::chain::SettlementChain;
 use crate::close_fence::CloseFences;
 use crate::facilitator::Facilitator;
 use crate::intake::{decode_all, Decoded, Input};
-use crate::signer::{pack, parse_seed, streams_per_transaction, SettlerAccount};
+use crate::state::SettlerState;
 use crate::submitter::Submitter;
 use crate::telemetry as m;
+use crate::transactions::{pack, parse_seed, streams_per_transaction, SettlerAccount};
 use crate::{SettlerConfig, SettlerError};
 
 /// The topics the settler reads.
 pub const INPUTS: [TopicSpec; 2] = [topics::CHAIN_EVENTS, topics::METERING];
 
-/// State the settler shares with its facilitator endpoint.
-#[derive(Debug)]
-pub struct Shared {
-    desk: Mutex<SettlementDesk>,
-    pub chain_id: u8,
-    pub package: AccountAddress,
-}
-
-impl Shared {
-    pub fn new(chain_id: u8, package: AccountAddress, held_limit: usize) -> Arc<Self> {
-        Arc::new(Shared {
-            desk: Mutex::new(SettlementDesk::new(
-                VoucherContext { chain_id, package },
-                held_limit,
-            )),
-            chain_id,
-            package,
-        })
-    }
-
-    /// The desk. A panic while holding it cannot leave money state inconsistent (every
-    /// desk method is a pure update that completes or has not started), so a poisoned lock
-    /// is taken over.
-    pub fn desk(&self) -> MutexGuard<'_, SettlementDesk> {
-        self.desk.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
-
 pub struct Settler<C: SettlementChain> {
     pub chain: Arc<C>,
     pub kafka: KafkaSettings,
     pub config: SettlerConfig,
-    pub shared: Arc<Shared>,
+    pub shared: Arc<SettlerState>,
     pub health: Health,
 }
 
@@ -80,6 +50,25 @@ pub struct RunningSettler {
 }
 
 impl<C: SettlementChain> Settler<C> {
+    /// A settler of the package deployment `ctx` (chain id and package address) on `chain`,
+    /// with a fresh desk (its state is rebuilt from the log when it runs).
+    pub fn new(
+        chain: Arc<C>,
+        kafka: KafkaSettings,
+        config: SettlerConfig,
+        ctx: VoucherContext,
+        health: Health,
+    ) -> Self {
+        let shared = SettlerState::new(ctx.chain_id, ctx.package, config.held_limit);
+        Settler {
+            chain,
+            kafka,
+            config,
+            shared,
+            health,
+        }
+    }
+
     /// Binds the facilitator on `config.listen` and runs the settler until `shutdown`.
     pub async fn start(self, shutdown: Shutdown) -> Result<RunningSettler, SettlerError> {
         self.health.failing("settler", "starting");
@@ -254,7 +243,7 @@ async fn gather(consumer: &LogConsumer, first: LogRecord, max: usize) -> Vec<Log
 }
 
 /// Feeds decoded records to the desk, in log order.
-pub fn apply(shared: &Shared, decoded: Vec<Decoded>, live: bool) {
+pub fn apply(shared: &SettlerState, decoded: Vec<Decoded>, live: bool) {
     let mut desk = shared.desk();
     for Decoded { at_ms, input } in decoded {
         match input {
@@ -304,7 +293,7 @@ pub fn apply(shared: &Shared, decoded: Vec<Decoded>, live: bool) {
 
 /// Plans what is due and hands it to the submitter, one transaction's worth at a time.
 pub fn plan_and_send(
-    shared: &Shared,
+    shared: &SettlerState,
     policy: &DeskPolicy,
     per_txn: usize,
     tx: &mpsc::Sender<Vec<PlannedRedemption>>,

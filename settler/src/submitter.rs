@@ -21,11 +21,12 @@ use computestream_schemas::Envelope;
 use tokio::sync::mpsc;
 
 use crate::chain::SettlementChain;
-use crate::service::{now_ms, Shared};
-use crate::signer::{SettlerAccount, TxnTerms};
+use crate::state::SettlerState;
 use crate::telemetry as m;
+use crate::transactions::{SettlerAccount, TxnTerms};
 use crate::{ChainError, SettlerConfig};
 use computestream_chain::Committed;
+use computestream_runtime::now_ms;
 
 /// Transactions signed with consecutive sequence numbers and in flight together.
 const PIPELINE: usize = 32;
@@ -36,7 +37,7 @@ pub struct Submitter<C: SettlementChain> {
     pub chain: Arc<C>,
     pub account: SettlerAccount,
     pub producer: EnvelopeProducer,
-    pub shared: Arc<Shared>,
+    pub shared: Arc<SettlerState>,
     pub config: SettlerConfig,
 }
 

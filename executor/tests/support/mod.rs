@@ -1,4 +1,4 @@
-//! Shared by the executor's tests: the devnet with a registered provider, the indexer
+//! ExecutorState by the executor's tests: the devnet with a registered provider, the indexer
 //! feeding the log, the real Docker engine, and an executor for that provider.
 #![allow(dead_code, unused_imports)]
 
@@ -12,7 +12,7 @@ use computestream_devnet::Running;
 use computestream_domain::{AccountAddress, SigningKey, VoucherContext};
 use computestream_eventlog::KafkaSettings;
 use computestream_executor::{
-    Buyer, DockerRuntime, Executor, ExecutorConfig, RunningExecutor, SandboxPolicy, Shared,
+    Buyer, DockerRuntime, Executor, ExecutorConfig, ExecutorState, RunningExecutor, SandboxPolicy,
 };
 use computestream_runtime::{Health, Secret, Shutdown};
 use computestream_schemas::events::JobStatusChanged;
@@ -130,7 +130,7 @@ pub async fn start_executor(
             kafka,
             config,
             key,
-            shared: Shared::new(provider, ctx),
+            shared: ExecutorState::new(provider, ctx),
             health: Health::new(),
         }
         .start(None, shutdown)

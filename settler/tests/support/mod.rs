@@ -15,7 +15,7 @@ use computestream_eventlog::{EnvelopeProducer, KafkaSettings};
 use computestream_runtime::{Health, Secret, Shutdown};
 use computestream_schemas::events::{MeteringTick, VoucherReceived};
 use computestream_schemas::{topics, Envelope};
-use computestream_settler::{RestChain, RunningSettler, Settler, SettlerConfig, Shared};
+use computestream_settler::{RestChain, RunningSettler, Settler, SettlerConfig};
 use computestream_testkit::chain::{self, identity};
 
 pub const PROVIDERS: usize = 10;
@@ -70,13 +70,17 @@ impl Pipeline {
     pub async fn settler(&self, config: SettlerConfig, shutdown: Shutdown) -> RunningSettler {
         let chain = RestChain::new(&config.node_url, identity().package, Duration::from_secs(5))
             .expect("chain");
-        Settler {
-            chain: Arc::new(chain),
-            kafka: self.kafka.clone(),
+        let config = SettlerConfig {
+            held_limit: 1_000_000,
+            ..config
+        };
+        Settler::new(
+            Arc::new(chain),
+            self.kafka.clone(),
             config,
-            shared: Shared::new(identity().chain_id, identity().package, 1_000_000),
-            health: Health::new(),
-        }
+            identity().voucher_context(),
+            Health::new(),
+        )
         .start(shutdown)
         .await
         .expect("settler")

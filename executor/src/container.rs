@@ -62,7 +62,7 @@ pub struct Labelled {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum RuntimeError {
+pub enum ContainerError {
     /// The engine did not answer (down, restarting).
     #[error("container engine unavailable: {0}")]
     Unavailable(String),
@@ -76,44 +76,47 @@ pub enum RuntimeError {
     Refused(String),
 }
 
-impl RuntimeError {
+impl ContainerError {
     pub fn is_retryable(&self) -> bool {
-        matches!(self, RuntimeError::Unavailable(_))
+        matches!(self, ContainerError::Unavailable(_))
     }
 }
 
 pub trait ContainerRuntime: Send + Sync + 'static {
     /// Whether the image is present locally (nothing is ever pulled).
-    fn image_present(&self, image: &str)
-        -> impl Future<Output = Result<bool, RuntimeError>> + Send;
+    fn image_present(
+        &self,
+        image: &str,
+    ) -> impl Future<Output = Result<bool, ContainerError>> + Send;
     /// Creates and starts the container; returns its id.
     fn run(
         &self,
         spec: &ContainerSpec,
-    ) -> impl Future<Output = Result<String, RuntimeError>> + Send;
+    ) -> impl Future<Output = Result<String, ContainerError>> + Send;
     /// Starts a created container that never ran.
-    fn start(&self, id: &str) -> impl Future<Output = Result<(), RuntimeError>> + Send;
+    fn start(&self, id: &str) -> impl Future<Output = Result<(), ContainerError>> + Send;
     /// Waits until the container has stopped.
-    fn wait(&self, id: &str) -> impl Future<Output = Result<Exit, RuntimeError>> + Send;
+    fn wait(&self, id: &str) -> impl Future<Output = Result<Exit, ContainerError>> + Send;
     /// Resource use so far; `None` once it stopped.
-    fn usage(&self, id: &str) -> impl Future<Output = Result<Option<Usage>, RuntimeError>> + Send;
+    fn usage(&self, id: &str)
+        -> impl Future<Output = Result<Option<Usage>, ContainerError>> + Send;
     /// Stops it (SIGTERM, then SIGKILL after `grace_secs`).
     fn stop(
         &self,
         id: &str,
         grace_secs: u32,
-    ) -> impl Future<Output = Result<(), RuntimeError>> + Send;
+    ) -> impl Future<Output = Result<(), ContainerError>> + Send;
     /// Removes it (stopped or not).
-    fn remove(&self, id: &str) -> impl Future<Output = Result<(), RuntimeError>> + Send;
+    fn remove(&self, id: &str) -> impl Future<Output = Result<(), ContainerError>> + Send;
     /// Every container labelled as a job of `provider`.
     fn list(
         &self,
         provider: &str,
-    ) -> impl Future<Output = Result<Vec<Labelled>, RuntimeError>> + Send;
+    ) -> impl Future<Output = Result<Vec<Labelled>, ContainerError>> + Send;
     /// Its output (stdout and stderr), the last `tail` lines.
     fn logs(
         &self,
         id: &str,
         tail: usize,
-    ) -> impl Future<Output = Result<String, RuntimeError>> + Send;
+    ) -> impl Future<Output = Result<String, ContainerError>> + Send;
 }

@@ -1,0 +1,34 @@
+//! The settler's state shared with its facilitator endpoint: the settlement desk (what is
+//! redeemable, held and planned, per stream) and the deployment it settles for.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use computestream_domain::{AccountAddress, SettlementDesk, VoucherContext};
+
+/// State the settler shares with its facilitator endpoint.
+#[derive(Debug)]
+pub struct SettlerState {
+    desk: Mutex<SettlementDesk>,
+    pub chain_id: u8,
+    pub package: AccountAddress,
+}
+
+impl SettlerState {
+    pub fn new(chain_id: u8, package: AccountAddress, held_limit: usize) -> Arc<Self> {
+        Arc::new(SettlerState {
+            desk: Mutex::new(SettlementDesk::new(
+                VoucherContext { chain_id, package },
+                held_limit,
+            )),
+            chain_id,
+            package,
+        })
+    }
+
+    /// The desk. A panic while holding it cannot leave money state inconsistent (every
+    /// desk method is a pure update that completes or has not started), so a poisoned lock
+    /// is taken over.
+    pub fn desk(&self) -> MutexGuard<'_, SettlementDesk> {
+        self.desk.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
