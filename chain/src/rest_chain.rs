@@ -7,7 +7,7 @@ use aptos_sdk::retry::RetryConfig;
 use aptos_sdk::transaction::SignedTransaction;
 use aptos_sdk::types::HashValue;
 use aptos_sdk::{AptosConfig, AptosError};
-use computestream_domain::{AccountAddress, Octas};
+use computestream_domain::{AccountAddress, Octas, StructTag};
 use serde_json::Value;
 
 use crate::{ChainError, Committed, Ledger};
@@ -74,18 +74,6 @@ fn num(v: &Value, field: &str) -> Result<u64, ChainError> {
 
 impl RestChain {
     fn parse_committed(&self, t: &Value) -> Result<Committed, ChainError> {
-        let settled_type = format!(
-            "{}::payment_stream::StreamSettled",
-            self.package.to_long_string()
-        );
-        let closed_type = format!(
-            "{}::payment_stream::StreamClosed",
-            self.package.to_long_string()
-        );
-        let created_type = format!(
-            "{}::job_registry::JobCreated",
-            self.package.to_long_string()
-        );
         let mut settled = Vec::new();
         let mut closed = Vec::new();
         let mut jobs_created = Vec::new();
@@ -97,15 +85,21 @@ impl RestChain {
         {
             let ty = e.get("type").and_then(Value::as_str).unwrap_or_default();
             let data = e.get("data").unwrap_or(&Value::Null);
-            if ty == settled_type {
+            // Compared as an address: the node drops the address's leading zeros. A type that
+            // does not parse is not one of these three (the indexer dead-letters it).
+            let Ok(tag) = StructTag::parse(ty) else {
+                continue;
+            };
+            let pkg = &self.package;
+            if tag.is(pkg, "payment_stream", "StreamSettled") {
                 settled.push((
                     num(data, "stream_id")?,
                     Octas(num(data, "paid_now")?),
                     Octas(num(data, "paid_total")?),
                 ));
-            } else if ty == created_type {
+            } else if tag.is(pkg, "job_registry", "JobCreated") {
                 jobs_created.push(num(data, "job_id")?);
-            } else if ty == closed_type {
+            } else if tag.is(pkg, "payment_stream", "StreamClosed") {
                 closed.push((
                     num(data, "stream_id")?,
                     Octas(num(data, "final_payment")?),

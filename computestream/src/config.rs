@@ -69,8 +69,8 @@ fn default_chain_id() -> u8 {
 }
 
 fn default_package() -> AccountAddress {
-    // The package's dev address (move/Move.toml), where the devnet serves it.
-    AccountAddress::new([0xc5; 32])
+    // Where the local devnet publishes it.
+    computestream_devnet::LOCAL_PACKAGE
 }
 
 fn default_kafka() -> KafkaSettings {

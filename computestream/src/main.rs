@@ -1,18 +1,8 @@
 //! `computestream`: one binary, one subcommand per service or operator tool. Helm and the
-//! demo run this same binary with different subcommands.
+//! demo run this same binary with different subcommands. It holds the command dispatch, each
+//! service's wiring and the demo; the benchmarks are `computestream-bench` (`bench/`).
 
-mod bench;
-mod bench_devnet;
-mod bench_executor;
-mod bench_fleet;
-mod bench_gateway;
-mod bench_indexer;
-mod bench_load;
-mod bench_projector;
-mod bench_settler;
-mod config;
 mod demo;
-mod demo_chain;
 mod devnet;
 mod execute;
 mod index;
@@ -25,6 +15,7 @@ mod side;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+pub(crate) use computestream::config;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -82,8 +73,6 @@ enum Command {
     Topics,
     /// Run the end-to-end demo on the local stack with a live terminal summary.
     Demo(demo::DemoArgs),
-    /// Benchmarks recorded in docs/BENCHMARKS.md.
-    Bench(bench::BenchArgs),
 }
 
 #[tokio::main]
@@ -107,6 +96,5 @@ async fn main() -> anyhow::Result<()> {
         Command::Migrate => ops::migrate(&cfg).await,
         Command::Topics => ops::create_topics(&cfg).await,
         Command::Demo(args) => demo::run(&cfg, args).await,
-        Command::Bench(args) => bench::run(&cfg, args).await,
     }
 }

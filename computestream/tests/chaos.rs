@@ -141,6 +141,22 @@ fn chain_jobs_ended(running: &Running) -> usize {
         .count()
 }
 
+/// The jobs that have not ended, with their status on chain and their provider.
+fn jobs_not_ended(running: &Running) -> Vec<String> {
+    let node = running.devnet.node().expect("node");
+    (1..=JOBS as u64)
+        .filter_map(|j| match node.state.jobs.get(&j) {
+            Some(job) if job.status >= 2 => None,
+            Some(job) => Some(format!(
+                "job {j} {} (provider {})",
+                status_name(job.status),
+                job.provider
+            )),
+            None => Some(format!("job {j} missing")),
+        })
+        .collect()
+}
+
 fn chain_streams_closed(running: &Running) -> usize {
     let node = running.devnet.node().expect("node");
     (1..=JOBS as u64)
@@ -407,8 +423,10 @@ async fn kill_9_every_service_at_random_moments_loses_nothing_and_pays_nothing_t
     while kills < MIN_KILLS || chain_jobs_ended(&running) < JOBS {
         assert!(
             std::time::Instant::now() < deadline,
-            "jobs did not end: {} of {JOBS} ended after {kills} kills",
-            chain_jobs_ended(&running)
+            "jobs did not end: {} of {JOBS} ended after {kills} kills; not ended: {:?}; service logs in {}",
+            chain_jobs_ended(&running),
+            jobs_not_ended(&running),
+            dir.display()
         );
         tokio::time::sleep(Duration::from_millis(300 + rng.below(1_700))).await;
         if kills >= MIN_KILLS {

@@ -8,16 +8,14 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use computestream_devnet::load::{self, LoadPlan};
 use computestream_devnet::{ChainIdentity, DevnetConfig, SubmitError};
-use computestream_domain::{AccountAddress, SigningKey};
+use computestream_domain::SigningKey;
 use computestream_eventlog::KafkaSettings;
 use computestream_runtime::Shutdown;
 use computestream_schemas::{topics, Envelope};
 
 fn id() -> ChainIdentity {
-    ChainIdentity {
-        chain_id: 4,
-        package: AccountAddress::new([0xc5; 32]),
-    }
+    // The package where `computestream` (default configuration) expects it.
+    computestream_testkit::chain::identity()
 }
 
 fn spawn_indexer(node_url: &str, kafka: &KafkaSettings) -> Child {

@@ -72,6 +72,16 @@ pub struct ChainIdentity {
     pub package: AccountAddress,
 }
 
+/// Where the local devnet (and every test of the pipeline) publishes the package:
+/// `0x0c5c…5c`. Its first hex digit is 0 on purpose: the node prints it with that zero
+/// dropped (`0xc5c…`, 63 digits) in every type tag, event field and abort, so everything that
+/// reads the node is tested against the form that breaks string comparisons.
+pub const LOCAL_PACKAGE: computestream_domain::AccountAddress = {
+    let mut b = [0x5c; 32];
+    b[0] = 0x0c;
+    computestream_domain::AccountAddress::new(b)
+};
+
 impl ChainIdentity {
     /// The deployment vouchers on this chain are bound to.
     pub fn voucher_context(&self) -> computestream_domain::VoucherContext {

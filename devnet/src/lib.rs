@@ -23,7 +23,7 @@ pub mod server;
 mod service;
 pub mod vm;
 
-pub use config::{ChainIdentity, DevnetConfig};
+pub use config::{ChainIdentity, DevnetConfig, LOCAL_PACKAGE};
 pub use devnet::{Devnet, SubmitError, FAUCET_MAX, ROOT_BALANCE};
 pub use error::DevnetError;
 pub use service::{serve, start, Running};

@@ -292,7 +292,7 @@ impl Node {
         let payload = EntryFunctionPayload {
             function: format!(
                 "{}::{}::{}",
-                AccountAddress::new(ef.module.address.to_bytes()),
+                AccountAddress::new(ef.module.address.to_bytes()).to_hex_literal(),
                 module,
                 ef.function
             ),
@@ -302,7 +302,7 @@ impl Node {
         };
         let json = PendingTransaction {
             hash: hash.clone(),
-            sender: sender.to_string(),
+            sender: sender.to_hex_literal(),
             sequence_number: raw.sequence_number.to_string(),
             max_gas_amount: raw.max_gas_amount.to_string(),
             gas_unit_price: raw.gas_unit_price.to_string(),

@@ -195,7 +195,7 @@ fn every_view_of_the_abi_answers_with_its_return_types() {
                 .params
                 .iter()
                 .map(|p| match p.as_str() {
-                    "address" => json!(provider.to_string()),
+                    "address" => json!(provider.to_hex_literal()),
                     "u64" => json!(if f.name == "get_providers" { "0" } else { "1" }),
                     other => panic!("{}::{}: parameter type {other}", m.name, f.name),
                 })
@@ -229,7 +229,7 @@ fn get_providers_takes_any_offset_and_limit() {
     let (state, provider) = populated();
     let f = format!("{}::provider_registry::get_providers", state.package);
     let all = vm::view(&state, &f, &[], &[json!("0"), json!(u64::MAX.to_string())]);
-    assert_eq!(all, Ok(vec![json!([provider.to_string()])]));
+    assert_eq!(all, Ok(vec![json!([provider.to_hex_literal()])]));
     let none = vm::view(
         &state,
         &f,

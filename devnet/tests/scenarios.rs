@@ -69,7 +69,7 @@ async fn run_scenario(s: &Scenario) {
                 let code: u64 = a.code.parse().expect("code");
                 let expected = format!(
                     "Move abort in {}::{}: {}({code:#x})",
-                    id().package,
+                    id().package.to_hex_literal(),
                     a.module,
                     a.name
                 );

@@ -40,6 +40,19 @@ impl AccountAddress {
     pub fn to_long_string(&self) -> String {
         crate::hex_bytes::prefixed_hex(&self.0)
     }
+
+    /// The form the node's REST API prints everywhere (addresses in JSON, type tags, abort
+    /// locations): `0x` and the hex digits with leading zeros dropped (`0x1`, and
+    /// `0xc5c…` with 63 digits for `0x0c5c…`), as aptos-core's `to_hex_literal`.
+    pub fn to_hex_literal(&self) -> String {
+        let long = hex::encode(self.0);
+        let digits = long.trim_start_matches('0');
+        if digits.is_empty() {
+            "0x0".to_owned()
+        } else {
+            format!("0x{digits}")
+        }
+    }
 }
 
 impl fmt::Display for AccountAddress {
@@ -112,6 +125,24 @@ mod tests {
         let a: AccountAddress = long.parse().expect("long");
         assert_eq!(a.to_string(), long);
         assert_eq!("aa".parse::<AccountAddress>().expect("bare"), a);
+    }
+
+    #[test]
+    fn the_node_form_drops_leading_zeros() {
+        assert_eq!(AccountAddress::ZERO.to_hex_literal(), "0x0");
+        assert_eq!(AccountAddress::ONE.to_hex_literal(), "0x1");
+        let a: AccountAddress = "0x0c5c".parse().expect("short");
+        assert_eq!(a.to_hex_literal(), "0xc5c");
+        let mut b = [0xab; 32];
+        b[0] = 0x0a;
+        let a = AccountAddress::new(b);
+        assert_eq!(a.to_hex_literal().len(), 2 + 63);
+        assert_eq!(
+            a.to_hex_literal()
+                .parse::<AccountAddress>()
+                .expect("parses"),
+            a
+        );
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //!
 //! This crate owns:
 //! - [`Octas`]: integer money (1 MOVE = 10^8 octas), checked arithmetic, JSON as strings;
-//! - [`AccountAddress`] and ed25519 key material ([`PublicKey`], [`Signature`]);
+//! - [`AccountAddress`] and ed25519 key material ([`PublicKey`], [`Signature`]); Move type
+//!   tags and aborts as the node prints them, parsed ([`StructTag`], [`MoveAbort`]);
 //! - the exact, versioned, domain-separated byte layouts that are signed: the buyer's
 //!   cumulative [`Voucher`] and the provider's hash-chained [`MeteringRecord`];
 //! - stream accounting ([`StreamAccount`]), the voucher book a settler keeps ([`VoucherBook`]),
@@ -25,6 +26,7 @@ mod job;
 mod keys;
 mod metering;
 mod money;
+mod move_type;
 pub mod package_rules;
 pub mod settlement;
 mod stream;
@@ -47,6 +49,7 @@ pub use metering::{
     SignedMeteringRecord, METERING_DOMAIN, METERING_GENESIS_HASH,
 };
 pub use money::Octas;
+pub use move_type::{MoveAbort, StructTag, TypeTagError};
 pub use stream::{StreamAccount, StreamStatus, VoucherOutcome};
 pub use voucher::{
     SignedVoucher, Voucher, VoucherBook, VoucherContext, VoucherError, VOUCHER_DOMAIN,

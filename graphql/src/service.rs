@@ -23,7 +23,7 @@ use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::app_state::{bearer, AppState};
-use crate::auth::{SignedIn, Sessions};
+use crate::auth::{Sessions, SignedIn};
 use crate::limits::{document_hash, RateLimiter};
 use crate::live::LiveFeed;
 use crate::schema::{self};

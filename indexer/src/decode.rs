@@ -6,6 +6,7 @@
 //! package that is unknown or does not have the expected fields becomes a [`DeadLetter`]
 //! with the raw JSON and the reason — never dropped, never a crash.
 
+use computestream_domain::StructTag;
 use computestream_domain::{AccountAddress, JobStatus, Octas, PublicKey};
 use computestream_nodeapi::{Event as NodeEvent, UserTransaction};
 use computestream_schemas::events::*;
@@ -235,11 +236,13 @@ fn package_event(name: &str, data: &Value) -> Result<Event, String> {
     })
 }
 
-fn coin_event(e: &NodeEvent, job_id: u64) -> Option<Result<Event, String>> {
-    let direction = match e.type_.as_str() {
-        "0x1::coin::CoinWithdraw" => CoinDirection::Withdraw,
-        "0x1::coin::CoinDeposit" => CoinDirection::Deposit,
-        _ => return None,
+fn coin_event(tag: &StructTag, e: &NodeEvent, job_id: u64) -> Option<Result<Event, String>> {
+    let direction = if tag.is(&AccountAddress::ONE, "coin", "CoinWithdraw") {
+        CoinDirection::Withdraw
+    } else if tag.is(&AccountAddress::ONE, "coin", "CoinDeposit") {
+        CoinDirection::Deposit
+    } else {
+        return None;
     };
     let f = Fields(&e.data);
     Some((|| {
@@ -273,19 +276,37 @@ pub fn transaction(
         .parse::<u64>()
         .map_err(|_| format!("timestamp {:?}", t.timestamp))?
         / 1_000;
-    let prefix = format!("{package}::");
+    // Types are parsed and their addresses compared as addresses: the node prints a type
+    // tag's address with its leading zeros dropped. An event whose type does not parse
+    // cannot be classified and is dead-lettered with the reason, never dropped.
+    let tags: Vec<Result<StructTag, String>> = t
+        .events
+        .iter()
+        .map(|e| StructTag::parse(&e.type_).map_err(|err| err.to_string()))
+        .collect();
+    let ours = |tag: &StructTag| tag.address == *package;
     // The job whose escrow this transaction moved, if any: its coin events belong to it.
-    let escrow_job = t.events.iter().find_map(|e| {
-        let name = e.type_.strip_prefix(&prefix)?;
-        name.starts_with("escrow::")
+    let escrow_job = t.events.iter().zip(&tags).find_map(|(e, tag)| {
+        let tag = tag.as_ref().ok()?;
+        (ours(tag) && tag.module == "escrow")
             .then(|| Fields(&e.data).u64("job_id").ok())
             .flatten()
     });
-    for (i, e) in t.events.iter().enumerate() {
+    for (i, (e, tag)) in t.events.iter().zip(&tags).enumerate() {
         let idx = u32::try_from(i).map_err(|_| "more than u32::MAX events".to_owned())?;
-        let decoded = match e.type_.strip_prefix(&prefix) {
-            Some(name) => Some(package_event(name, &e.data)),
-            None => escrow_job.and_then(|job| coin_event(e, job)),
+        let decoded = match tag {
+            Err(reason) => Some(Err(reason.clone())),
+            Ok(tag) if ours(tag) => {
+                if tag.type_args.is_empty() {
+                    Some(package_event(
+                        &format!("{}::{}", tag.module, tag.name),
+                        &e.data,
+                    ))
+                } else {
+                    Some(Err(format!("{} of the package is generic", e.type_)))
+                }
+            }
+            Ok(tag) => escrow_job.and_then(|job| coin_event(tag, e, job)),
         };
         match decoded {
             None => {}
@@ -406,5 +427,54 @@ mod tests {
         );
         let d = transaction(4, &pkg(), &t).expect("decode");
         assert!(d.events.is_empty() && d.dead_letters.is_empty());
+    }
+
+    /// A package whose address starts with a zero digit: the node prints `0xc5c5…` (63
+    /// digits) in its type tags. Every form of the address is the package.
+    #[test]
+    fn a_package_with_a_leading_zero_is_recognised_in_every_form_the_node_may_print() {
+        let long = "0x0c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c";
+        let package: AccountAddress = long.parse().expect("package");
+        let short = package.to_hex_literal();
+        assert_eq!(short.len(), 65, "0x and 63 digits");
+        let deposited = |addr: &str| {
+            ev(
+                &format!("{addr}::escrow::Deposited"),
+                json!({"job_id": "1", "buyer": "0x2", "amount": "5", "total_deposited": "5"}),
+            )
+        };
+        let upper = format!("0x{}", long[2..].to_uppercase());
+        let t = txn(
+            true,
+            vec![
+                deposited(&short),
+                deposited(long),
+                deposited(&upper),
+                ev(
+                    "0x0000000000000000000000000000000000000000000000000000000000000001::coin::CoinWithdraw",
+                    json!({"coin_type": "0x1::aptos_coin::AptosCoin", "account": "0x2", "amount": "5"}),
+                ),
+            ],
+        );
+        let d = transaction(4, &package, &t).expect("decode");
+        assert_eq!(d.events.len(), 4, "{:?}", d.dead_letters);
+        assert!(d.dead_letters.is_empty());
+    }
+
+    #[test]
+    fn an_event_whose_type_does_not_parse_is_dead_lettered_with_the_reason() {
+        let t = txn(
+            true,
+            vec![
+                ev("not a type", json!({})),
+                ev(&format!("{PKG}::escrow::Deposited<u64>"), json!({})),
+            ],
+        );
+        let d = transaction(4, &pkg(), &t).expect("decode");
+        assert!(d.events.is_empty());
+        let reasons: Vec<&str> = d.dead_letters.iter().map(|l| l.reason.as_str()).collect();
+        assert_eq!(reasons.len(), 2, "{reasons:?}");
+        assert!(reasons[0].contains("not a Move struct type"), "{reasons:?}");
+        assert!(reasons[1].contains("generic"), "{reasons:?}");
     }
 }

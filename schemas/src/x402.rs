@@ -99,7 +99,11 @@ pub fn check_form(
     if payload.payload.kind != "voucher" {
         return Err(no(reason::INVALID_PAYLOAD));
     }
-    if requirements.asset != computestream_domain::NATIVE_COIN {
+    // The asset is a type tag: compared parsed, so any address form of 0x1 is the native coin.
+    let native = computestream_domain::StructTag::parse(&requirements.asset).is_ok_and(|t| {
+        t.is(&AccountAddress::ONE, "aptos_coin", "AptosCoin") && t.type_args.is_empty()
+    });
+    if !native {
         return Err(no(reason::ASSET_MISMATCH));
     }
     let voucher = payload
@@ -428,5 +432,50 @@ mod tests {
         p.cumulative_amount = "1".into();
         p.signature = "0x12".into();
         assert!(p.to_signed().expect_err("malformed").contains("signature"));
+    }
+
+    #[test]
+    fn the_asset_and_pay_to_are_compared_parsed_not_as_strings() {
+        let key = SigningKey::from_seed([5; 32]);
+        let v = Voucher {
+            chain_id: 4,
+            package: AccountAddress::new([0xc5; 32]),
+            stream_id: 12,
+            cumulative_amount: Octas(1000),
+        }
+        .sign(&key);
+        let provider = "0x0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a"
+            .parse::<AccountAddress>()
+            .expect("provider");
+        let mut reqs = PaymentRequirements::for_stream(
+            4,
+            AccountAddress::new([0xc5; 32]),
+            12,
+            Octas(1000),
+            provider,
+        );
+        for asset in [
+            "0x1::aptos_coin::AptosCoin",
+            "0x0000000000000000000000000000000000000000000000000000000000000001::aptos_coin::AptosCoin",
+            "0x01::aptos_coin::AptosCoin",
+        ] {
+            reqs.asset = asset.into();
+            reqs.pay_to = provider.to_hex_literal();
+            let req = FacilitatorRequest::voucher(reqs.clone(), &v);
+            let checked = check_form(&req.payment_payload, &req.payment_requirements, 4)
+                .unwrap_or_else(|r| panic!("{asset}: {}", r.reason));
+            assert_eq!(checked.pay_to, provider);
+        }
+        for asset in [
+            "0x2::aptos_coin::AptosCoin",
+            "0x1::aptos_coin::AptosCoin<u8>",
+            "AptosCoin",
+        ] {
+            reqs.asset = asset.into();
+            let req = FacilitatorRequest::voucher(reqs.clone(), &v);
+            let r =
+                check_form(&req.payment_payload, &req.payment_requirements, 4).expect_err(asset);
+            assert_eq!(r.reason, reason::ASSET_MISMATCH, "{asset}");
+        }
     }
 }

@@ -307,9 +307,9 @@ impl<C: SettlementChain> Submitter<C> {
             tracing::warn!(hash = %s.hash, vm_status = %c.vm_status, "transaction failed on chain");
             m::transaction(f, "failed", s.items.len());
             m::failure("aborted");
-            if c.vm_status.contains("E_STREAM_CLOSED")
-                && s.items.iter().all(|i| i.kind == RedemptionKind::Close)
-            {
+            let stream_closed = computestream_domain::MoveAbort::parse(&c.vm_status)
+                .is_some_and(|a| a.is(&self.shared.package, "payment_stream", "E_STREAM_CLOSED"));
+            if stream_closed && s.items.iter().all(|i| i.kind == RedemptionKind::Close) {
                 // Only a close aborts on a closed stream (settle_batch skips it): an earlier
                 // run closed it. Nothing more to do for these streams.
                 let mut desk = self.shared.desk();

@@ -6,11 +6,12 @@ use computestream_devnet::{ChainIdentity, DevnetConfig, Running};
 use computestream_domain::{AccountAddress, SigningKey};
 use computestream_runtime::Shutdown;
 
-/// The chain every test runs against: the devnet's chain id and the package's dev address.
+/// The chain every test runs against: the devnet's chain id and the local package address
+/// (a leading zero the node drops when it prints it).
 pub fn identity() -> ChainIdentity {
     ChainIdentity {
         chain_id: 4,
-        package: AccountAddress::new([0xc5; 32]),
+        package: computestream_devnet::LOCAL_PACKAGE,
     }
 }
 

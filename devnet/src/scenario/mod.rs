@@ -337,13 +337,13 @@ impl Resolved<'_> {
 
     fn substitute_str(&self, s: &str) -> Result<String, ScenarioError> {
         if let Some(rest) = s.strip_prefix("@pkg::") {
-            return Ok(format!("{}::{rest}", self.id.package));
+            return Ok(format!("{}::{rest}", self.id.package.to_hex_literal()));
         }
         if let Some(name) = s.strip_prefix("@pk:") {
             return Ok(format!("0x{}", hex::encode(self.key(name)?.public_key().0)));
         }
         match s.strip_prefix('@') {
-            Some(name) => Ok(self.address(name)?.to_string()),
+            Some(name) => Ok(self.address(name)?.to_hex_literal()),
             None => Ok(s.to_owned()),
         }
     }

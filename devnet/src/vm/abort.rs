@@ -2,7 +2,8 @@ use computestream_domain::AccountAddress;
 
 /// A Move abort: where, which named code, and the doc comment of the constant, printed the
 /// way the node prints `vm_status`:
-/// `Move abort in 0x…::module: E_NAME(0x1): description`.
+/// `Move abort in 0x…::module: E_NAME(0x1): description` (the address with its leading
+/// zeros dropped, as the node prints an abort location).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Abort {
     pub address: AccountAddress,
@@ -16,7 +17,11 @@ impl Abort {
     pub fn vm_status(&self) -> String {
         format!(
             "Move abort in {}::{}: {}({:#x}): {}",
-            self.address, self.module, self.name, self.code, self.description
+            self.address.to_hex_literal(),
+            self.module,
+            self.name,
+            self.code,
+            self.description
         )
     }
 }

@@ -49,7 +49,7 @@ impl Effects {
         data: Value,
     ) {
         self.events.push(EmittedEvent {
-            type_: format!("{module_addr}::{module}::{name}"),
+            type_: format!("{}::{module}::{name}", module_addr.to_hex_literal()),
             data,
         });
     }

@@ -1,5 +1,6 @@
 //! Move values as the node prints them in JSON: u64 as decimal strings, u8 as numbers,
-//! addresses in AIP-40 form, `vector<u8>` as 0x-hex, `Option<T>` as `{"vec": [...]}`.
+//! addresses with their leading zeros dropped (`to_hex_literal`), `vector<u8>` as 0x-hex,
+//! `Option<T>` as `{"vec": [...]}`.
 
 use computestream_domain::AccountAddress;
 use serde_json::{json, Value};
@@ -9,7 +10,7 @@ pub fn u64(v: u64) -> Value {
 }
 
 pub fn address(a: &AccountAddress) -> Value {
-    Value::String(a.to_string())
+    Value::String(a.to_hex_literal())
 }
 
 pub fn bytes(b: &[u8]) -> Value {

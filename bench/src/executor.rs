@@ -1,4 +1,4 @@
-//! `computestream bench executor`: sandboxed containers started per minute through the
+//! `computestream-bench executor`: sandboxed containers started per minute through the
 //! executor's runtime adapter, against the engine's own create-and-start of the same image
 //! with no sandbox settings, in the same run; and the CPU the executor spends per metered
 //! second (container stats, signing the hash-chained record, producing it to the broker),
@@ -18,7 +18,7 @@ use computestream_executor::{DockerRuntime, SandboxPolicy};
 use computestream_schemas::events::MeteringTick;
 use computestream_schemas::{topics, Envelope};
 
-use crate::config::AppConfig;
+use computestream::config::AppConfig;
 
 #[derive(Debug, clap::Args)]
 pub struct ExecutorBenchArgs {

@@ -1,5 +1,24 @@
-//! `computestream bench`: benchmarks whose results go to docs/BENCHMARKS.md, each measured
-//! against the raw limit in the same run.
+//! `computestream-bench`: the benchmarks whose results go to docs/BENCHMARKS.md, each
+//! measured against the raw limit in the same run.
+//!
+//! Its own binary (not a subcommand of `computestream`): the service image and the Helm chart
+//! run `computestream` without benchmark code or its dependencies (WebSocket clients, load
+//! generators), and a benchmark changes without relinking the services. Benchmarks that run
+//! services as separate processes (`gateway`, `load`) start the `computestream` binary found
+//! beside this one (`cargo build --release -p computestream -p computestream-bench`).
+
+mod devnet;
+mod executor;
+mod fleet;
+mod gateway;
+mod indexer;
+mod load;
+mod projector;
+mod settler;
+
+use std::path::PathBuf;
+
+use clap::Parser;
 
 use std::time::Instant;
 
@@ -7,10 +26,39 @@ use computestream_domain::{
     AccountAddress, Octas, SignedVoucher, SigningKey, Voucher, VoucherBook, VoucherContext,
 };
 
-#[derive(Debug, clap::Args)]
-pub struct BenchArgs {
+#[derive(Debug, Parser)]
+#[command(
+    name = "computestream-bench",
+    version,
+    about = "ComputeStream benchmarks, each against its raw limit (docs/BENCHMARKS.md)"
+)]
+struct Cli {
+    /// Configuration file (TOML), as for `computestream`; `COMPUTESTREAM_*` variables override it.
+    #[arg(long, short, global = true, env = "COMPUTESTREAM_CONFIG")]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     which: BenchKind,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    computestream_runtime::telemetry::init_tracing();
+    let cli = Cli::parse();
+    let cfg: computestream::config::AppConfig =
+        computestream_runtime::config::load(cli.config.as_deref())?;
+    run(&cfg, cli.which).await
+}
+
+/// The `computestream` binary beside this one (the services the process benchmarks run).
+pub fn services_binary() -> anyhow::Result<PathBuf> {
+    let me = std::env::current_exe()?;
+    let exe = me.with_file_name("computestream");
+    anyhow::ensure!(
+        exe.exists(),
+        "{} not found: build it with `cargo build --release -p computestream -p computestream-bench`",
+        exe.display()
+    );
+    Ok(exe)
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -19,27 +67,27 @@ enum BenchKind {
     /// and M jobs (escrow deposits and settlement batches), through the REST API with
     /// concurrent clients, against the raw limit: the same signed transactions pushed into the
     /// node in-process (no HTTP).
-    Devnet(crate::bench_devnet::DevnetBenchArgs),
+    Devnet(crate::devnet::DevnetBenchArgs),
     /// Indexer backfill of a pre-filled devnet into the broker (events/s), against fetching
     /// the identical pages alone and producing the identical messages alone.
-    Indexer(crate::bench_indexer::IndexerBenchArgs),
+    Indexer(crate::indexer::IndexerBenchArgs),
     /// Projector: events/s from the broker into the read models, against a raw COPY of the
     /// same rows into the same tables.
-    Projector(crate::bench_projector::ProjectorBenchArgs),
+    Projector(crate::projector::ProjectorBenchArgs),
     /// Settler: N streams paying every second through the broker, redeemed on the devnet:
     /// intake vouchers/s against raw strict ed25519 on every core, then live settlement
     /// transactions per minute, streams per transaction, ratio to the naive design, lag.
-    Settler(crate::bench_settler::SettlerBenchArgs),
+    Settler(crate::settler::SettlerBenchArgs),
     /// Executor: sandboxed containers started per minute (against the engine's bare
     /// create+start) and the CPU spent per metered second.
-    Executor(crate::bench_executor::ExecutorBenchArgs),
+    Executor(crate::executor::ExecutorBenchArgs),
     /// Gateway: concurrent subscribers and their update latency against the log's own; the
     /// providers query under load against its SQL alone. Raise the fd limit first.
-    Gateway(crate::bench_gateway::GatewayBenchArgs),
+    Gateway(crate::gateway::GatewayBenchArgs),
     /// The demo at scale: N providers, M streams paying every second for S seconds through
     /// the indexer, projector, settler and gateway as separate processes; their lags, memory
     /// and CPU.
-    Load(crate::bench_load::LoadBenchArgs),
+    Load(crate::load::LoadBenchArgs),
     /// Voucher acceptance (full check: context, signer, strict ed25519, book insert) against
     /// the raw limit: strict ed25519 verification of the same bytes alone.
     Vouchers {
@@ -52,16 +100,16 @@ enum BenchKind {
     },
 }
 
-pub async fn run(cfg: &crate::config::AppConfig, args: BenchArgs) -> anyhow::Result<()> {
-    match args.which {
+async fn run(cfg: &computestream::config::AppConfig, which: BenchKind) -> anyhow::Result<()> {
+    match which {
         BenchKind::Vouchers { count, streams } => vouchers(count, streams),
-        BenchKind::Devnet(a) => crate::bench_devnet::run(a).await,
-        BenchKind::Indexer(a) => crate::bench_indexer::run(cfg, a).await,
-        BenchKind::Projector(a) => crate::bench_projector::run(cfg, a).await,
-        BenchKind::Settler(a) => crate::bench_settler::run(cfg, a).await,
-        BenchKind::Executor(a) => crate::bench_executor::run(cfg, a).await,
-        BenchKind::Gateway(a) => crate::bench_gateway::run(cfg, a).await,
-        BenchKind::Load(a) => crate::bench_load::run(cfg, a).await,
+        BenchKind::Devnet(a) => crate::devnet::run(a).await,
+        BenchKind::Indexer(a) => crate::indexer::run(cfg, a).await,
+        BenchKind::Projector(a) => crate::projector::run(cfg, a).await,
+        BenchKind::Settler(a) => crate::settler::run(cfg, a).await,
+        BenchKind::Executor(a) => crate::executor::run(cfg, a).await,
+        BenchKind::Gateway(a) => crate::gateway::run(cfg, a).await,
+        BenchKind::Load(a) => crate::load::run(cfg, a).await,
     }
 }
 

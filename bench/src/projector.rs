@@ -1,4 +1,4 @@
-//! `computestream bench projector`: events/s from the broker into the read models, against
+//! `computestream-bench projector`: events/s from the broker into the read models, against
 //! a raw `COPY` of the same rows into the same tables, measured in the same run.
 
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -7,7 +7,7 @@ use anyhow::Context;
 use computestream_projector::{replay, store, ProjectorConfig};
 use futures::TryStreamExt;
 
-use crate::config::AppConfig;
+use computestream::config::AppConfig;
 
 #[derive(Debug, clap::Args)]
 pub struct ProjectorBenchArgs {

@@ -1,4 +1,4 @@
-//! `computestream bench gateway`: concurrent `graphql-transport-ws` subscribers held by one
+//! `computestream-bench gateway`: concurrent `graphql-transport-ws` subscribers held by one
 //! gateway, with the latency from an event's production to its message at the subscriber
 //! (each subscriber's stream updates once a second), against the log's own latency (a
 //! plain consumer of the same records, same run); and the providers query's throughput
@@ -24,7 +24,7 @@ use tokio::sync::Mutex;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::config::AppConfig;
+use computestream::config::AppConfig;
 
 #[derive(Debug, clap::Args)]
 pub struct GatewayBenchArgs {
@@ -127,7 +127,7 @@ pub async fn run(cfg: &AppConfig, a: GatewayBenchArgs) -> anyhow::Result<()> {
         Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?)
     };
     let (addr, side) = (free()?, free()?);
-    let child = std::process::Command::new(std::env::current_exe()?)
+    let child = std::process::Command::new(crate::services_binary()?)
         .arg("serve")
         .env("COMPUTESTREAM_DATABASE__URL", cfg.database.url.expose())
         .env("COMPUTESTREAM_PROJECTOR__SCHEMA", &schema)

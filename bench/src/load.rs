@@ -1,4 +1,4 @@
-//! `computestream bench load`: the demo at scale. A devnet with `--providers` providers and
+//! `computestream-bench load`: the demo at scale. A devnet with `--providers` providers and
 //! `--streams` open streams; the indexer, projector, settler and gateway as separate
 //! `computestream` processes (as deployed); a simulated fleet writing every stream's second
 //! (a provider-signed metering record and a buyer voucher, as the executors write them) for
@@ -20,8 +20,8 @@ use computestream_eventlog::{admin, EnvelopeProducer};
 use computestream_runtime::{now_ms, Shutdown};
 use computestream_schemas::topics;
 
-use crate::bench_fleet::{chain_with_streams, second_of, send_all};
-use crate::config::AppConfig;
+use crate::fleet::{chain_with_streams, second_of, send_all};
+use computestream::config::AppConfig;
 
 #[derive(Debug, clap::Args)]
 pub struct LoadBenchArgs {
@@ -118,7 +118,7 @@ pub async fn run(cfg: &AppConfig, a: LoadBenchArgs) -> anyhow::Result<()> {
     let schema = format!("load{stamp}");
 
     // The services, each its own process.
-    let exe = std::env::current_exe()?;
+    let exe = crate::services_binary()?;
     let db = cfg.database.url.expose().to_owned();
     let spawn = |name: &'static str, sub: &str, extra: &[(&str, String)]| -> anyhow::Result<Proc> {
         let side = free_addr()?;

@@ -1,4 +1,4 @@
-//! `computestream bench indexer`: backfill of a pre-filled devnet into the broker, against
+//! `computestream-bench indexer`: backfill of a pre-filled devnet into the broker, against
 //! the two raw limits measured in the same run: fetching the identical pages with no
 //! produce, and producing the identical messages with no fetch.
 
@@ -15,8 +15,8 @@ use computestream_nodeapi::Transaction;
 use computestream_runtime::{Health, Shutdown};
 use computestream_schemas::{topics, Envelope};
 
-use crate::bench_devnet::{feed, now_secs};
-use crate::config::AppConfig;
+use crate::devnet::{feed, now_secs};
+use computestream::config::AppConfig;
 
 #[derive(Debug, clap::Args)]
 pub struct IndexerBenchArgs {

@@ -100,7 +100,7 @@ pub struct DemoChain {
     /// The ledger version before the demo's first transaction (where indexing starts).
     pub start_version: u64,
     pub rest: RestChain,
-    id: ChainIdentity,
+    pub id: ChainIdentity,
 }
 
 fn bcs<T: serde::Serialize>(v: &T) -> anyhow::Result<Vec<u8>> {

@@ -1,4 +1,4 @@
-//! `computestream bench devnet`: what the devnet sustains, and what its own execution
+//! `computestream-bench devnet`: what the devnet sustains, and what its own execution
 //! allows, measured in the same run.
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};

@@ -1,4 +1,4 @@
-//! `computestream bench settler`: N concurrent streams paying every second (a provider-signed
+//! `computestream-bench settler`: N concurrent streams paying every second (a provider-signed
 //! metering record and a buyer voucher per stream per second) through the broker, settled on
 //! the devnet by the real settler over REST.
 //!
@@ -26,8 +26,8 @@ use computestream_runtime::{Health, Secret, Shutdown};
 use computestream_schemas::{topics, Envelope, Event};
 use computestream_settler::{RestChain, Settler, SettlerConfig};
 
-use crate::bench_fleet::{self, second_of, send_all};
-use crate::config::AppConfig;
+use crate::fleet::{self, second_of, send_all};
+use computestream::config::AppConfig;
 
 #[derive(Debug, clap::Args)]
 pub struct SettlerBenchArgs {
@@ -116,7 +116,7 @@ pub async fn run(cfg: &AppConfig, a: SettlerBenchArgs) -> anyhow::Result<()> {
     let stop = Shutdown::new();
 
     // The chain: providers registered, one open stream per job.
-    let running = bench_fleet::chain_with_streams(id, a.providers, a.streams, stop.child()).await?;
+    let running = fleet::chain_with_streams(id, a.providers, a.streams, stop.child()).await?;
     let indexer = Indexer::over_rest(
         IndexerConfig {
             node_url: running.rest_url(),

@@ -1,0 +1,179 @@
+//! The demo's report: a line each second from the read models, and at the end the checks
+//! read back from the chain and the read models (per stream: paid exactly the newest voucher
+//! within the metered seconds, closed; escrow conservation).
+
+use std::time::Duration;
+
+use computestream_devnet::load;
+use computestream_domain::settlement::naive_transactions;
+use computestream_domain::{JobStatus, Octas};
+use computestream_eventlog::KafkaSettings;
+use sqlx::PgPool;
+
+use super::chain::DemoChain;
+
+/// What the end of the demo found.
+pub struct Findings {
+    conserved: bool,
+    exact: bool,
+    jobs_done: usize,
+    jobs: usize,
+    outputs: Vec<String>,
+    seconds: i64,
+    deposited: u64,
+    paid: u64,
+    refunded: u64,
+    onchain_settlements: i64,
+}
+
+/// Waits for the indexer and the projector to catch up with the chain, then checks every
+/// stream against the newest voucher its buyer paid (`paid_through`).
+pub async fn check(
+    chain: &DemoChain,
+    kafka: &KafkaSettings,
+    pool: &PgPool,
+    paid_through: &[Octas],
+) -> anyhow::Result<Findings> {
+    let pool = pool.clone();
+    // Let the indexer and projector catch up, then read back from the chain and the read models.
+    let head = chain.rest.ledger().await?.version;
+    for _ in 0..200 {
+        if let Ok(Some(cp)) = computestream_indexer::progress::read_last(kafka).await {
+            if cp.next_version > head {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let onchain_settlements: i64 =
+        sqlx::query_scalar("SELECT count(DISTINCT version) FROM stream_settlements")
+            .fetch_one(&pool)
+            .await
+            .unwrap_or(0);
+    let attested: std::collections::HashMap<i64, i64> =
+        sqlx::query_as::<_, (i64, i64)>("SELECT stream_id, attested_seconds FROM payment_streams")
+            .fetch_all(&pool)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+    let outputs: Vec<String> = sqlx::query_scalar(
+        "SELECT output_cid FROM jobs WHERE output_cid IS NOT NULL ORDER BY job_id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap_or_default();
+    let rate = load::PRICE_PER_SECOND;
+    let (mut conserved, mut exact, mut jobs_done) = (true, true, 0);
+    let (mut deposited, mut paid, mut refunded) = (0u64, 0u64, 0u64);
+    for (i, j) in chain.jobs.iter().enumerate() {
+        let [d, released, r, locked] = chain.escrow(j.job_id).await?;
+        conserved &= u128::from(d) == u128::from(released) + u128::from(r) + u128::from(locked);
+        deposited += d;
+        paid += released;
+        refunded += r;
+        // Per stream the chain paid exactly the newest voucher within the metered seconds,
+        // and the stream is closed.
+        let metered = attested
+            .get(&(j.job_id as i64))
+            .copied()
+            .unwrap_or(0)
+            .max(0) as u64;
+        let expected = paid_through[i].get().min(metered * rate);
+        let (stream_paid, open) = chain.stream(j.job_id).await?;
+        let status = chain.job_status(j.job_id).await?;
+        let stream_exact = !open
+            && if status == JobStatus::Cancelled as u8 {
+                // A cancelled stream closes when the cancellation is read; the seconds the
+                // provider metered until it saw the cancellation too are not billed.
+                stream_paid <= expected
+            } else {
+                stream_paid == expected
+            };
+        if !stream_exact {
+            println!(
+                "  stream {}: paid {stream_paid}, open {open}, status {status}; newest voucher {}, metered {metered} s",
+                j.job_id, paid_through[i]
+            );
+        }
+        exact &= stream_exact;
+        if status == JobStatus::Completed as u8 {
+            jobs_done += 1;
+        }
+    }
+    Ok(Findings {
+        conserved,
+        exact,
+        jobs_done,
+        jobs: chain.jobs.len(),
+        outputs,
+        seconds: attested.values().sum(),
+        deposited,
+        paid,
+        refunded,
+        onchain_settlements,
+    })
+}
+
+impl Findings {
+    /// Prints the findings; fails when a check failed.
+    pub fn print(&self) -> anyhow::Result<()> {
+        let Findings {
+            conserved,
+            exact,
+            jobs_done,
+            jobs,
+            outputs,
+            seconds,
+            deposited,
+            paid,
+            refunded,
+            onchain_settlements,
+        } = self;
+        let (conserved, exact, seconds) = (*conserved, *exact, *seconds);
+        println!("\nFinal (read back from the chain and the read models):");
+        println!(
+            "  {jobs_done} of {jobs} jobs completed in their containers; outputs on chain: {}",
+            outputs
+                .first()
+                .map(|c| format!("{c} (and {} more)", outputs.len() - 1))
+                .unwrap_or_else(|| "none".into())
+        );
+        println!("  {seconds} metered seconds; escrow deposited {deposited}, paid to providers {paid}, refunded to buyers {refunded} octas");
+        println!(
+            "  escrow conservation on chain: {}",
+            if conserved { "holds" } else { "BROKEN" }
+        );
+        let naive = naive_transactions(1, seconds.max(0) as u64);
+        println!(
+        "  on-chain settlement transactions: {onchain_settlements} batches + {jobs} closes, against {naive} in the naive one-payment-per-second design"
+    );
+        println!(
+        "  per stream, paid on chain = the newest voucher within the metered seconds (cancelled: at most), stream closed: {}",
+        if exact { "yes" } else { "NO" }
+    );
+        anyhow::ensure!(conserved, "escrow conservation broke");
+        anyhow::ensure!(
+            exact,
+            "a stream was not paid exactly its newest voucher within the metered seconds"
+        );
+        Ok(())
+    }
+}
+
+pub async fn summary(pool: &PgPool, elapsed: u64) {
+    let row: Result<(i64, i64, i64, String, String, i64), _> = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM jobs WHERE status = 'running'), \
+                (SELECT count(*) FROM jobs WHERE status IN ('completed', 'failed', 'cancelled')), \
+                COALESCE(sum(attested_seconds),0)::bigint, COALESCE(sum(vouchered),0)::text, \
+                COALESCE(sum(settled),0)::text, \
+                (SELECT count(DISTINCT version) FROM stream_settlements) \
+         FROM payment_streams",
+    )
+    .fetch_one(pool)
+    .await;
+    if let Ok((running, ended, seconds, vouchered, settled, batches)) = row {
+        println!("t={elapsed:>4}s  jobs running={running} ended={ended}  seconds served={seconds:>6}  accrued (vouchers)={vouchered:>10}  settled on chain={settled:>10} octas  settlement txns={batches}");
+    }
+}
