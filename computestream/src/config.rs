@@ -43,6 +43,35 @@ pub struct AppConfig {
     /// The GraphQL gateway (`computestream serve`).
     #[serde(default)]
     pub gateway: computestream_graphql::GatewayConfig,
+    /// A buyer paying a job over x402 (`computestream buy`).
+    #[serde(default)]
+    pub buyer: BuyerSettings,
+}
+
+/// `[buyer]`: what `computestream buy` pays with.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BuyerSettings {
+    /// The voucher key named in `create_job` (64 hex digits), a secret
+    /// (`COMPUTESTREAM_BUYER__KEY`); `--key` overrides it.
+    #[serde(default)]
+    pub key: Option<Secret<String>>,
+    /// Seconds to pay ahead of what was served (the executor caps it).
+    #[serde(default = "default_lead")]
+    pub lead_secs: u64,
+}
+
+impl Default for BuyerSettings {
+    fn default() -> Self {
+        BuyerSettings {
+            key: None,
+            lead_secs: default_lead(),
+        }
+    }
+}
+
+fn default_lead() -> u64 {
+    computestream_executor::DEFAULT_LEAD_SECS
 }
 
 #[derive(Debug, Deserialize)]

@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::Context;
 use computestream_chain::{parse_seed, Account, Caller, RestChain};
 use computestream_domain::{ed25519_authentication_key, SigningKey, VoucherContext};
-use computestream_executor::{Buyer, DockerRuntime, Executor, ExecutorState};
+use computestream_executor::{Buyer, DockerRuntime, Executor, Payment};
 
 use crate::config::AppConfig;
 
@@ -31,21 +31,18 @@ pub async fn run(cfg: &AppConfig, public_url: Option<String>) -> anyhow::Result<
     let runtime = DockerRuntime::connect()
         .await
         .context("the Docker engine (is dockerd running?)")?;
-    let executor = Executor {
-        runtime: Arc::new(runtime),
-        chain: Arc::new(caller),
-        kafka: cfg.kafka.clone(),
-        config: cfg.executor.clone(),
+    let executor = Executor::new(
+        Arc::new(runtime),
+        Arc::new(caller),
+        cfg.kafka.clone(),
+        cfg.executor.clone(),
         key,
-        shared: ExecutorState::new(
-            provider,
-            VoucherContext {
-                chain_id: cfg.chain_id,
-                package: cfg.package,
-            },
-        ),
-        health: side.health.clone(),
-    };
+        VoucherContext {
+            chain_id: cfg.chain_id,
+            package: cfg.package,
+        },
+        side.health.clone(),
+    );
     let running = executor
         .start(public_url, side.shutdown.clone())
         .await
@@ -64,38 +61,56 @@ pub struct BuyArgs {
     /// The job to pay for.
     #[arg(long)]
     job: u64,
-    /// The buyer's ed25519 private key (64 hex digits).
-    #[arg(long, env = "COMPUTESTREAM_BUYER_KEY", hide_env_values = true)]
-    key: String,
-    /// Seconds to pay for; 0 pays until the job ends.
+    /// The buyer's ed25519 voucher key (64 hex digits): the key named in `create_job`.
+    /// Better from the configuration (`[buyer] key`, `COMPUTESTREAM_BUYER__KEY`): a command
+    /// line is visible to every user of the machine.
+    #[arg(long)]
+    key: Option<String>,
+    /// Stop paying once the executor reports this many seconds paid; 0 pays until the job
+    /// ends.
     #[arg(long, default_value_t = 0)]
     seconds: u64,
+    /// Seconds to pay ahead of what was served (the executor caps it); default
+    /// `buyer.lead_secs`.
+    #[arg(long)]
+    lead: Option<u64>,
 }
 
+/// Pays the job every second for what was served plus the lead (one voucher catches up
+/// after a stall), until it ends or `--seconds` are paid.
 pub async fn buy(cfg: &AppConfig, a: BuyArgs) -> anyhow::Result<()> {
-    let key = SigningKey::from_seed(parse_seed(&a.key)?);
-    let buyer = Buyer::new(key, cfg.chain_id, cfg.package);
+    let seed = match (&a.key, &cfg.buyer.key) {
+        (Some(k), _) => parse_seed(k)?,
+        (None, Some(k)) => parse_seed(k.expose())?,
+        (None, None) => {
+            anyhow::bail!("no buyer key: set buyer.key (COMPUTESTREAM_BUYER__KEY) or --key")
+        }
+    };
+    let buyer = Buyer::new(SigningKey::from_seed(seed), cfg.chain_id, cfg.package)
+        .with_lead(a.lead.unwrap_or(cfg.buyer.lead_secs));
     let mut tick = tokio::time::interval(Duration::from_secs(1));
-    let mut paid = 0u64;
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        if a.seconds > 0 && paid >= a.seconds {
-            break;
-        }
-        match buyer.pay_second(&a.executor, a.job).await {
-            Ok(p) => {
-                paid += 1;
+        match buyer.pay_due(&a.executor, a.job).await {
+            Ok(Payment::NothingDue) => {}
+            Ok(Payment::Paid(p)) => {
                 let status = p.body["status"].as_str().unwrap_or("?").to_owned();
+                let paid_seconds = p.body["paidSeconds"].as_u64().unwrap_or(0);
                 println!(
-                    "paid {} octas in total; job {} {status}, {} s served",
+                    "paid {} octas in total ({paid_seconds} s); job {} {status}, {} s served",
                     p.cumulative, a.job, p.body["secondsServed"]
                 );
-                let ended = status
-                    .parse::<computestream_domain::JobStatus>()
-                    .is_ok_and(computestream_domain::JobStatus::is_terminal);
-                if ended {
+                if a.seconds > 0 && paid_seconds >= a.seconds {
                     break;
                 }
+            }
+            Ok(Payment::Ended(body)) => {
+                println!(
+                    "job {} ended: {} after {} s served",
+                    a.job, body["status"], body["secondsServed"]
+                );
+                break;
             }
             Err(e) if e.is_retryable() => tracing::warn!(error = %e, "retrying"),
             Err(e) => return Err(e).context("payment refused"),

@@ -41,6 +41,8 @@ const JOBS: usize = 200;
 const JOB_SECONDS: u64 = 40;
 const MIN_KILLS: usize = 20;
 const RATE: u64 = load::PRICE_PER_SECOND;
+/// Seconds buyers may pay ahead of those served (`payment_ahead_secs`, both defaults).
+const LEAD_SECS: u64 = 5;
 const BIN: &str = env!("CARGO_BIN_EXE_computestream");
 
 /// One `computestream` process, restartable; its stderr is kept in a log file.
@@ -397,10 +399,13 @@ async fn kill_9_every_service_at_random_moments_loses_nothing_and_pays_nothing_t
                     buyers
                         .iter()
                         .enumerate()
-                        .map(|(i, b)| b.pay_second(&endpoints[i % PROVIDERS], i as u64 + 1)),
+                        .map(|(i, b)| b.pay_due(&endpoints[i % PROVIDERS], i as u64 + 1)),
                 )
                 .await;
-                accepted += paid.iter().filter(|p| p.is_ok()).count() as u64;
+                accepted += paid
+                    .iter()
+                    .filter(|p| matches!(p, Ok(computestream_executor::Payment::Paid(_))))
+                    .count() as u64;
             }
             accepted
         })
@@ -592,14 +597,16 @@ async fn kill_9_every_service_at_random_moments_loses_nothing_and_pays_nothing_t
         "one settlement row per on-chain settlement event"
     );
 
-    // 3. Per stream: paid on chain = the newest voucher in the log, within the metered
-    // seconds and the escrow.
-    let mut newest: HashMap<u64, u64> = HashMap::new();
+    // 3. Per stream: paid on chain = the newest voucher in the log within the metered
+    // seconds plus the lead buyers may pay ahead (the settler's `payment_ahead_secs`, equal
+    // to the executors'), and within the escrow.
+    let mut vouchers: HashMap<u64, Vec<u64>> = HashMap::new();
     for e in envelopes(&kafka, topics::METERING).await {
         if let Event::VoucherReceived(v) = &e.event {
-            let amount = v.voucher.voucher.cumulative_amount.get();
-            let n = newest.entry(v.voucher.voucher.stream_id).or_insert(0);
-            *n = (*n).max(amount);
+            vouchers
+                .entry(v.voucher.voucher.stream_id)
+                .or_default()
+                .push(v.voucher.voucher.cumulative_amount.get());
         }
     }
     let mut paid_total = 0u64;
@@ -608,12 +615,15 @@ async fn kill_9_every_service_at_random_moments_loses_nothing_and_pays_nothing_t
     for (stream_id, attested, settled, refunded, status) in &streams {
         let s = &node.streams[&(*stream_id as u64)];
         let escrow = node.escrows[&(*stream_id as u64)].deposited;
-        let expected = newest
+        let bound = ((*attested).max(0) as u64 + LEAD_SECS) * RATE;
+        let expected = vouchers
             .get(&(*stream_id as u64))
+            .into_iter()
+            .flatten()
             .copied()
-            .unwrap_or(0)
-            .min((*attested).max(0) as u64 * RATE)
-            .min(escrow);
+            .filter(|a| *a <= bound.min(escrow))
+            .max()
+            .unwrap_or(0);
         assert_eq!(
             s.paid, expected,
             "stream {stream_id}: paid = newest voucher"

@@ -73,7 +73,7 @@ fn assert_checks_pass(out: &str) {
         "conservation line missing:\n{out}"
     );
     assert!(
-        out.contains("paid on chain = the newest voucher within the metered seconds (cancelled: at most), stream closed: yes"),
+        out.contains("paid on chain = the newest voucher within the metered seconds plus the lead (cancelled: at most), stream closed: yes"),
         "exactness line missing:\n{out}"
     );
     for url in ["dashboard:", "GraphQL:", "REST API:", "x402 facilitator:"] {

@@ -67,6 +67,14 @@ impl StreamAccount {
             .min(self.escrow)
     }
 
+    /// What `lead_secs` more seconds than attested would earn, capped at the escrow: the most
+    /// a redeemed voucher may carry when buyers pay that far ahead.
+    pub fn accrued_with_lead(&self, lead_secs: u64) -> Octas {
+        self.rate_per_second
+            .saturating_mul(self.attested_seconds.saturating_add(lead_secs))
+            .min(self.escrow)
+    }
+
     pub fn owed(&self) -> Octas {
         self.vouchered.min(self.accrued())
     }

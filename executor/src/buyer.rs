@@ -1,9 +1,6 @@
-//! The buyer's side of the x402 flow: pays a job second by second with cumulative
-//! vouchers. Used by `computestream buy`, the demo and the tests.
-//!
-//! The client keeps its own record of what it has committed per stream (the scheme's rule:
-//! a server's claims are never copied into it); on its first request for a stream it adopts
-//! the amount the 402 reports as charged, as a client with no local state does.
+//! The buyer's side of the x402 flow: pays a job with cumulative vouchers for the seconds
+//! served plus a small lead, catching up in one voucher after a stall. Used by
+//! `computestream buy`, the demo and the tests.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -24,17 +21,34 @@ pub enum BuyerError {
     /// The executor refused the payment, with the x402 reason.
     #[error("payment refused: {0}")]
     Refused(String),
+    /// The executor does not know the job or its stream yet (404): the log has not told it
+    /// yet; try again.
+    #[error("not known to the executor yet: {0}")]
+    NotYet(String),
     #[error("unexpected answer: {0}")]
     Protocol(String),
 }
 
 impl BuyerError {
+    /// Worth another try next second: the executor was unreachable, busy with another payment
+    /// of the stream, had not stored the commitment, or the amounts moved between the 402 and
+    /// the payment (the next try starts from a fresh 402).
     pub fn is_retryable(&self) -> bool {
-        matches!(self, BuyerError::Http(_))
+        match self {
+            BuyerError::Http(_) | BuyerError::NotYet(_) => true,
+            BuyerError::Refused(r) => matches!(
+                r.as_str(),
+                x402::reason::CHANNEL_BUSY
+                    | x402::reason::COMMITMENT_NOT_STORED
+                    | x402::reason::CUMULATIVE_AMOUNT_MISMATCH
+            ),
+            BuyerError::Protocol(_) => false,
+        }
     }
 }
 
-/// One paid second: the executor's settlement response and the resource's body.
+/// What one payment bought: the executor's settlement response, the resource's body (the
+/// job's status, seconds served, logs), and the cumulative amount now committed.
 #[derive(Debug, Clone)]
 pub struct Paid {
     pub response: SettleResponse,
@@ -42,14 +56,84 @@ pub struct Paid {
     pub cumulative: Octas,
 }
 
+/// What a call to [`Buyer::pay_due`] did.
+#[derive(Debug, Clone)]
+pub enum Payment {
+    /// A voucher was accepted.
+    Paid(Box<Paid>),
+    /// Nothing is due yet (the buyer is as far ahead as it pays).
+    NothingDue,
+    /// The job has ended: nothing more will be due. Its final state (status, seconds served,
+    /// outputs), as the executor answers for an ended job without payment.
+    Ended(serde_json::Value),
+}
+
+/// How far ahead of the seconds served a buyer pays, unless told otherwise.
+pub const DEFAULT_LEAD_SECS: u64 = 2;
+
 #[derive(Debug)]
 pub struct Buyer {
     http: reqwest::Client,
     key: SigningKey,
     chain_id: u8,
     package: AccountAddress,
-    /// Per job: the requirements and the cumulative amount committed so far.
-    state: Mutex<HashMap<u64, (PaymentRequirements, Octas)>>,
+    lead_secs: u64,
+    /// Per job: the cumulative amount this buyer has committed so far.
+    committed: Mutex<HashMap<u64, Octas>>,
+}
+
+/// The terms a 402 states for the next payment.
+struct Due {
+    reqs: PaymentRequirements,
+    stream_id: u64,
+    price: Octas,
+    charged: Octas,
+    served: Option<u64>,
+    max: Option<Octas>,
+}
+
+fn parse<T: std::str::FromStr>(v: &str, what: &str) -> Result<T, BuyerError> {
+    v.parse()
+        .map_err(|_| BuyerError::Protocol(format!("{what} {v:?} is not a number")))
+}
+
+impl Due {
+    fn of(reqs: PaymentRequirements) -> Result<Due, BuyerError> {
+        let x = &reqs.extra;
+        fn opt<T: std::str::FromStr>(
+            v: &Option<String>,
+            what: &str,
+        ) -> Result<Option<T>, BuyerError> {
+            v.as_deref().map(|v| parse(v, what)).transpose()
+        }
+        Ok(Due {
+            stream_id: parse(&x.stream_id, "extra.streamId")?,
+            price: parse(&reqs.amount, "amount")?,
+            charged: opt(
+                &x.charged_cumulative_amount,
+                "extra.chargedCumulativeAmount",
+            )?
+            .unwrap_or(Octas::ZERO),
+            served: opt(&x.served_seconds, "extra.servedSeconds")?,
+            max: opt(&x.max_cumulative_amount, "extra.maxCumulativeAmount")?,
+            reqs,
+        })
+    }
+
+    /// The cumulative amount to pay now: the seconds served plus `lead`, at the rate, within
+    /// the server's maximum; just the next second when the server does not say what it
+    /// served. `None` when nothing is due above `committed`.
+    fn target(&self, committed: Octas, lead: u64) -> Option<Octas> {
+        let next = committed.checked_add(self.price).ok()?;
+        let want = match (self.served, self.max) {
+            (Some(served), Some(max)) => self
+                .price
+                .checked_mul(served.saturating_add(lead))
+                .map_or(max, |v| v.min(max)),
+            _ => next,
+        };
+        (want > committed).then_some(want)
+    }
 }
 
 impl Buyer {
@@ -60,33 +144,53 @@ impl Buyer {
             key,
             chain_id,
             package,
-            state: Mutex::new(HashMap::new()),
+            lead_secs: DEFAULT_LEAD_SECS,
+            committed: Mutex::new(HashMap::new()),
         }
     }
 
-    fn known(&self, job_id: u64) -> Option<(PaymentRequirements, Octas)> {
-        self.state
+    /// Pays up to `secs` seconds ahead of what was served (the executor caps it with its own
+    /// `payment_ahead_secs`).
+    pub fn with_lead(mut self, secs: u64) -> Self {
+        self.lead_secs = secs;
+        self
+    }
+
+    fn committed(&self, job_id: u64) -> Option<Octas> {
+        self.committed
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .get(&job_id)
-            .cloned()
+            .copied()
     }
 
-    fn remember(&self, job_id: u64, reqs: PaymentRequirements, committed: Octas) {
-        self.state
+    fn remember(&self, job_id: u64, committed: Octas) {
+        self.committed
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(job_id, (reqs, committed));
+            .insert(job_id, committed);
     }
 
-    /// The executor's 402 for the job: its requirements.
-    async fn requirements(&self, url: &str) -> Result<PaymentRequirements, BuyerError> {
+    /// The executor's 402 for the job (what it charged, served, and accepts now), or the
+    /// job's final state when it has ended.
+    async fn due(&self, url: &str) -> Result<Result<Due, serde_json::Value>, BuyerError> {
         let r = self
             .http
             .get(url)
             .send()
             .await
             .map_err(|e| BuyerError::Http(e.to_string()))?;
+        if r.status() == reqwest::StatusCode::OK {
+            let body = r
+                .json()
+                .await
+                .map_err(|e| BuyerError::Protocol(e.to_string()))?;
+            return Ok(Err(body));
+        }
+        if r.status() == reqwest::StatusCode::NOT_FOUND {
+            let body = r.text().await.unwrap_or_default();
+            return Err(BuyerError::NotYet(body));
+        }
         if r.status() != reqwest::StatusCode::PAYMENT_REQUIRED {
             return Err(BuyerError::Protocol(format!(
                 "expected 402, got {}",
@@ -100,55 +204,46 @@ impl Buyer {
         let required: PaymentRequired =
             headers::decode(h.as_bytes()).map_err(BuyerError::Protocol)?;
         let network = x402::network(self.chain_id);
-        required
+        let reqs = required
             .accepts
             .into_iter()
             .find(|a| a.scheme == x402::SCHEME && a.network == network)
             .ok_or_else(|| {
                 BuyerError::Protocol("no batch-settlement offer for this network".into())
-            })
+            })?;
+        Due::of(reqs).map(Ok)
     }
 
-    /// Pays one more second of `job_id` at `executor_url` and returns what it bought.
-    pub async fn pay_second(&self, executor_url: &str, job_id: u64) -> Result<Paid, BuyerError> {
+    /// Pays what is due on `job_id` at `executor_url`: the seconds served so far plus the
+    /// lead, in one cumulative voucher (so a buyer that stalled catches up at once).
+    ///
+    /// The buyer keeps its own record of what it committed (the scheme's rule: a server's
+    /// claims are never copied into it); with no record it adopts what the server reports
+    /// as charged, as a client that lost its state does.
+    pub async fn pay_due(&self, executor_url: &str, job_id: u64) -> Result<Payment, BuyerError> {
         let url = format!("{}/jobs/{job_id}", executor_url.trim_end_matches('/'));
-        let (reqs, committed) = match self.known(job_id) {
-            Some(k) => k,
-            None => {
-                let reqs = self.requirements(&url).await?;
-                let charged = reqs
-                    .extra
-                    .charged_cumulative_amount
-                    .as_deref()
-                    .unwrap_or("0")
-                    .parse::<Octas>()
-                    .map_err(|e| BuyerError::Protocol(e.to_string()))?;
-                (reqs, charged)
-            }
+        let due = match self.due(&url).await? {
+            Ok(due) => due,
+            Err(body) => return Ok(Payment::Ended(body)),
         };
-        let price: Octas = reqs
-            .amount
-            .parse()
-            .map_err(|e| BuyerError::Protocol(format!("amount: {e}")))?;
-        let stream_id: u64 = reqs
-            .extra
-            .stream_id
-            .parse()
-            .map_err(|_| BuyerError::Protocol("extra.streamId".into()))?;
-        let cumulative = committed
-            .checked_add(price)
-            .map_err(|e| BuyerError::Protocol(e.to_string()))?;
+        let committed = self
+            .committed(job_id)
+            .unwrap_or(due.charged)
+            .max(due.charged);
+        let Some(cumulative) = due.target(committed, self.lead_secs) else {
+            return Ok(Payment::NothingDue);
+        };
         let voucher = Voucher {
             chain_id: self.chain_id,
             package: self.package,
-            stream_id,
+            stream_id: due.stream_id,
             cumulative_amount: cumulative,
         }
         .sign(&self.key);
         let payload = PaymentPayload {
             x402_version: x402::X402_VERSION,
             resource: None,
-            accepted: reqs.clone(),
+            accepted: due.reqs,
             payload: BatchPayload {
                 kind: "voucher".into(),
                 voucher: VoucherPayload::from_signed(&voucher),
@@ -171,11 +266,6 @@ impl Buyer {
             .get(header::PAYMENT_REQUIRED)
             .and_then(|h| headers::decode(h.as_bytes()).ok());
         if status != reqwest::StatusCode::OK {
-            // Forget the cached terms: the next attempt starts from a fresh 402.
-            self.state
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .remove(&job_id);
             let why = response
                 .and_then(|s| s.error_reason)
                 .or_else(|| required.and_then(|p| p.error))
@@ -188,11 +278,63 @@ impl Buyer {
             .json()
             .await
             .map_err(|e| BuyerError::Protocol(e.to_string()))?;
-        self.remember(job_id, reqs, cumulative);
-        Ok(Paid {
+        self.remember(job_id, cumulative);
+        Ok(Payment::Paid(Box::new(Paid {
             response,
             body,
             cumulative,
-        })
+        })))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use computestream_schemas::x402::RequirementsExtra;
+
+    fn due(charged: u64, served: Option<u64>, max: Option<u64>) -> Due {
+        Due {
+            reqs: PaymentRequirements {
+                scheme: x402::SCHEME.into(),
+                network: x402::network(4),
+                amount: "10".into(),
+                asset: computestream_domain::NATIVE_COIN.into(),
+                pay_to: "0x1".into(),
+                max_timeout_seconds: 60,
+                extra: RequirementsExtra::default(),
+            },
+            stream_id: 1,
+            price: Octas(10),
+            charged: Octas(charged),
+            served,
+            max: max.map(Octas),
+        }
+    }
+
+    #[test]
+    fn a_buyer_pays_what_was_served_plus_its_lead_within_the_maximum() {
+        // Served 30 s, paid for 20 s (a stall): one voucher for 32 s.
+        assert_eq!(
+            due(200, Some(30), Some(350)).target(Octas(200), 2),
+            Some(Octas(320))
+        );
+        // The server's maximum wins over the lead.
+        assert_eq!(
+            due(200, Some(30), Some(305)).target(Octas(200), 5),
+            Some(Octas(305))
+        );
+        // Already ahead: nothing due.
+        assert_eq!(due(320, Some(30), Some(350)).target(Octas(320), 2), None);
+        // An old server (no served seconds): the next second.
+        assert_eq!(due(200, None, None).target(Octas(200), 2), Some(Octas(210)));
+    }
+
+    #[test]
+    fn refusals_that_clear_by_themselves_are_retryable() {
+        assert!(BuyerError::Refused(x402::reason::CHANNEL_BUSY.into()).is_retryable());
+        assert!(
+            BuyerError::Refused(x402::reason::CUMULATIVE_AMOUNT_MISMATCH.into()).is_retryable()
+        );
+        assert!(!BuyerError::Refused(x402::reason::STREAM_CLOSED.into()).is_retryable());
     }
 }

@@ -83,6 +83,11 @@ pub struct ExecutorConfig {
     /// Seconds of service a buyer may be behind on vouchers before the job is stopped.
     #[serde(default = "default_grace")]
     pub grace_secs: u64,
+    /// Seconds a buyer may pay before they are served: a voucher may carry up to
+    /// (served + this) × rate (x402 `maxCumulativeAmount`), so a buyer catches up after a
+    /// stall and may pay a little ahead.
+    #[serde(default = "default_payment_ahead")]
+    pub payment_ahead_secs: u64,
     /// Seconds between provider heartbeats.
     #[serde(default = "default_heartbeat")]
     pub heartbeat_secs: u64,
@@ -105,6 +110,9 @@ fn default_artifacts() -> String {
 fn default_grace() -> u64 {
     10
 }
+fn default_payment_ahead() -> u64 {
+    5
+}
 fn default_heartbeat() -> u64 {
     5
 }
@@ -118,6 +126,7 @@ impl Default for ExecutorConfig {
             work_dir: default_work_dir(),
             artifacts_url: default_artifacts(),
             grace_secs: default_grace(),
+            payment_ahead_secs: default_payment_ahead(),
             heartbeat_secs: default_heartbeat(),
             sandbox: SandboxPolicy::default(),
         }

@@ -31,7 +31,7 @@ pub mod supervisor;
 pub mod x402_http;
 
 pub use artifacts::ArtifactStore;
-pub use buyer::{Buyer, BuyerError, Paid};
+pub use buyer::{Buyer, BuyerError, Paid, Payment, DEFAULT_LEAD_SECS};
 pub use chain::{JobChain, Outcome};
 pub use config::{ExecutorConfig, SandboxPolicy};
 pub use container::ContainerRuntime;

@@ -8,7 +8,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use computestream_domain::{AccountAddress, JobStatus, Octas, SigningKey, StreamTerms};
+use computestream_domain::{
+    AccountAddress, JobStatus, Octas, SigningKey, StreamTerms, VoucherContext,
+};
 use computestream_eventlog::tails::CatchUp;
 use computestream_eventlog::{admin, EnvelopeProducer, KafkaSettings, LogConsumer};
 use computestream_runtime::{now_ms, Health, Shutdown};
@@ -100,6 +102,30 @@ pub struct RunningExecutor {
 }
 
 impl<R: ContainerRuntime, C: JobChain> Executor<R, C> {
+    /// The executor of the provider whose key is `key`, for the deployment `ctx`, with a
+    /// fresh state (rebuilt from the log when it starts).
+    pub fn new(
+        runtime: Arc<R>,
+        chain: Arc<C>,
+        kafka: KafkaSettings,
+        config: ExecutorConfig,
+        key: SigningKey,
+        ctx: VoucherContext,
+        health: Health,
+    ) -> Self {
+        let provider = computestream_domain::ed25519_authentication_key(&key.public_key());
+        let shared = ExecutorState::new(provider, ctx, config.payment_ahead_secs);
+        Executor {
+            runtime,
+            chain,
+            kafka,
+            config,
+            key,
+            shared,
+            health,
+        }
+    }
+
     /// Binds the buyers' x402 endpoint on `config.listen` and runs until `shutdown`.
     /// `public_url` is how buyers reach the endpoint (`None`: its bound address).
     pub async fn start(

@@ -39,11 +39,17 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl ExecutorState {
-    pub fn new(provider: AccountAddress, ctx: VoucherContext) -> Arc<Self> {
+    /// The state of `provider`'s executor for the deployment `ctx`; buyers may pay up to
+    /// `payment_ahead_secs` seconds before they are served.
+    pub fn new(
+        provider: AccountAddress,
+        ctx: VoucherContext,
+        payment_ahead_secs: u64,
+    ) -> Arc<Self> {
         Arc::new(ExecutorState {
             provider,
             ctx,
-            book: Mutex::new(PaymentBook::new(ctx, provider)),
+            book: Mutex::new(PaymentBook::new(ctx, provider, payment_ahead_secs)),
             jobs: Mutex::new(BTreeMap::new()),
         })
     }
@@ -99,8 +105,10 @@ impl ExecutorState {
         self.update(job_id, |j| j.container = c);
     }
 
+    /// The job has been served (metered) `s` seconds.
     pub fn set_seconds(&self, job_id: u64, s: u64) {
         self.update(job_id, |j| j.seconds = s);
+        self.book().served(job_id, s);
     }
 
     pub fn set_output(&self, job_id: u64, url: &str, cid: &str) {

@@ -129,6 +129,11 @@ async fn job<R: ContainerRuntime>(
         mime_type: "application/json".into(),
     };
     let Some(sig) = req_headers.get(header::PAYMENT_SIGNATURE) else {
+        if view.status.is_terminal() {
+            // Nothing more will be due: the ended job's final state, free.
+            outcome("ended");
+            return (StatusCode::OK, Json(job_body(&e, id, &view).await)).into_response();
+        }
         outcome("payment_required");
         return payment_required(
             resource,
@@ -204,10 +209,6 @@ async fn job<R: ContainerRuntime>(
     }
     e.shared.book().commit(&v, now_ms());
     outcome("paid");
-    let logs = match &view.container {
-        Some(c) => e.runtime.logs(c, 50).await.unwrap_or_default(),
-        None => String::new(),
-    };
     let settled = SettleResponse {
         success: true,
         error_reason: None,
@@ -221,7 +222,22 @@ async fn job<R: ContainerRuntime>(
             "chargedCumulativeAmount": v.voucher.cumulative_amount.to_string(),
         })),
     };
-    let body = json!({
+    let body = job_body(&e, id, &view).await;
+    let resp = (StatusCode::OK, Json(body)).into_response();
+    with_header(resp, header::PAYMENT_RESPONSE, headers::encode(&settled))
+}
+
+/// The resource: the job's status, seconds served and paid, outcome and latest logs.
+async fn job_body<R: ContainerRuntime>(
+    e: &Endpoint<R>,
+    id: u64,
+    view: &crate::state::JobView,
+) -> serde_json::Value {
+    let logs = match &view.container {
+        Some(c) => e.runtime.logs(c, 50).await.unwrap_or_default(),
+        None => String::new(),
+    };
+    json!({
         "jobId": id.to_string(),
         "status": view.status.as_str(),
         "secondsServed": view.seconds,
@@ -230,9 +246,7 @@ async fn job<R: ContainerRuntime>(
         "outputUrl": view.output_url,
         "outputCid": view.output_cid,
         "logs": logs,
-    });
-    let resp = (StatusCode::OK, Json(body)).into_response();
-    with_header(resp, header::PAYMENT_RESPONSE, headers::encode(&settled))
+    })
 }
 
 /// A payment being stored: the job's outcome waits for it (see `ExecutorState::end_payments`).

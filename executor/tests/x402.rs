@@ -34,7 +34,7 @@ fn unb64<T: serde::de::DeserializeOwned>(h: &reqwest::header::HeaderValue) -> T 
 async fn the_x402_handshake_and_every_rejection() {
     let rig = Rig::start("x402", 2).await;
     let image = job_image("idle", "exec sleep 600").await;
-    let escrow = 20 * RATE;
+    let escrow = 100 * RATE;
     create_job(&rig.running, 0, rig.provider, &image, 600, escrow, 0).await;
     let mut cfg = rig.config();
     cfg.grace_secs = 3_600; // this test pays by hand
@@ -114,11 +114,50 @@ async fn the_x402_handshake_and_every_rejection() {
     let body: serde_json::Value = r.json().await.expect("body");
     assert_eq!(body["jobId"], "1");
 
-    // Rejections, each with its reason; the cumulative amount due next is 2 * RATE.
+    // One voucher sent eight times at once: served once (requests are serialised per
+    // stream); the others are refused as busy or as no longer advancing the amount.
+    let twice = b64(&pay(voucher(4, 1, 2 * RATE, &buyer)));
+    let answers = futures::future::join_all((0..8).map(|_| send(twice.clone()))).await;
+    let ok = answers
+        .iter()
+        .filter(|r| r.status() == reqwest::StatusCode::OK)
+        .count();
+    assert_eq!(ok, 1, "exactly one of eight identical payments is served");
+    for r in answers
+        .iter()
+        .filter(|r| r.status() != reqwest::StatusCode::OK)
+    {
+        assert_eq!(r.status(), reqwest::StatusCode::PAYMENT_REQUIRED);
+        let f: SettleResponse = unb64(r.headers().get(header::PAYMENT_RESPONSE).expect("response"));
+        let why = f.error_reason.unwrap_or_default();
+        assert!(
+            why == reason::CHANNEL_BUSY || why == reason::CUMULATIVE_AMOUNT_MISMATCH,
+            "{why}"
+        );
+    }
+    let charged = 2 * RATE;
+
+    // The furthest a voucher may go now: what was served plus the executor's lead.
+    let r = http.get(&url).send().await.expect("get");
+    let now: PaymentRequired = unb64(r.headers().get(header::PAYMENT_REQUIRED).expect("required"));
+    let max: u64 = now.accepts[0]
+        .extra
+        .max_cumulative_amount
+        .as_deref()
+        .expect("maxCumulativeAmount")
+        .parse()
+        .expect("u64");
+    assert!(
+        max + 20 * RATE < escrow,
+        "served {:?}",
+        now.accepts[0].extra.served_seconds
+    );
+
+    // Rejections, each with its reason; the cumulative amount due next is 3 * RATE.
     let mallory = SigningKey::from_seed([0x66; 32]);
-    let mut tampered = voucher(4, 1, 2 * RATE, &buyer);
-    tampered.voucher.cumulative_amount = Octas(3 * RATE);
-    let mut wrong_network = pay(voucher(4, 1, 2 * RATE, &buyer));
+    let mut tampered = voucher(4, 1, 3 * RATE, &buyer);
+    tampered.voucher.cumulative_amount = Octas(4 * RATE);
+    let mut wrong_network = pay(voucher(4, 1, 3 * RATE, &buyer));
     wrong_network.accepted.network = "movement:126".into();
     let cases: Vec<(&str, String, &str)> = vec![
         (
@@ -127,8 +166,8 @@ async fn the_x402_handshake_and_every_rejection() {
             reason::CUMULATIVE_AMOUNT_MISMATCH,
         ),
         (
-            "skipping ahead",
-            b64(&pay(voucher(4, 1, 5 * RATE, &buyer))),
+            "further ahead than served plus the lead",
+            b64(&pay(voucher(4, 1, max + 20 * RATE, &buyer))),
             reason::CUMULATIVE_AMOUNT_MISMATCH,
         ),
         (
@@ -139,12 +178,12 @@ async fn the_x402_handshake_and_every_rejection() {
         ("tampered", b64(&pay(tampered)), reason::INVALID_SIGNATURE),
         (
             "another signer",
-            b64(&pay(voucher(4, 1, 2 * RATE, &mallory))),
+            b64(&pay(voucher(4, 1, 3 * RATE, &mallory))),
             reason::INVALID_SIGNATURE,
         ),
         (
             "voucher for another chain",
-            b64(&pay(voucher(126, 1, 2 * RATE, &buyer))),
+            b64(&pay(voucher(126, 1, 3 * RATE, &buyer))),
             reason::INVALID_NETWORK,
         ),
         (
@@ -154,7 +193,7 @@ async fn the_x402_handshake_and_every_rejection() {
         ),
         (
             "another stream's voucher",
-            b64(&pay(voucher(4, 2, 2 * RATE, &buyer))),
+            b64(&pay(voucher(4, 2, 3 * RATE, &buyer))),
             reason::STREAM_MISMATCH,
         ),
         (
@@ -174,20 +213,35 @@ async fn the_x402_handshake_and_every_rejection() {
             unb64(r.headers().get(header::PAYMENT_REQUIRED).expect("required"));
         assert_eq!(
             again.accepts[0].extra.charged_cumulative_amount.as_deref(),
-            Some(RATE.to_string().as_str()),
+            Some(charged.to_string().as_str()),
             "{what}: a corrective 402 says what was charged"
         );
     }
     let r = send("not base64 at all".into()).await;
     assert_eq!(r.status(), reqwest::StatusCode::BAD_REQUEST);
 
-    // The buyer client pays the next seconds.
+    // The buyer client pays what was served plus its lead, in one voucher, once more than it
+    // already paid was served (nothing is due before).
     let client = rig.buyer(0);
-    let paid = client
-        .pay_second(&format!("http://{}", exec.endpoint), 1)
-        .await
-        .expect("the client pays");
-    assert_eq!(paid.cumulative, Octas(2 * RATE));
+    let mut paid = None;
+    for _ in 0..100 {
+        match client
+            .pay_due(&format!("http://{}", exec.endpoint), 1)
+            .await
+            .expect("the client pays")
+        {
+            computestream_executor::Payment::Paid(p) => {
+                paid = Some(p);
+                break;
+            }
+            computestream_executor::Payment::NothingDue => {
+                tokio::time::sleep(Duration::from_millis(200)).await
+            }
+            computestream_executor::Payment::Ended(b) => panic!("ended: {b}"),
+        }
+    }
+    let paid = paid.expect("something became due");
+    assert!(paid.cumulative > Octas(charged), "{}", paid.cumulative);
 
     // The buyer closes the stream early (refund); afterwards vouchers are refused.
     let close = load::sign_call(
@@ -210,7 +264,7 @@ async fn the_x402_handshake_and_every_rejection() {
         .expect("close");
     // Until the executor reads the close from the log, a voucher may still be accepted
     // (and stored; the chain will not redeem it: the stream is closed).
-    let mut accepted = vec![RATE, 2 * RATE];
+    let mut accepted = vec![RATE, charged, paid.cumulative.get()];
     let mut last = None;
     for _ in 0..100 {
         let next = accepted.last().copied().unwrap_or(0) + RATE;

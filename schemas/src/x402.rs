@@ -39,6 +39,9 @@ pub mod reason {
         "invalid_batch_settlement_movement_cumulative_amount_mismatch";
     pub const COMMITMENT_NOT_STORED: &str =
         "invalid_batch_settlement_movement_commitment_not_stored";
+    /// Another payment of the same stream is being stored: retry shortly (requests are
+    /// serialised per payment stream).
+    pub const CHANNEL_BUSY: &str = "invalid_batch_settlement_movement_channel_busy";
 }
 
 /// The binding's reason for a voucher the domain rules refuse.
@@ -172,6 +175,8 @@ impl PaymentRequirements {
                 rate_per_second: rate.to_string(),
                 package: package.to_long_string(),
                 charged_cumulative_amount: None,
+                served_seconds: None,
+                max_cumulative_amount: None,
             },
         }
     }
@@ -207,9 +212,18 @@ pub struct RequirementsExtra {
     /// The ComputeStream package address vouchers are bound to.
     #[serde(default)]
     pub package: String,
-    /// The newest cumulative amount the server holds (corrective 402s).
+    /// The newest cumulative amount the server holds (every 402, so a client that lost its
+    /// state resumes from it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub charged_cumulative_amount: Option<String>,
+    /// Seconds of the job the server has served (metered) so far.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub served_seconds: Option<String>,
+    /// The largest cumulative amount the server accepts now: the escrow, or the seconds
+    /// served plus the server's lead (`executor.payment_ahead_secs`) times the rate, whichever
+    /// is less. A client that fell behind catches up with one voucher up to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_cumulative_amount: Option<String>,
 }
 
 /// The body of `PAYMENT-SIGNATURE`.

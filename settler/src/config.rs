@@ -48,6 +48,30 @@ pub struct SettlerConfig {
     /// Most log records decoded and verified per step.
     #[serde(default = "default_batch")]
     pub batch_max: usize,
+    /// Seconds past those attested a redeemed voucher may pay: buyers pay a little ahead of
+    /// what was served (the executors' `payment_ahead_secs`; keep the two equal), and their
+    /// newest voucher is redeemed when it is within (attested + this) seconds × rate.
+    #[serde(default = "default_payment_ahead")]
+    pub payment_ahead_secs: u64,
+    /// Successful facilitator answers remembered, so a repeated identical `/verify` or
+    /// `/settle` gets the original answer back (least recently used go first).
+    #[serde(default = "default_answers")]
+    pub facilitator_answers: usize,
+    /// How long a facilitator answer is remembered, seconds.
+    #[serde(default = "default_answer_ttl")]
+    pub facilitator_answer_ttl_secs: u64,
+}
+
+fn default_payment_ahead() -> u64 {
+    5
+}
+
+fn default_answers() -> usize {
+    100_000
+}
+
+fn default_answer_ttl() -> u64 {
+    600
 }
 
 fn default_node_url() -> String {
@@ -105,6 +129,9 @@ impl Default for SettlerConfig {
             confirm_timeout_secs: default_confirm_timeout(),
             held_limit: default_held_limit(),
             batch_max: default_batch(),
+            payment_ahead_secs: default_payment_ahead(),
+            facilitator_answers: default_answers(),
+            facilitator_answer_ttl_secs: default_answer_ttl(),
         }
     }
 }

@@ -6,9 +6,16 @@
 //! cumulative amount). `settle` verifies, then stores the commitment durably (the voucher
 //! goes to the metering topic, where the settler redeems it later) and answers with its
 //! commitment id: for batch-settlement, value moves at redemption, not at `settle`.
+//!
+//! Requests are serialised per payment stream, and a repeated identical request (the same
+//! JSON, whatever its whitespace or field order) gets the original successful answer back
+//! ([`crate::answers`]): a client that lost the response to `/settle` learns its commitment
+//! was stored (same commitment id) instead of being told its voucher no longer advances.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -27,14 +34,18 @@ use computestream_schemas::x402::{
 use computestream_schemas::Envelope;
 use serde_json::json;
 
+use crate::answers::{Answers, Endpoint, RequestDigest};
 use crate::state::SettlerState;
 use crate::SettlerError;
 use computestream_runtime::now_ms;
 
 #[derive(Debug)]
 pub struct Facilitator {
-    pub shared: Arc<SettlerState>,
-    pub producer: EnvelopeProducer,
+    shared: Arc<SettlerState>,
+    producer: EnvelopeProducer,
+    answers: Mutex<Answers>,
+    /// One lock per stream with a request in progress (dropped with its last user).
+    streams: Mutex<HashMap<u64, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 /// A verified payment: the voucher, who pays, and to whom.
@@ -97,11 +108,64 @@ fn invalid(status: StatusCode, why: &str, payer: Option<String>) -> Response {
         .into_response()
 }
 
+/// A request parsed, with its identity for the answer cache.
+struct Parsed {
+    req: FacilitatorRequest,
+    digest: RequestDigest,
+    stream_id: Option<u64>,
+}
+
+fn parse(body: &[u8]) -> Result<Parsed, &'static str> {
+    let req: FacilitatorRequest =
+        serde_json::from_slice(body).map_err(|_| reason::INVALID_PAYLOAD)?;
+    let canonical = serde_json::to_vec(&req).map_err(|_| reason::INVALID_PAYLOAD)?;
+    let stream_id = req.payment_payload.payload.voucher.stream_id.parse().ok();
+    Ok(Parsed {
+        digest: RequestDigest::of(&canonical),
+        stream_id,
+        req,
+    })
+}
+
 impl Facilitator {
+    /// The facilitator of `shared`'s deployment, storing commitments with `producer`; it
+    /// remembers up to `answers` successful answers for `answer_ttl`.
+    pub fn new(
+        shared: Arc<SettlerState>,
+        producer: EnvelopeProducer,
+        answers: usize,
+        answer_ttl: Duration,
+    ) -> Self {
+        Facilitator {
+            shared,
+            producer,
+            answers: Mutex::new(Answers::new(answers, answer_ttl)),
+            streams: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn answers(&self) -> std::sync::MutexGuard<'_, Answers> {
+        self.answers.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Serialises requests of one stream; requests naming no readable stream share one lock.
+    async fn lock_stream(&self, stream_id: Option<u64>) -> StreamGuard<'_> {
+        let id = stream_id.unwrap_or(u64::MAX);
+        let lock = {
+            let mut m = self.streams.lock().unwrap_or_else(|p| p.into_inner());
+            m.entry(id).or_default().clone()
+        };
+        let guard = lock.clone().lock_owned().await;
+        StreamGuard {
+            facilitator: self,
+            id,
+            lock,
+            _guard: guard,
+        }
+    }
+
     /// Every check of the binding, in the order the document lists them.
-    fn check(&self, body: &[u8]) -> Result<Verified, (&'static str, Option<String>)> {
-        let req: FacilitatorRequest =
-            serde_json::from_slice(body).map_err(|_| (reason::INVALID_PAYLOAD, None))?;
+    fn check(&self, req: &FacilitatorRequest) -> Result<Verified, (&'static str, Option<String>)> {
         if req.x402_version != x402::X402_VERSION {
             return Err((reason::INVALID_X402_VERSION, None));
         }
@@ -149,18 +213,66 @@ impl Facilitator {
     }
 }
 
+/// The lock of one stream's requests; the map entry goes with its last user.
+struct StreamGuard<'a> {
+    facilitator: &'a Facilitator,
+    id: u64,
+    lock: Arc<tokio::sync::Mutex<()>>,
+    _guard: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl Drop for StreamGuard<'_> {
+    fn drop(&mut self) {
+        let mut m = self
+            .facilitator
+            .streams
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        // Ours, the map's and the guard's: nobody else waits for this stream.
+        if Arc::strong_count(&self.lock) <= 3 {
+            m.remove(&self.id);
+        }
+    }
+}
+
 async fn verify(State(f): State<Arc<Facilitator>>, body: Bytes) -> Response {
-    match f.check(&body) {
-        Ok(v) => Json(VerifyResponse {
-            is_valid: true,
-            invalid_reason: None,
-            payer: Some(v.payer),
-            extra: Some(json!({
-                "streamId": v.voucher.voucher.stream_id.to_string(),
-                "cumulativeAmount": v.voucher.voucher.cumulative_amount.to_string(),
-            })),
-        })
-        .into_response(),
+    let parsed = match parse(&body) {
+        Ok(p) => p,
+        Err(why) => return invalid(StatusCode::OK, why, None),
+    };
+    let _stream = f.lock_stream(parsed.stream_id).await;
+    let now = Instant::now();
+    if let Some(answer) = f.answers().get(Endpoint::Verify, parsed.digest, now) {
+        return Json(answer).into_response();
+    }
+    if let Some(settled) = f.answers().get(Endpoint::Settle, parsed.digest, now) {
+        // The same payment was settled: it is valid, as it was then.
+        let answer = json!({
+            "isValid": true,
+            "payer": settled.get("payer"),
+            "extra": {
+                "streamId": settled.pointer("/extra/streamId"),
+                "cumulativeAmount": settled.pointer("/extra/cumulativeAmount"),
+            },
+        });
+        return Json(answer).into_response();
+    }
+    match f.check(&parsed.req) {
+        Ok(v) => {
+            let answer = VerifyResponse {
+                is_valid: true,
+                invalid_reason: None,
+                payer: Some(v.payer),
+                extra: Some(json!({
+                    "streamId": v.voucher.voucher.stream_id.to_string(),
+                    "cumulativeAmount": v.voucher.voucher.cumulative_amount.to_string(),
+                })),
+            };
+            if let Ok(value) = serde_json::to_value(&answer) {
+                f.answers().put(Endpoint::Verify, parsed.digest, value, now);
+            }
+            Json(answer).into_response()
+        }
         Err((why, payer)) => {
             metrics::counter!("computestream_settler_facilitator_requests_total", "endpoint" => "verify", "outcome" => why).increment(1);
             invalid(StatusCode::OK, why, payer)
@@ -183,7 +295,17 @@ async fn settle(State(f): State<Arc<Facilitator>>, body: Bytes) -> Response {
         })
         .into_response()
     };
-    let v = match f.check(&body) {
+    let parsed = match parse(&body) {
+        Ok(p) => p,
+        Err(why) => return failed(why, None),
+    };
+    let _stream = f.lock_stream(parsed.stream_id).await;
+    let now = Instant::now();
+    if let Some(answer) = f.answers().get(Endpoint::Settle, parsed.digest, now) {
+        metrics::counter!("computestream_settler_facilitator_requests_total", "endpoint" => "settle", "outcome" => "repeated").increment(1);
+        return Json(answer).into_response();
+    }
+    let v = match f.check(&parsed.req) {
         Ok(v) => v,
         Err((why, payer)) => return failed(why, payer),
     };
@@ -207,7 +329,7 @@ async fn settle(State(f): State<Arc<Facilitator>>, body: Bytes) -> Response {
         let _ = f.shared.desk().offer_voucher(checked, now_ms());
     }
     metrics::counter!("computestream_settler_facilitator_requests_total", "endpoint" => "settle", "outcome" => "stored").increment(1);
-    Json(SettleResponse {
+    let answer = SettleResponse {
         success: true,
         error_reason: None,
         payer: Some(v.payer),
@@ -219,6 +341,9 @@ async fn settle(State(f): State<Arc<Facilitator>>, body: Bytes) -> Response {
             "streamId": v.voucher.voucher.stream_id.to_string(),
             "cumulativeAmount": v.voucher.voucher.cumulative_amount.to_string(),
         })),
-    })
-    .into_response()
+    };
+    if let Ok(value) = serde_json::to_value(&answer) {
+        f.answers().put(Endpoint::Settle, parsed.digest, value, now);
+    }
+    Json(answer).into_response()
 }

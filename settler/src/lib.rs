@@ -18,6 +18,7 @@
 //! `cumulative - already_paid`, so a crash before, during or after a submission can delay a
 //! payment but never repeat or lose it (the state is rebuilt from the log on restart).
 
+mod answers;
 mod chain;
 mod close_fence;
 mod config;

@@ -59,7 +59,12 @@ impl<C: SettlementChain> Settler<C> {
         ctx: VoucherContext,
         health: Health,
     ) -> Self {
-        let shared = SettlerState::new(ctx.chain_id, ctx.package, config.held_limit);
+        let shared = SettlerState::new(
+            ctx.chain_id,
+            ctx.package,
+            config.held_limit,
+            config.payment_ahead_secs,
+        );
         Settler {
             chain,
             kafka,
@@ -73,10 +78,12 @@ impl<C: SettlementChain> Settler<C> {
     pub async fn start(self, shutdown: Shutdown) -> Result<RunningSettler, SettlerError> {
         self.health.failing("settler", "starting");
         let producer = EnvelopeProducer::new(&self.kafka, "computestream-facilitator")?;
-        let facilitator = Arc::new(Facilitator {
-            shared: self.shared.clone(),
+        let facilitator = Arc::new(Facilitator::new(
+            self.shared.clone(),
             producer,
-        });
+            self.config.facilitator_answers,
+            Duration::from_secs(self.config.facilitator_answer_ttl_secs),
+        ));
         let (addr, web) =
             crate::facilitator::serve(self.config.listen, facilitator, shutdown.child()).await?;
         let task = computestream_runtime::spawn_with_server(self.run(shutdown), web);

@@ -14,12 +14,20 @@ pub struct SettlerState {
 }
 
 impl SettlerState {
-    pub fn new(chain_id: u8, package: AccountAddress, held_limit: usize) -> Arc<Self> {
+    /// A fresh desk for the deployment (`chain_id`, `package`), holding at most `held_limit`
+    /// messages of streams not opened yet, redeeming vouchers up to `lead_secs` seconds past
+    /// those attested.
+    pub fn new(
+        chain_id: u8,
+        package: AccountAddress,
+        held_limit: usize,
+        lead_secs: u64,
+    ) -> Arc<Self> {
         Arc::new(SettlerState {
-            desk: Mutex::new(SettlementDesk::new(
-                VoucherContext { chain_id, package },
-                held_limit,
-            )),
+            desk: Mutex::new(
+                SettlementDesk::new(VoucherContext { chain_id, package }, held_limit)
+                    .with_lead(lead_secs),
+            ),
             chain_id,
             package,
         })

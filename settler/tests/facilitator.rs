@@ -83,6 +83,31 @@ async fn facilitator_speaks_x402_v2_and_rejects_bad_payments() {
     let commitment = good.voucher.commitment_id();
     assert_eq!(settled["extra"]["commitmentId"], commitment.as_str());
 
+    // The response was lost: the same request again, at once from eight clients and in
+    // another JSON layout, gets the original answer back (the same commitment id), and the
+    // commitment is stored once.
+    let settle_url = format!("{base}/settle");
+    let good_body = body(&good);
+    let again =
+        futures::future::join_all((0..8).map(|_| post(&http, &settle_url, &good_body))).await;
+    for a in &again {
+        assert_eq!(a, &settled, "a repeated /settle gets the original answer");
+    }
+    let spaced = serde_json::to_string_pretty(&body(&good)).expect("json");
+    let r: Value = http
+        .post(format!("{base}/settle"))
+        .header("content-type", "application/json")
+        .body(spaced)
+        .send()
+        .await
+        .expect("post")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(r, settled, "whitespace does not make another request");
+    let v = post(&http, &format!("{base}/verify"), &body(&good)).await;
+    assert_eq!(v, verdict, "a repeated /verify gets the original answer");
+
     // Each rejection, with its reason.
     let mallory = SigningKey::from_seed([0x66; 32]);
     let voucher_for = |chain_id: u8, stream_id: u64, amount: u64, key: &SigningKey| {
@@ -96,8 +121,11 @@ async fn facilitator_speaks_x402_v2_and_rejects_bad_payments() {
     };
     let mut tampered = s.voucher(Octas(3 * RATE));
     tampered.voucher.cumulative_amount = Octas(4 * RATE);
+    // The settled voucher in another request (not a repetition): it no longer advances.
+    let mut replayed = body(&good);
+    replayed["paymentPayload"]["resource"] = json!({"url": "http://elsewhere/jobs/1"});
     let mut cases: Vec<(&str, Value, &str)> = vec![
-        ("replayed", body(&good), reason::CUMULATIVE_AMOUNT_MISMATCH),
+        ("replayed", replayed, reason::CUMULATIVE_AMOUNT_MISMATCH),
         (
             "decreasing",
             body(&s.voucher(Octas(RATE + 1))),

@@ -47,7 +47,8 @@ async fn a_thousand_streams_settle_exactly_the_newest_voucher() {
         bad.push(voucher_envelope(s, s.voucher(Octas(load::ESCROW + 1))));
         // Replayed and reordered: second 1 again, after second 3.
         bad.push(voucher_envelope(s, s.voucher(Octas(RATE))));
-        // Paid ahead: valid, but redeemable only once the provider attests 5 seconds.
+        // Paid further ahead than the lead (1 s): valid, but redeemable only once the
+        // provider attests 4 seconds.
         bad.push(voucher_envelope(s, s.voucher(Octas(5 * RATE))));
     }
     p.publish(&bad).await;

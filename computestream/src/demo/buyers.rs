@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use computestream_domain::{Octas, SigningKey};
-use computestream_executor::Buyer;
+use computestream_executor::{Buyer, Payment};
 use sqlx::PgPool;
 
 use super::chain::DemoChain;
@@ -47,12 +47,13 @@ pub async fn pay_until_done(
             chain
                 .jobs
                 .iter()
-                .map(|j| buyers[j.buyer].pay_second(&endpoints[j.provider], j.job_id)),
+                .map(|j| buyers[j.buyer].pay_due(&endpoints[j.provider], j.job_id)),
         )
         .await;
         for (i, p) in payments.into_iter().enumerate() {
             match p {
-                Ok(p) => through[i] = p.cumulative,
+                Ok(Payment::Paid(p)) => through[i] = p.cumulative,
+                Ok(Payment::NothingDue | Payment::Ended(_)) => {}
                 Err(e) => {
                     tracing::debug!(job = chain.jobs[i].job_id, error = %e, "not paid this second")
                 }

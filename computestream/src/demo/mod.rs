@@ -183,7 +183,14 @@ pub async fn run(cfg: &AppConfig, args: DemoArgs) -> anyhow::Result<()> {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let findings = report::check(&chain, &kafka, &pool, &paid.through).await?;
+    let findings = report::check(
+        &chain,
+        &kafka,
+        &pool,
+        &paid.through,
+        cfg.settler.payment_ahead_secs,
+    )
+    .await?;
     shutdown.trigger();
     running.stopped().await;
     if let Some(d) = chain.devnet {

@@ -33,6 +33,7 @@ pub async fn check(
     kafka: &KafkaSettings,
     pool: &PgPool,
     paid_through: &[Octas],
+    lead_secs: u64,
 ) -> anyhow::Result<Findings> {
     let pool = pool.clone();
     // Let the indexer and projector catch up, then read back from the chain and the read models.
@@ -80,7 +81,11 @@ pub async fn check(
             .copied()
             .unwrap_or(0)
             .max(0) as u64;
-        let expected = paid_through[i].get().min(metered * rate);
+        // Buyers pay up to `lead_secs` ahead of what was served; the settler redeems the
+        // newest voucher within (metered + lead) seconds.
+        let expected = paid_through[i]
+            .get()
+            .min(metered.saturating_add(lead_secs).saturating_mul(rate));
         let (stream_paid, open) = chain.stream(j.job_id).await?;
         let status = chain.job_status(j.job_id).await?;
         let stream_exact = !open
@@ -150,7 +155,7 @@ impl Findings {
         "  on-chain settlement transactions: {onchain_settlements} batches + {jobs} closes, against {naive} in the naive one-payment-per-second design"
     );
         println!(
-        "  per stream, paid on chain = the newest voucher within the metered seconds (cancelled: at most), stream closed: {}",
+        "  per stream, paid on chain = the newest voucher within the metered seconds plus the lead (cancelled: at most), stream closed: {}",
         if exact { "yes" } else { "NO" }
     );
         anyhow::ensure!(conserved, "escrow conservation broke");

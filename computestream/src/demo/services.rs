@@ -8,9 +8,9 @@ use std::time::Duration;
 use anyhow::Context;
 use computestream_chain::{Account, Caller};
 use computestream_devnet::{load, ChainIdentity};
-use computestream_domain::{ed25519_authentication_key, SigningKey, VoucherContext};
+use computestream_domain::SigningKey;
 use computestream_eventlog::KafkaSettings;
-use computestream_executor::{DockerRuntime, Executor, ExecutorConfig, ExecutorState};
+use computestream_executor::{DockerRuntime, Executor, ExecutorConfig};
 use computestream_graphql::{Gateway, GatewayConfig};
 use computestream_indexer::{Indexer, IndexerConfig};
 use computestream_projector::{Projector, ProjectorConfig};
@@ -172,7 +172,6 @@ pub async fn start(d: Wiring<'_>) -> anyhow::Result<Running> {
     let mut endpoints = Vec::new();
     for (p, pseed) in d.chain.keys.providers.iter().enumerate() {
         let key = SigningKey::from_seed(*pseed);
-        let provider = ed25519_authentication_key(&key.public_key());
         let config = ExecutorConfig {
             node_url: node_url.clone(),
             private_key: Some(Secret::new(hex::encode(pseed))),
@@ -186,21 +185,15 @@ pub async fn start(d: Wiring<'_>) -> anyhow::Result<Running> {
             Account::new(*pseed, id.chain_id, id.package)?,
             Duration::from_secs(30),
         );
-        let exec = Executor {
-            runtime: Arc::new(d.docker.clone()),
-            chain: Arc::new(caller),
-            kafka: d.kafka.clone(),
+        let exec = Executor::new(
+            Arc::new(d.docker.clone()),
+            Arc::new(caller),
+            d.kafka.clone(),
             config,
             key,
-            shared: ExecutorState::new(
-                provider,
-                VoucherContext {
-                    chain_id: id.chain_id,
-                    package: id.package,
-                },
-            ),
-            health: d.health.clone(),
-        }
+            id.voucher_context(),
+            d.health.clone(),
+        )
         .start(None, d.shutdown.child())
         .await
         .context("starting an executor")?;

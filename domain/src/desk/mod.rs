@@ -105,12 +105,21 @@ struct DeskStream {
     /// The chain refused a close because the stream is closed already (an earlier run
     /// closed it; its `StreamClosed` is not read yet): nothing more to plan.
     closed_on_chain: bool,
+    /// Seconds beyond those attested a redeemed voucher may pay (the desk's lead).
+    lead_secs: u64,
 }
 
 impl DeskStream {
-    /// The voucher to redeem now: the largest within attested seconds × rate and escrow.
+    /// The voucher to redeem now: the largest within (attested seconds + the lead) × rate
+    /// and the escrow. Buyers pay a little ahead of what was served (x402
+    /// `maxCumulativeAmount`), so their newest voucher may exceed what was attested by the
+    /// lead; redeeming it is what they signed (their exposure is the seconds paid ahead),
+    /// while redeeming only up to the attested seconds would leave the provider short by a
+    /// whole voucher step.
     fn redeemable(&self) -> Option<SignedVoucher> {
-        self.book.best_at_most(self.account.accrued()).copied()
+        self.book
+            .best_at_most(self.account.accrued_with_lead(self.lead_secs))
+            .copied()
     }
 
     fn redeemable_amount(&self) -> Octas {
@@ -144,6 +153,8 @@ pub struct SettlementDesk {
     held: BTreeMap<u64, Vec<HeldMessage>>,
     held_count: usize,
     held_limit: usize,
+    /// Seconds beyond those attested a redeemed voucher may pay ([`SettlementDesk::with_lead`]).
+    lead_secs: u64,
 }
 
 /// Aggregate figures for metrics.
@@ -168,7 +179,15 @@ impl SettlementDesk {
             held: BTreeMap::new(),
             held_count: 0,
             held_limit,
+            lead_secs: 0,
         }
+    }
+
+    /// Redeems vouchers paying up to `secs` seconds beyond those attested (the resource
+    /// servers' `payment_ahead_secs`); 0 redeems only up to the attested seconds.
+    pub fn with_lead(mut self, secs: u64) -> Self {
+        self.lead_secs = secs;
+        self
     }
 
     pub fn context(&self) -> VoucherContext {
@@ -200,6 +219,7 @@ impl SettlementDesk {
                 inflight: None,
                 due_since_ms: None,
                 closed_on_chain: false,
+                lead_secs: self.lead_secs,
             },
         );
         let mut errors = Vec::new();

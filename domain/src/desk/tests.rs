@@ -244,3 +244,24 @@ fn metering_from_another_key_than_the_streams_provider_is_refused() {
         Err(DeskError::HoldFull(1))
     );
 }
+
+#[test]
+fn a_voucher_paid_ahead_within_the_lead_is_redeemed_whole() {
+    // The buyer paid ahead (vouchers for 2 s, then 7 s); 4 s are attested. Without a lead the
+    // desk can only redeem the 2 s voucher; with a lead of 3 s it redeems the 7 s one.
+    for (lead, redeemed) in [(0, 2 * RATE), (3, 7 * RATE)] {
+        let mut f = Fixture::new();
+        let mut desk = SettlementDesk::new(ctx(), 100).with_lead(lead);
+        desk.open(f.terms(1_000), 0);
+        for a in [2 * RATE, 7 * RATE] {
+            desk.offer_voucher(f.voucher(a), 0).expect("voucher");
+        }
+        for _ in 0..4 {
+            desk.attest(f.tick(), 0).expect("tick");
+        }
+        desk.closable(7);
+        let plan = desk.plan(0, &policy());
+        assert_eq!(plan[0].kind, RedemptionKind::Close);
+        assert_eq!(plan[0].cumulative_amount(), Octas(redeemed), "lead {lead}");
+    }
+}

@@ -65,6 +65,7 @@ impl Rig {
             work_dir: self.work.join("jobs"),
             artifacts_url: format!("file://{}", self.work.join("artifacts").display()),
             grace_secs: 4,
+            payment_ahead_secs: 2,
             heartbeat_secs: 1,
             sandbox: SandboxPolicy {
                 memory_mb: 64,
@@ -114,7 +115,6 @@ pub async fn start_executor(
 ) -> RunningExecutor {
     let seed = load::provider_seed(index);
     let key = SigningKey::from_seed(seed);
-    let provider = computestream_domain::ed25519_authentication_key(&key.public_key());
     {
         let chain = RestChain::new(&config.node_url, identity().package, Duration::from_secs(5))
             .expect("chain");
@@ -124,15 +124,15 @@ pub async fn start_executor(
             chain_id: identity().chain_id,
             package: identity().package,
         };
-        Executor {
-            runtime: Arc::new(DockerRuntime::connect().await.expect("docker")),
-            chain: Arc::new(caller),
+        Executor::new(
+            Arc::new(DockerRuntime::connect().await.expect("docker")),
+            Arc::new(caller),
             kafka,
             config,
             key,
-            shared: ExecutorState::new(provider, ctx),
-            health: Health::new(),
-        }
+            ctx,
+            Health::new(),
+        )
         .start(None, shutdown)
         .await
         .expect("executor")
@@ -214,7 +214,9 @@ impl Rig {
                 if done {
                     break;
                 }
-                if b.pay_second(&running_url, job_id).await.is_ok() {
+                if let Ok(computestream_executor::Payment::Paid(_)) =
+                    b.pay_due(&running_url, job_id).await
+                {
                     paid += 1;
                 }
                 tokio::time::sleep(Duration::from_millis(700)).await;

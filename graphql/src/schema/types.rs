@@ -85,24 +85,39 @@ pub struct SeriesRange {
     pub bucket_secs: Option<i32>,
 }
 
+/// The latest time a series may name: 9999-12-31T23:59:59.999Z, in unix milliseconds (what
+/// every reader's date type holds).
+pub const MAX_TIME_MS: i64 = 253_402_300_799_999;
 impl SeriesRange {
-    fn resolve(&self) -> async_graphql::Result<(i64, i64, i64)> {
+    /// `(fromMs, toMs, bucketSecs)` checked: times within `0..=MAX_TIME_MS`, `fromMs <= toMs`,
+    /// a bucket of `1..=86400` s. Every refusal names the argument; nothing overflows.
+    pub(super) fn resolve(&self) -> async_graphql::Result<(i64, i64, i64)> {
         let num = |s: &Option<String>, dflt: i64, what: &str| -> async_graphql::Result<i64> {
-            match s {
-                None => Ok(dflt),
+            let v = match s {
+                None => dflt,
                 Some(v) => v
                     .parse::<i64>()
-                    .map_err(|_| bad(format!("{what} must be unix milliseconds"))),
+                    .map_err(|_| bad(format!("{what} must be unix milliseconds")))?,
+            };
+            if (0..=MAX_TIME_MS).contains(&v) {
+                Ok(v)
+            } else {
+                Err(bad(format!("{what} must be within 0..={MAX_TIME_MS}")))
             }
         };
-        let now = computestream_runtime::now_ms() as i64;
-        let to = num(&self.to_ms, now + 60_000, "toMs")?;
-        let from = num(&self.from_ms, to - 3_600_000, "fromMs")?;
+        let now = i64::try_from(computestream_runtime::now_ms()).unwrap_or(MAX_TIME_MS);
+        let to = num(
+            &self.to_ms,
+            now.saturating_add(60_000).min(MAX_TIME_MS),
+            "toMs",
+        )?;
+        let from = num(&self.from_ms, to.saturating_sub(3_600_000).max(0), "fromMs")?;
         let bucket = i64::from(self.bucket_secs.unwrap_or(60));
-        if !(1..=86_400).contains(&bucket) || from > to {
-            return Err(bad(
-                "bucketSecs must be within 1..=86400 and fromMs <= toMs",
-            ));
+        if !(1..=86_400).contains(&bucket) {
+            return Err(bad("bucketSecs must be within 1..=86400"));
+        }
+        if from > to {
+            return Err(bad("fromMs must not be after toMs"));
         }
         Ok((from, to, bucket))
     }
@@ -380,4 +395,38 @@ pub struct MarketplaceStats {
     pub total_escrow: String,
     pub total_settled: String,
     pub total_refunded: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn range(from: Option<&str>, to: Option<&str>, bucket: Option<i32>) -> SeriesRange {
+        SeriesRange {
+            from_ms: from.map(str::to_owned),
+            to_ms: to.map(str::to_owned),
+            bucket_secs: bucket,
+        }
+    }
+
+    #[test]
+    fn out_of_range_times_are_bad_input_naming_the_argument_never_a_panic() {
+        for (r, what) in [
+            (range(None, Some("-9223372036854775808"), None), "toMs"),
+            (range(Some("0"), Some("9223372036854775807"), None), "toMs"),
+            (range(Some("-1"), Some("0"), None), "fromMs"),
+            (range(Some("x"), None, None), "fromMs"),
+            (range(Some("10"), Some("5"), None), "fromMs"),
+            (range(Some("0"), Some("0"), Some(0)), "bucketSecs"),
+        ] {
+            let e = r.resolve().expect_err(what);
+            assert!(e.message.contains(what), "{what}: {}", e.message);
+        }
+        assert_eq!(
+            range(Some("0"), Some("3600000"), Some(60))
+                .resolve()
+                .expect("an hour"),
+            (0, 3_600_000, 60)
+        );
+    }
 }

@@ -37,6 +37,8 @@ pub fn settler_config(node_url: &str) -> SettlerConfig {
         listen: "127.0.0.1:0".parse().expect("addr"),
         interval_secs: 1,
         confirm_timeout_secs: 10,
+        // Vouchers at most one second ahead of what is attested are redeemed.
+        payment_ahead_secs: 1,
         ..SettlerConfig::default()
     }
 }
