@@ -379,6 +379,35 @@ async fn timescale_replay_swap_keeps_hypertables_aggregates_and_jobs() {
         one(&live, "SELECT string_agg(seconds_served::text || '/' || earnings::text, ',' ORDER BY minute) FROM job_usage_minute").await,
         "59/59000,31/31000"
     );
+    // docs/ANALYTICS.md's operator block changes the policies as it says.
+    let operator: Vec<String> = doc_sql_blocks()
+        .into_iter()
+        .filter(|(info, _)| info == "sql timescale operator")
+        .map(|(_, sql)| sql)
+        .collect();
+    assert_eq!(operator.len(), 1);
+    sqlx::raw_sql(&operator[0])
+        .execute(&live)
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", operator[0]));
+    let policies: Vec<String> = sqlx::query_scalar(
+        "SELECT hypertable_name::text || ' ' || proc_name::text || ' ' || schedule_interval::text || ' ' || (config - 'hypertable_id' - 'mat_hypertable_id')::text
+         FROM timescaledb_information.jobs WHERE hypertable_schema = current_schema()
+         ORDER BY hypertable_name, proc_name",
+    )
+    .fetch_all(&live)
+    .await
+    .expect("policies");
+    assert_eq!(
+        policies,
+        [
+            r#"payment_ticks policy_compression 12:00:00 {"compress_after": "7 days"}"#,
+            r#"payment_ticks policy_retention 1 day {"drop_after": "2 years"}"#,
+            r#"payment_ticks_minute policy_refresh_continuous_aggregate 00:05:00 {"end_offset": "00:01:00", "start_offset": null}"#,
+            r#"provider_heartbeats policy_compression 12:00:00 {"compress_after": "1 day"}"#,
+            r#"provider_heartbeats policy_retention 1 day {"drop_after": "90 days"}"#,
+        ]
+    );
     let live_tables = dump(&live).await;
     store::close(&live).await;
     let old = store::open(&ts.url, &retired, 1)

@@ -406,26 +406,45 @@ pub async fn dump(pool: &PgPool) -> Vec<(String, Vec<String>)> {
         .expect("dump")
 }
 
-/// The SQL blocks of docs/ANALYTICS.md, in order: (`true` for a block marked
-/// `sql timescale`, which runs on TimescaleDB only; the SQL).
-pub fn analyst_examples() -> Vec<(bool, String)> {
+/// The SQL blocks of docs/ANALYTICS.md, in order, with their fence's info string: `sql`
+/// (analysts, both backends), `sql timescale` (analysts, TimescaleDB only), `sql timescale
+/// operator` (the schema's owner changing policies, TimescaleDB only).
+pub fn doc_sql_blocks() -> Vec<(String, String)> {
     let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/ANALYTICS.md"))
         .expect("docs/ANALYTICS.md");
     let mut out = Vec::new();
-    let mut current: Option<(bool, String)> = None;
+    let mut current: Option<(String, String)> = None;
     for line in doc.lines() {
-        match (&mut current, line.trim()) {
-            (None, "```sql") => current = Some((false, String::new())),
-            (None, "```sql timescale") => current = Some((true, String::new())),
-            (Some(_), "```") => out.extend(current.take()),
-            (Some((_, sql)), _) => {
+        let trimmed = line.trim();
+        match &mut current {
+            None => {
+                if let Some(info) = trimmed.strip_prefix("```") {
+                    if info == "sql" || info.starts_with("sql ") {
+                        current = Some((info.to_owned(), String::new()));
+                    }
+                }
+            }
+            Some(_) if trimmed == "```" => out.extend(current.take()),
+            Some((_, sql)) => {
                 sql.push_str(line);
                 sql.push('\n');
             }
-            _ => {}
         }
     }
     out
+}
+
+/// The analysts' SQL blocks of docs/ANALYTICS.md, in order: (`true` for a block marked
+/// `sql timescale`, which runs on TimescaleDB only; the SQL).
+pub fn analyst_examples() -> Vec<(bool, String)> {
+    doc_sql_blocks()
+        .into_iter()
+        .filter_map(|(info, sql)| match info.as_str() {
+            "sql" => Some((false, sql)),
+            "sql timescale" => Some((true, sql)),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The queries of the analysts' Grafana dashboard

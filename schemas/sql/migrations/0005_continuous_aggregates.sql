@@ -15,7 +15,8 @@
 -- are aggregated from the ticks when queried. The refresh policy materializes up to one
 -- minute ago, every minute, over all time (no start offset: a replay into a fresh schema
 -- writes history of any age, and a tick for an already materialized minute is picked up by
--- the next run). Retention of raw ticks does not remove materialized minutes.
+-- the next run). The rollups cover what the raw ticks cover: when retention drops old chunks,
+-- the next refresh drops their minutes too (equal to a recomputation from the ticks).
 DO $migration$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb') THEN
