@@ -12,10 +12,13 @@ use crate::rollups::Touched;
 use crate::write;
 use crate::StoreError;
 
-/// Applies `events` inside `tx`.
+/// Applies `events` inside `tx`; `copy`: ticks and vouchers by binary `COPY` (else by
+/// `INSERT` only: a backend without `COPY FROM STDIN`). Errors: a value that does not fit its
+/// column ([`StoreError::OutOfRange`]), the database ([`StoreError::Db`]).
 pub async fn apply(
     tx: &mut Transaction<'_, Postgres>,
     events: &[&Envelope],
+    copy: bool,
 ) -> Result<Touched, StoreError> {
     let t_start = std::time::Instant::now();
     let plan = plan(events)?;
@@ -25,7 +28,7 @@ pub async fn apply(
     write::escrows::write(tx, &plan.escrows).await?;
     write::streams::write(tx, &plan.streams, &mut touched).await?;
     let t_metering = std::time::Instant::now();
-    write::metering::write(tx, &plan.metering, &mut touched).await?;
+    write::metering::write(tx, &plan.metering, &mut touched, copy).await?;
     let t_settlements = std::time::Instant::now();
     write::settlements::write(tx, &plan.settlements).await?;
     tracing::debug!(

@@ -6,8 +6,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use computestream_eventlog::{tails, KafkaSettings};
 use computestream_runtime::{Health, Shutdown};
-use sqlx::PgPool;
+use sqlx::{Connection, PgPool};
 
+use crate::rollups::RollupKeeper;
 use crate::{store, Projector, ProjectorConfig, StoreError, INPUTS};
 
 /// What a replay did.
@@ -43,7 +44,7 @@ pub async fn build(
     schema: &str,
     config: &ProjectorConfig,
 ) -> Result<(PgPool, i64), StoreError> {
-    let pool = store::open(url, schema, 4).await?;
+    let pool = store::open(url, schema, config.replay_connections).await?;
     let ends = log_ends(kafka).await?;
     let records: i64 = ends.values().sum();
     let projector = Projector {
@@ -93,11 +94,8 @@ pub async fn replay(
     let fresh = format!("{live}_replay_{stamp}");
     let (pool, records) = build(url, kafka, &fresh, config).await?;
     verify(&pool).await?;
-    pool.close().await;
-    let admin = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(1)
-        .connect(url)
-        .await?;
+    store::close(&pool).await;
+    let mut admin = sqlx::PgConnection::connect(url).await?;
     let retired = format!("{live}_retired_{stamp}");
     let mut tx = admin.begin().await?;
     let exists: bool =
@@ -114,7 +112,7 @@ pub async fn replay(
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    admin.close().await;
+    admin.close().await?;
     Ok(ReplayReport {
         schema_built: fresh,
         retired: exists.then_some(retired),
@@ -158,8 +156,10 @@ pub async fn table_contents(pool: &PgPool) -> Result<Vec<(String, Vec<String>)>,
 /// input partition back to the first record at or after that time (never forward). The
 /// running projector, or the next one, re-reads from there; writes are idempotent, so rows
 /// that are intact stay as they are and rows that were lost (a restored backup, a manual
-/// repair) are written again. The rollups from that minute on are recomputed from the base
-/// tables in the same transaction, so what is re-applied adds to consistent rollups.
+/// repair) are written again. Where the projector keeps the rollups, those from that minute
+/// on are recomputed from the base tables in the same transaction, so what is re-applied adds
+/// to consistent rollups; on TimescaleDB the continuous aggregate's refresh policy picks up
+/// the re-applied ticks.
 /// Returns how many partitions moved.
 pub async fn rewind_to_time(
     pool: &PgPool,
@@ -189,7 +189,10 @@ pub async fn rewind_to_time(
             moved += done.rows_affected() as usize;
         }
     }
-    crate::rollups::recompute_rollups_since(&mut tx, at_ms).await?;
+    // TimescaleDB refreshes its continuous aggregate where the re-applied ticks change it.
+    if RollupKeeper::of_schema(&mut *tx).await? == RollupKeeper::Projector {
+        crate::rollups::recompute_rollups_since(&mut tx, at_ms).await?;
+    }
     tx.commit().await?;
     Ok(moved)
 }

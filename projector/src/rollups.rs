@@ -1,12 +1,54 @@
-//! The per-minute rollups (`job_usage_minute`, `provider_earnings_minute`): what a batch
-//! touched ([`Touched`]), brought up to date after each batch ([`refresh_rollups`]), and
-//! recomputed from a point in time on a replay from a timestamp ([`recompute_rollups_since`]).
+//! The per-minute rollups (`job_usage_minute`, `provider_earnings_minute`): who keeps them
+//! ([`RollupKeeper`]: the projector on plain Postgres, TimescaleDB's continuous aggregate
+//! where the extension is installed), what a batch touched ([`Touched`]), brought up to date
+//! after each batch ([`refresh_rollups`]), and recomputed from a point in time on a replay
+//! from a timestamp ([`recompute_rollups_since`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use sqlx::{Postgres, Transaction};
+use sqlx::{PgExecutor, Postgres, Transaction};
 
 use crate::StoreError;
+
+/// Who keeps the per-minute rollups of a read-model schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RollupKeeper {
+    /// Plain Postgres: `job_usage_minute` and `provider_earnings_minute` are tables the
+    /// projector brings up to date in every batch's transaction (migration 0003).
+    Projector,
+    /// TimescaleDB: they are views over the continuous aggregate `payment_ticks_minute`
+    /// (migration 0005), which TimescaleDB maintains; the projector writes no rollup.
+    Timescale,
+}
+
+impl RollupKeeper {
+    /// Reads it from the schema first on the connection's `search_path`: `Timescale` when
+    /// `job_usage_minute` is a view, `Projector` otherwise. Errors: the database.
+    pub async fn of_schema(db: impl PgExecutor<'_>) -> Result<RollupKeeper, StoreError> {
+        let view = sqlx::query_scalar!(
+            r#"SELECT EXISTS (SELECT 1 FROM pg_class WHERE oid = to_regclass('job_usage_minute') AND relkind = 'v') AS "view!""#
+        )
+        .fetch_one(db)
+        .await?;
+        Ok(if view {
+            RollupKeeper::Timescale
+        } else {
+            RollupKeeper::Projector
+        })
+    }
+
+    /// [`refresh_rollups`] when the projector keeps the rollups; nothing otherwise.
+    pub async fn refresh(
+        self,
+        tx: &mut Transaction<'_, Postgres>,
+        touched: &Touched,
+    ) -> Result<(), StoreError> {
+        match self {
+            RollupKeeper::Projector => refresh_rollups(tx, touched).await,
+            RollupKeeper::Timescale => Ok(()),
+        }
+    }
+}
 
 /// What a batch changed that the rollups depend on.
 #[derive(Debug, Default)]

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use sqlx::PgPool;
 
 use crate::apply::apply;
-use crate::rollups::refresh_rollups;
+use crate::rollups::{RollupKeeper, Touched};
 use crate::{store, OffsetStore, StoreError};
 
 /// The topics the projector reads.
@@ -37,6 +37,16 @@ pub struct ProjectorConfig {
     /// The Postgres schema of the read models.
     #[serde(default = "default_schema")]
     pub schema: String,
+    /// Write ticks and vouchers with binary `COPY ... FROM STDIN`, the fast path (default
+    /// `true`). `false` writes them with `INSERT ... FROM UNNEST` only, for a backend that
+    /// cannot take `COPY` from a client (PGlite, which runs the TimescaleDB tests); where the
+    /// projector keeps the rollups, each batch's minutes are then recomputed, not added to.
+    #[serde(default = "default_copy")]
+    pub copy: bool,
+    /// Connections of the pool `replay` builds the fresh schema with (default 4; 1 for a
+    /// backend that serves one client at a time, such as PGlite).
+    #[serde(default = "default_replay_connections")]
+    pub replay_connections: u32,
 }
 
 fn default_batch() -> usize {
@@ -51,6 +61,14 @@ fn default_days_ahead() -> i64 {
     7
 }
 
+fn default_replay_connections() -> u32 {
+    4
+}
+
+fn default_copy() -> bool {
+    true
+}
+
 fn default_schema() -> String {
     store::LIVE_SCHEMA.to_owned()
 }
@@ -62,6 +80,8 @@ impl Default for ProjectorConfig {
             linger_ms: default_linger(),
             partition_days_ahead: default_days_ahead(),
             schema: default_schema(),
+            copy: default_copy(),
+            replay_connections: default_replay_connections(),
         }
     }
 }
@@ -70,6 +90,9 @@ impl ProjectorConfig {
     pub fn validate(&self) -> Result<(), String> {
         if self.batch_max == 0 {
             return Err("projector.batch_max must be at least 1".into());
+        }
+        if self.replay_connections == 0 {
+            return Err("projector.replay_connections must be at least 1".into());
         }
         store::check_schema_name(&self.schema).map_err(|e| e.to_string())
     }
@@ -197,6 +220,8 @@ impl Projector {
         store::ensure_partitions(&self.pool, now_secs(), 1, self.config.partition_days_ahead)
             .await?;
         let mut partitions_checked = Instant::now();
+        let rollups = RollupKeeper::of_schema(&self.pool).await?;
+        tracing::info!(?rollups, copy = self.config.copy, "projector writing");
         let producer = EnvelopeProducer::new(&self.kafka, "computestream-projector")?;
         let mut reader = self.spawn_reader().await?;
         self.health.ok("postgres");
@@ -222,13 +247,13 @@ impl Projector {
             // one transaction with all their offsets. On a poison event or a rewind, fall
             // back to one transaction per partition.
             let mut rewind = false;
-            if self.apply_all(&poll).await? {
+            if self.apply_all(&poll, rollups).await? {
                 // Freeing tens of thousands of records is not the writer's job.
                 tokio::task::spawn_blocking(move || drop(poll));
             } else {
                 for ((topic, partition), group) in poll {
                     match self
-                        .apply_group(&producer, &topic, partition, group)
+                        .apply_group(&producer, &topic, partition, group, rollups)
                         .await?
                     {
                         GroupOutcome::Applied => {}
@@ -312,7 +337,7 @@ impl Projector {
     /// Applies every group in one transaction. `Ok(false)`: nothing was written; use the
     /// per-partition path (a gap to rewind, a record that is not an envelope, or an event
     /// the read models refuse).
-    async fn apply_all(&self, groups: &Poll) -> Result<bool, StoreError> {
+    async fn apply_all(&self, groups: &Poll, rollups: RollupKeeper) -> Result<bool, StoreError> {
         let store = OffsetStore::new(CONSUMER);
         let mut tx = self.begin().await?;
         let mut envelopes = Vec::new();
@@ -347,7 +372,7 @@ impl Projector {
             }
         }
         let decoded = Instant::now();
-        let touched = match apply(&mut tx, &envelopes).await {
+        let touched = match apply(&mut tx, &envelopes, self.config.copy).await {
             Ok(t) => t,
             Err(e) if e.is_retryable() => return Err(e),
             Err(_) => {
@@ -356,7 +381,7 @@ impl Projector {
             }
         };
         let applied = Instant::now();
-        refresh_rollups(&mut tx, &touched).await?;
+        rollups.refresh(&mut tx, &touched).await?;
         let rolled = Instant::now();
         store.save_many(&mut tx, &ends).await?;
         tx.commit().await?;
@@ -377,6 +402,7 @@ impl Projector {
         topic: &str,
         partition: i32,
         group: Group,
+        rollups: RollupKeeper,
     ) -> Result<GroupOutcome, StoreError> {
         let store = OffsetStore::new(CONSUMER);
         let mut tx = self.begin().await?;
@@ -405,7 +431,7 @@ impl Projector {
                 Err(e) => self.dead_letter(producer, r, e).await?,
             }
         }
-        let touched = match apply(&mut tx, &envelopes).await {
+        let touched = match apply(&mut tx, &envelopes, self.config.copy).await {
             Ok(t) => t,
             Err(e) if e.is_retryable() => return Err(e),
             Err(e) => {
@@ -415,10 +441,10 @@ impl Projector {
                 tx.rollback().await?;
                 tx = self.begin().await?;
                 store.lock(&mut tx, topic, partition).await?;
-                let mut touched = crate::rollups::Touched::default();
+                let mut touched = Touched::default();
                 for (env, r) in envelopes.iter().zip(&sources) {
                     let mut sp = sqlx::Acquire::begin(&mut *tx).await?;
-                    match apply(&mut sp, std::slice::from_ref(env)).await {
+                    match apply(&mut sp, std::slice::from_ref(env), self.config.copy).await {
                         Ok(t) => {
                             sp.commit().await?;
                             touched.merge(t);
@@ -433,7 +459,7 @@ impl Projector {
                 touched
             }
         };
-        refresh_rollups(&mut tx, &touched).await?;
+        rollups.refresh(&mut tx, &touched).await?;
         store.save(&mut tx, topic, partition, last + 1).await?;
         tx.commit().await?;
         applied_metrics(envelopes.iter().copied());

@@ -5,7 +5,7 @@
 use std::str::FromStr;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::PgPool;
+use sqlx::{Connection, PgConnection, PgPool};
 
 use crate::StoreError;
 
@@ -27,13 +27,18 @@ pub fn check_schema_name(schema: &str) -> Result<(), StoreError> {
 }
 
 /// A pool whose connections use `schema` (created if missing), with migrations applied.
+///
+/// Each new connection sets its `search_path` with a statement (not a startup parameter,
+/// which some backends ignore: PGlite) to `schema`, followed by the schema that holds the
+/// TimescaleDB extension when it is installed (its functions, such as `time_bucket`, stay
+/// reachable). Where TimescaleDB is available but not yet installed, it is installed in
+/// `public` first: installed by the migrations, it would land in the read-model schema, which
+/// a replay renames and retires. Errors: a bad schema name ([`StoreError::BadSchema`]), the
+/// database ([`StoreError::Db`]), a migration ([`StoreError::Migrate`]).
 pub async fn open(url: &str, schema: &str, max_connections: u32) -> Result<PgPool, StoreError> {
     check_schema_name(schema)?;
     let base = PgConnectOptions::from_str(url)?;
-    let admin = PgPoolOptions::new()
-        .max_connections(1)
-        .connect_with(base.clone())
-        .await?;
+    let mut admin = PgConnection::connect_with(&base).await?;
     // Services starting together (the projector, gateway replicas) race here, and
     // `CREATE SCHEMA IF NOT EXISTS` is not safe against a concurrent create: serialize it.
     let mut tx = admin.begin().await?;
@@ -43,15 +48,69 @@ pub async fn open(url: &str, schema: &str, max_connections: u32) -> Result<PgPoo
     sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
         .execute(&mut *tx)
         .await?;
+    let extension_schema = timescale_schema(&mut tx).await?;
     tx.commit().await?;
-    admin.close().await;
-    let opts = base.options([("search_path", schema)]);
+    admin.close().await?;
+    let search_path = match extension_schema {
+        Some(ext) if ext != schema => format!("{schema}, {}", quote_ident(&ext)),
+        _ => schema.to_owned(),
+    };
+    let set_path = format!("SET search_path TO {search_path}");
     let pool = PgPoolOptions::new()
         .max_connections(max_connections)
-        .connect_with(opts)
+        .after_connect(move |conn, _meta| {
+            let sql = set_path.clone();
+            Box::pin(async move {
+                sqlx::Executor::execute(conn, sql.as_str()).await?;
+                Ok(())
+            })
+        })
+        .connect_with(base)
         .await?;
     crate::migrate(&pool).await?;
     Ok(pool)
+}
+
+/// Closes `pool` and every connection it holds before returning. `Pool::close` alone may
+/// return while a connection that was being released at that moment sits idle and open
+/// (sqlx 0.8, pools of one connection); on a backend that serves one client at a time
+/// (PGlite) the next client would then wait for it. A second `close` closes it.
+pub async fn close(pool: &PgPool) {
+    pool.close().await;
+    pool.close().await;
+}
+
+/// The schema of the TimescaleDB extension: installed in `public` here if the server has
+/// the extension but the database does not yet; `None` without TimescaleDB.
+async fn timescale_schema(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+) -> Result<Option<String>, StoreError> {
+    let installed = sqlx::query_scalar!(
+        r#"SELECT n.nspname::text AS "schema!" FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+           WHERE e.extname = 'timescaledb'"#
+    )
+    .fetch_optional(&mut **tx)
+    .await?;
+    if installed.is_some() {
+        return Ok(installed);
+    }
+    let available = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb') AS "available!""#
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    if !available {
+        return Ok(None);
+    }
+    sqlx::query("CREATE EXTENSION IF NOT EXISTS timescaledb SCHEMA public")
+        .execute(&mut **tx)
+        .await?;
+    Ok(Some("public".to_owned()))
+}
+
+/// `name` as a quoted SQL identifier.
+fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 /// Creates the daily partitions of the time-series tables from `days_back` days ago to

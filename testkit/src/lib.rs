@@ -10,8 +10,10 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 pub mod chain;
+pub mod timescale;
 
 pub use computestream_schemas::sample as history;
+pub use timescale::TimescaleServer;
 
 use std::str::FromStr;
 

@@ -1,6 +1,7 @@
 //! `payment_ticks` and `vouchers`, the bulk of the volume: a binary `COPY` straight from the
 //! records, falling back to the idempotent `INSERT` when a row is already stored (then the
-//! batch's rollup minutes are recomputed); the streams' newest attested second and voucher.
+//! batch's rollup minutes are recomputed), or the `INSERT` alone where `COPY` is off (a
+//! backend without `COPY FROM STDIN`); the streams' newest attested second and voucher.
 
 use std::collections::BTreeMap;
 
@@ -13,17 +14,19 @@ use crate::plan::{i64_of, MeteringPlan};
 use crate::rollups::Touched;
 use crate::StoreError;
 
-/// Writes this aggregate's part of a batch inside `tx`.
+/// Writes this aggregate's part of a batch inside `tx`, by `COPY` first when `copy`.
 pub async fn write(
     tx: &mut Transaction<'_, Postgres>,
     plan: &MeteringPlan<'_>,
     touched: &mut Touched,
+    copy: bool,
 ) -> Result<(), StoreError> {
     if !plan.ticks.is_empty() {
         // Fast path: a binary COPY straight from the records (plan.ticks are most of the
         // volume). A tick already present (a duplicate record in the log) makes COPY fail;
-        // then the idempotent INSERT runs and the batch's minutes are recomputed.
-        if copy_ticks(tx, &plan.ticks).await? {
+        // then the idempotent INSERT runs and the batch's minutes are recomputed. With COPY
+        // off (a backend without COPY FROM STDIN), the INSERT alone.
+        if copy && copy_ticks(tx, &plan.ticks).await? {
             for r in &plan.ticks {
                 touched.tick(
                     i64_of(r.stream_id, "stream_id")?,
@@ -78,7 +81,8 @@ pub async fn write(
         .execute(&mut **tx)
         .await?;
     }
-    if !plan.vouchers.is_empty() && !copy_vouchers(tx, &plan.vouchers).await? {
+    let copied = copy && !plan.vouchers.is_empty() && copy_vouchers(tx, &plan.vouchers).await?;
+    if !plan.vouchers.is_empty() && !copied {
         let (mut s, mut c, mut sec, mut t, mut cid) = (vec![], vec![], vec![], vec![], vec![]);
         for (x, at) in &plan.vouchers {
             s.push(i64_of(x.voucher.voucher.stream_id, "stream_id")?);

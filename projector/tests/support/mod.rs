@@ -405,3 +405,110 @@ pub async fn dump(pool: &PgPool) -> Vec<(String, Vec<String>)> {
         .await
         .expect("dump")
 }
+
+/// The SQL blocks of docs/ANALYTICS.md, in order, with their fence's info string: `sql`
+/// (analysts, both backends), `sql timescale` (analysts, TimescaleDB only), `sql timescale
+/// operator` (the schema's owner changing policies, TimescaleDB only).
+pub fn doc_sql_blocks() -> Vec<(String, String)> {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/ANALYTICS.md"))
+        .expect("docs/ANALYTICS.md");
+    let mut out = Vec::new();
+    let mut current: Option<(String, String)> = None;
+    for line in doc.lines() {
+        let trimmed = line.trim();
+        match &mut current {
+            None => {
+                if let Some(info) = trimmed.strip_prefix("```") {
+                    if info == "sql" || info.starts_with("sql ") {
+                        current = Some((info.to_owned(), String::new()));
+                    }
+                }
+            }
+            Some(_) if trimmed == "```" => out.extend(current.take()),
+            Some((_, sql)) => {
+                sql.push_str(line);
+                sql.push('\n');
+            }
+        }
+    }
+    out
+}
+
+/// The analysts' SQL blocks of docs/ANALYTICS.md, in order: (`true` for a block marked
+/// `sql timescale`, which runs on TimescaleDB only; the SQL).
+pub fn analyst_examples() -> Vec<(bool, String)> {
+    doc_sql_blocks()
+        .into_iter()
+        .filter_map(|(info, sql)| match info.as_str() {
+            "sql" => Some((false, sql)),
+            "sql timescale" => Some((true, sql)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The queries of the analysts' Grafana dashboard
+/// (helm/computestream/dashboards/computestream-analytics.json), with Grafana's
+/// `$__timeFilter(column)` macro replaced by "any time".
+pub fn dashboard_queries() -> Vec<String> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../helm/computestream/dashboards/computestream-analytics.json"
+    );
+    let dashboard: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("read the dashboard"))
+            .expect("the dashboard is JSON");
+    let mut out = Vec::new();
+    for panel in dashboard["panels"].as_array().expect("panels") {
+        for target in panel["targets"].as_array().expect("targets") {
+            let mut sql = target["rawSql"].as_str().expect("rawSql").to_owned();
+            while let Some(start) = sql.find("$__timeFilter(") {
+                let end = start + sql[start..].find(')').expect("closing parenthesis");
+                let column = sql[start + "$__timeFilter(".len()..end].to_owned();
+                sql.replace_range(
+                    start..=end,
+                    &format!("{column} BETWEEN TIMESTAMPTZ 'epoch' AND TIMESTAMPTZ '2100-01-01 00:00:00+00'"),
+                );
+            }
+            assert!(!sql.contains("$__"), "a Grafana macro left in:\n{sql}");
+            out.push(sql);
+        }
+    }
+    out
+}
+
+/// Runs each query on one connection of `pool` as the read-only role
+/// `computestream_analyst`, and checks that the role cannot write. Returns each query's
+/// rows as text, sorted.
+pub async fn run_as_analyst(pool: &PgPool, sqls: &[String]) -> Vec<Vec<String>> {
+    let user: String = sqlx::query_scalar("SELECT current_user::text")
+        .fetch_one(pool)
+        .await
+        .expect("user");
+    sqlx::query(&format!("GRANT computestream_analyst TO {user}"))
+        .execute(pool)
+        .await
+        .expect("grant");
+    let mut conn = pool.acquire().await.expect("conn");
+    sqlx::query("SET ROLE computestream_analyst")
+        .execute(&mut *conn)
+        .await
+        .expect("set role");
+    let mut out = Vec::new();
+    for sql in sqls {
+        let body = sql.trim().trim_end_matches(';');
+        let mut rows: Vec<String> = sqlx::query_scalar(&format!("SELECT q::text FROM ({body}) q"))
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap_or_else(|e| panic!("{e}\n{sql}"));
+        rows.sort();
+        out.push(rows);
+    }
+    let write = sqlx::query("DELETE FROM jobs").execute(&mut *conn).await;
+    assert!(write.is_err(), "the analyst role must not write");
+    sqlx::query("RESET ROLE")
+        .execute(&mut *conn)
+        .await
+        .expect("reset");
+    out
+}
