@@ -8,6 +8,11 @@ use std::time::Instant;
 
 use sha2::{Digest, Sha256};
 
+/// The client address of a request or WebSocket connection, in the resolvers' context
+/// (per-client limits inside operations, e.g. sign-in nonces).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientIp(pub IpAddr);
+
 #[derive(Debug)]
 pub struct RateLimiter {
     per_minute: f64,

@@ -7,8 +7,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use async_graphql::http::GraphiQLSource;
-use async_graphql::ServerError;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse, GraphQLSubscription};
+use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
@@ -24,60 +23,29 @@ use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::app_state::{bearer, AppState};
 use crate::auth::{Sessions, SignedIn};
-use crate::limits::{document_hash, RateLimiter};
+use crate::connection_caps::ClientConnections;
+use crate::document_limits::DocumentLimits;
+use crate::limits::{ClientIp, RateLimiter};
 use crate::live::LiveFeed;
+use crate::operations::Operations;
 use crate::schema::{self};
 use crate::services::Services;
+use crate::ws::fanout::Fanout;
+use crate::ws::{WsContext, WsLimits};
 use crate::{GatewayConfig, GatewayError};
 
 async fn graphql(
     State(st): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     req: GraphQLRequest,
 ) -> GraphQLResponse {
-    let req = req.into_inner();
-    if st.production
-        && !st.allowlist.is_empty()
-        && !st.allowlist.contains(&document_hash(&req.query))
-    {
-        let mut e = ServerError::new(
-            "this document is not in the persisted-query allowlist",
-            None,
-        );
-        let mut ext = async_graphql::ErrorExtensionValues::default();
-        ext.set("code", "PERSISTED_QUERY_NOT_ALLOWED");
-        e.extensions = Some(ext);
-        return async_graphql::Response::from_errors(vec![e]).into();
-    }
     let caller = SignedIn(bearer(&headers).and_then(|t| st.services.sessions.who(&t)));
     metrics::counter!("computestream_gateway_requests_total", "api" => "graphql").increment(1);
-    let mut resp = st.schema.execute(req.data(caller)).await;
-    with_codes(&mut resp);
-    resp.into()
-}
-
-/// Every error carries a `code`: the resolvers' own, or one for what the engine refused
-/// before running anything (Apollo's names).
-fn with_codes(resp: &mut async_graphql::Response) {
-    let refused_before_running = resp.data == async_graphql::Value::Null;
-    for e in &mut resp.errors {
-        let has_code = e
-            .extensions
-            .as_ref()
-            .is_some_and(|x| x.get("code").is_some());
-        if has_code {
-            continue;
-        }
-        let code = if e.message.trim_start().starts_with("-->") || e.message.contains("parse") {
-            "GRAPHQL_PARSE_FAILED"
-        } else if refused_before_running {
-            "GRAPHQL_VALIDATION_FAILED"
-        } else {
-            "INTERNAL"
-        };
-        e.extensions
-            .get_or_insert_with(Default::default)
-            .set("code", code);
+    let req = req.into_inner().data(caller).data(ClientIp(peer.ip()));
+    match st.operations.prepare(req) {
+        Ok(p) => st.operations.execute(p).await.into(),
+        Err(errors) => async_graphql::Response::from_errors(errors).into(),
     }
 }
 
@@ -119,18 +87,53 @@ async fn rate_limit(
 
 /// The whole HTTP application.
 pub fn app(config: &GatewayConfig, services: Services) -> Router {
-    let schema = schema::build(
-        services.clone(),
-        config.production,
-        config.max_depth,
-        config.max_complexity,
+    let build = |depth| {
+        schema::build(
+            services.clone(),
+            config.production,
+            depth,
+            config.max_complexity,
+        )
+    };
+    let introspection = (!config.production).then(|| build(config.max_introspection_depth));
+    let allowlist = if config.production {
+        config.allowlist.iter().map(|h| h.to_lowercase()).collect()
+    } else {
+        Default::default()
+    };
+    let operations = Operations::new(
+        build(config.max_depth),
+        introspection,
+        DocumentLimits {
+            max_fields: config.max_fields,
+            max_aliases: config.max_aliases,
+            max_root_fields: config.max_root_fields,
+            max_depth: u32::try_from(config.max_depth).unwrap_or(u32::MAX),
+            max_introspection_depth: u32::try_from(config.max_introspection_depth)
+                .unwrap_or(u32::MAX),
+        },
+        std::time::Duration::from_millis(config.execution_timeout_ms),
+        Arc::new(allowlist),
     );
+    let ws = WsContext {
+        operations: operations.clone(),
+        fanout: Fanout::new(config.subscriber_buffer),
+        sessions: services.sessions.clone(),
+        limits: WsLimits {
+            init_timeout: std::time::Duration::from_millis(config.ws_init_timeout_ms),
+            keepalive: (config.ws_keepalive_secs > 0)
+                .then(|| std::time::Duration::from_secs(config.ws_keepalive_secs)),
+            max_subscriptions: config.ws_max_subscriptions,
+        },
+    };
     let state = AppState {
-        schema: schema.clone(),
+        operations,
         services,
         limiter: Arc::new(RateLimiter::new(config.rate_limit_per_minute)),
-        allowlist: Arc::new(config.allowlist.iter().map(|h| h.to_lowercase()).collect()),
         production: config.production,
+        ws,
+        ws_clients: ClientConnections::new(config.ws_max_connections_per_client),
+        ws_max_message_bytes: config.ws_max_message_bytes,
     };
     let cors = if config.cors_origins.is_empty() {
         CorsLayer::new()
@@ -151,7 +154,7 @@ pub fn app(config: &GatewayConfig, services: Services) -> Router {
     Router::new()
         .route("/", get(dashboard))
         .route("/graphql", get(graphiql).post(graphql))
-        .route_service("/graphql/ws", GraphQLSubscription::new(schema))
+        .route("/graphql/ws", get(crate::ws::endpoint))
         .merge(crate::rest::routes())
         .layer(middleware::from_fn_with_state(state.clone(), rate_limit))
         .layer(DefaultBodyLimit::max(config.max_body_bytes))

@@ -9,6 +9,8 @@ use super::args::*;
 use crate::error::Gql;
 use crate::live::Live;
 use crate::read_models::{self, StreamRow};
+use crate::GatewayError;
+use async_graphql::ErrorExtensions;
 
 /// One update of a payment stream: a metered second, a voucher, a settlement, the close.
 #[derive(SimpleObject, Debug, Clone)]
@@ -96,6 +98,20 @@ fn lagged() {
     metrics::counter!("computestream_gateway_subscriber_lagged_total").increment(1);
 }
 
+/// Refuses a subscription to a job the read models do not hold (before anything is kept
+/// for it: an unknown job id must not cost a live-feed channel).
+async fn existing_job(ctx: &Context<'_>, job_id: &ID) -> async_graphql::Result<u64> {
+    let id = parse_id(job_id)?;
+    let found = read_models::jobs_by_id(&services(ctx).pool, &[id])
+        .await
+        .gql()?;
+    if found.is_empty() {
+        metrics::counter!("computestream_gateway_subscriptions_refused_total", "reason" => "unknown_job").increment(1);
+        return Err(GatewayError::NotFound(format!("job {id}")).extend());
+    }
+    Ok(id as u64)
+}
+
 #[derive(Debug)]
 pub struct SubscriptionRoot;
 
@@ -108,7 +124,7 @@ impl SubscriptionRoot {
         ctx: &Context<'_>,
         job_id: ID,
     ) -> async_graphql::Result<impl Stream<Item = PaymentStreamUpdate>> {
-        let job = parse_id(&job_id)? as u64;
+        let job = existing_job(ctx, &job_id).await?;
         let s = services(ctx).clone();
         let rx = s.feed.subscribe_job(job);
         let initial = read_models::streams_by_id(&s.pool, &[job as i64])
@@ -178,7 +194,7 @@ impl SubscriptionRoot {
         ctx: &Context<'_>,
         job_id: ID,
     ) -> async_graphql::Result<impl Stream<Item = JobStatusUpdate>> {
-        let job = parse_id(&job_id)? as u64;
+        let job = existing_job(ctx, &job_id).await?;
         let rx = services(ctx).feed.subscribe_job(job);
         Ok(BroadcastStream::new(rx).filter_map(move |u| async move {
             let u = u.map_err(|_| lagged()).ok()?;

@@ -165,7 +165,8 @@ impl From<ProviderRow> for Provider {
 
 #[ComplexObject]
 impl Provider {
-    /// Earnings per bucket, from the per-minute rollup.
+    /// Earnings per bucket, from the per-minute rollup (charged as 60 buckets).
+    #[graphql(complexity = "10 + 60 * child_complexity")]
     async fn earnings(
         &self,
         ctx: &Context<'_>,
@@ -180,7 +181,7 @@ impl Provider {
     }
 
     /// This provider's most recent jobs.
-    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    #[graphql(complexity = "10 + first.unwrap_or(20).clamp(1, 100) as usize * child_complexity")]
     async fn jobs(&self, ctx: &Context<'_>, first: Option<i32>) -> async_graphql::Result<Vec<Job>> {
         let rows = read_models::jobs(
             &services(ctx).pool,
@@ -229,6 +230,7 @@ impl Job {
         &self.0.provider
     }
     /// The provider (batched across a query's jobs).
+    #[graphql(complexity = "10 + child_complexity")]
     async fn provider(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Provider>> {
         let loader = ctx.data_unchecked::<DataLoader<ProviderLoader>>();
         Ok(loader
@@ -275,6 +277,7 @@ impl Job {
         self.0.output_cid.as_deref()
     }
     /// The job's payment stream (batched across a query's jobs).
+    #[graphql(complexity = "10 + child_complexity")]
     async fn stream(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<PaymentStream>> {
         let loader = ctx.data_unchecked::<DataLoader<StreamLoader>>();
         Ok(loader
@@ -338,7 +341,8 @@ impl PaymentStream {
     async fn closed_at(&self) -> Option<&str> {
         self.0.closed_at.as_deref()
     }
-    /// Seconds served and their price per bucket.
+    /// Seconds served and their price per bucket (charged as 60 buckets).
+    #[graphql(complexity = "10 + 60 * child_complexity")]
     async fn series(
         &self,
         ctx: &Context<'_>,
@@ -351,7 +355,8 @@ impl PaymentStream {
                 .gql()?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
-    /// On-chain redemptions of this stream.
+    /// On-chain redemptions of this stream (charged as 20).
+    #[graphql(complexity = "10 + 20 * child_complexity")]
     async fn settlements(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<StreamSettlement>> {
         let rows = read_models::settlements(&services(ctx).pool, self.0.stream_id)
             .await

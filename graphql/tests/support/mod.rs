@@ -129,6 +129,51 @@ pub fn code(v: &Value) -> String {
 pub type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
+/// Opens a WebSocket to the gateway asking for `protocol` (none: no subprotocol).
+pub async fn connect(addr: SocketAddr, protocol: Option<&str>) -> Ws {
+    let mut req = format!("ws://{addr}/graphql/ws")
+        .into_client_request()
+        .expect("request");
+    if let Some(p) = protocol {
+        req.headers_mut()
+            .insert("sec-websocket-protocol", p.parse().expect("header"));
+    }
+    tokio_tungstenite::connect_async(req)
+        .await
+        .expect("connect")
+        .0
+}
+
+/// Sends one JSON text message.
+pub async fn send_json(ws: &mut Ws, v: Value) {
+    ws.send(Message::text(v.to_string())).await.expect("send");
+}
+
+/// Reads until the server closes: its close code and reason (pings answered, other
+/// messages skipped).
+pub async fn closed(ws: &mut Ws) -> (u16, String) {
+    loop {
+        let m = tokio::time::timeout(Duration::from_secs(30), ws.next())
+            .await
+            .expect("closed within 30 s");
+        match m {
+            Some(Ok(Message::Close(Some(f)))) => return (f.code.into(), f.reason.to_string()),
+            Some(Ok(Message::Close(None))) | None => return (1005, String::new()),
+            Some(Err(e)) => panic!("the socket failed instead of closing: {e}"),
+            Some(Ok(_)) => continue,
+        }
+    }
+}
+
+/// A connection after `connection_init` and its `connection_ack`.
+pub async fn acked(addr: SocketAddr) -> Ws {
+    let mut ws = connect(addr, Some("graphql-transport-ws")).await;
+    send_json(&mut ws, json!({"type": "connection_init"})).await;
+    let ack = next_json(&mut ws).await;
+    assert_eq!(ack["type"], "connection_ack", "{ack}");
+    ws
+}
+
 /// Opens a `graphql-transport-ws` connection and starts `query` as subscription `id`.
 pub async fn subscribe(addr: SocketAddr, query: &str, variables: Value) -> Ws {
     let mut req = format!("ws://{addr}/graphql/ws")
