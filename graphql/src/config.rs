@@ -74,6 +74,15 @@ pub struct GatewayConfig {
     /// Operations one WebSocket may run at once.
     #[serde(default = "default_ws_subscriptions")]
     pub ws_max_subscriptions: usize,
+    /// Sign-in sessions held at most (past it the oldest is signed out).
+    #[serde(default = "default_max_sessions")]
+    pub max_sessions: usize,
+    /// Unused sign-in nonces held at most (past it the oldest is forgotten).
+    #[serde(default = "default_max_nonces")]
+    pub max_nonces: usize,
+    /// Sign-in nonces one client address may ask for per minute (HTTP and WebSocket).
+    #[serde(default = "default_nonce_rate")]
+    pub nonces_per_minute_per_client: u32,
     /// WebSocket connections one client address may hold.
     #[serde(default = "default_ws_per_client")]
     pub ws_max_connections_per_client: usize,
@@ -133,6 +142,15 @@ fn default_ws_message() -> usize {
 fn default_ws_subscriptions() -> usize {
     100
 }
+fn default_max_sessions() -> usize {
+    100_000
+}
+fn default_max_nonces() -> usize {
+    100_000
+}
+fn default_nonce_rate() -> u32 {
+    30
+}
 fn default_ws_per_client() -> usize {
     256
 }
@@ -162,6 +180,9 @@ impl Default for GatewayConfig {
             ws_max_message_bytes: default_ws_message(),
             ws_max_subscriptions: default_ws_subscriptions(),
             ws_max_connections_per_client: default_ws_per_client(),
+            max_sessions: default_max_sessions(),
+            max_nonces: default_max_nonces(),
+            nonces_per_minute_per_client: default_nonce_rate(),
         }
     }
 }

@@ -17,6 +17,7 @@ mod config;
 mod connection_caps;
 pub mod document_limits;
 mod error;
+pub mod expiring_map;
 pub mod limits;
 pub mod live;
 mod openapi;

@@ -22,7 +22,7 @@ use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::app_state::{bearer, AppState};
-use crate::auth::{Sessions, SignedIn};
+use crate::auth::{SessionLimits, Sessions, SignedIn};
 use crate::connection_caps::ClientConnections;
 use crate::document_limits::DocumentLimits;
 use crate::limits::{ClientIp, RateLimiter};
@@ -73,7 +73,8 @@ async fn rate_limit(
     next: Next,
 ) -> Response {
     if !st.limiter.allow(peer.ip()) {
-        metrics::counter!("computestream_gateway_rate_limited_total").increment(1);
+        metrics::counter!("computestream_gateway_rate_limited_total", "what" => "request")
+            .increment(1);
         let body = Json(
             serde_json::json!({"error": {"code": "RATE_LIMITED", "message": "too many requests"}}),
         );
@@ -209,7 +210,12 @@ impl Gateway {
         let services = Services {
             pool: self.pool.clone(),
             feed: feed.clone(),
-            sessions: Arc::new(Sessions::new(self.config.session_secs)),
+            sessions: Arc::new(Sessions::new(SessionLimits {
+                session_secs: self.config.session_secs,
+                max_sessions: self.config.max_sessions,
+                max_nonces: self.config.max_nonces,
+                nonces_per_minute: self.config.nonces_per_minute_per_client,
+            })),
             chain,
             package: self.package,
             chain_id: self.chain_id,

@@ -126,7 +126,7 @@ impl SubscriptionRoot {
     ) -> async_graphql::Result<impl Stream<Item = PaymentStreamUpdate>> {
         let job = existing_job(ctx, &job_id).await?;
         let s = services(ctx).clone();
-        let rx = s.feed.subscribe_job(job);
+        let rx = s.feed.job_feed(job);
         let initial = read_models::streams_by_id(&s.pool, &[job as i64])
             .await
             .gql()?
@@ -134,7 +134,7 @@ impl SubscriptionRoot {
             .next();
         let state = initial.as_ref().map(StreamState::from_row);
         Ok(futures::stream::unfold(
-            (BroadcastStream::new(rx), state, s.pool.clone()),
+            (rx, state, s.pool.clone()),
             move |(mut rx, mut state, pool)| async move {
                 loop {
                     let u = match rx.next().await? {
@@ -195,8 +195,8 @@ impl SubscriptionRoot {
         job_id: ID,
     ) -> async_graphql::Result<impl Stream<Item = JobStatusUpdate>> {
         let job = existing_job(ctx, &job_id).await?;
-        let rx = services(ctx).feed.subscribe_job(job);
-        Ok(BroadcastStream::new(rx).filter_map(move |u| async move {
+        let rx = services(ctx).feed.job_feed(job);
+        Ok(rx.filter_map(move |u| async move {
             let u = u.map_err(|_| lagged()).ok()?;
             match &u.live {
                 Live::JobStatus {
