@@ -21,6 +21,7 @@ pub struct AppState {
     pub(crate) ws: WsContext,
     pub(crate) ws_clients: ClientConnections,
     pub(crate) ws_max_message_bytes: usize,
+    pub(crate) request_timeout: std::time::Duration,
 }
 
 /// The bearer token of a request, if any.

@@ -83,6 +83,19 @@ pub struct GatewayConfig {
     /// Sign-in nonces one client address may ask for per minute (HTTP and WebSocket).
     #[serde(default = "default_nonce_rate")]
     pub nonces_per_minute_per_client: u32,
+    /// Milliseconds a client may take to send a request's headers (also how long an idle
+    /// keep-alive connection stays open).
+    #[serde(default = "default_header_timeout")]
+    pub header_read_timeout_ms: u64,
+    /// Longest wait for the next piece of a request body, milliseconds.
+    #[serde(default = "default_body_timeout")]
+    pub body_timeout_ms: u64,
+    /// Longest a request may take from its headers to its response, milliseconds.
+    #[serde(default = "default_request_timeout")]
+    pub request_timeout_ms: u64,
+    /// Connections held at once, HTTP and WebSocket together (past it, new ones wait).
+    #[serde(default = "default_max_connections")]
+    pub max_connections: usize,
     /// WebSocket connections one client address may hold.
     #[serde(default = "default_ws_per_client")]
     pub ws_max_connections_per_client: usize,
@@ -151,6 +164,18 @@ fn default_max_nonces() -> usize {
 fn default_nonce_rate() -> u32 {
     30
 }
+fn default_header_timeout() -> u64 {
+    10_000
+}
+fn default_body_timeout() -> u64 {
+    10_000
+}
+fn default_request_timeout() -> u64 {
+    30_000
+}
+fn default_max_connections() -> usize {
+    25_000
+}
 fn default_ws_per_client() -> usize {
     256
 }
@@ -183,6 +208,10 @@ impl Default for GatewayConfig {
             max_sessions: default_max_sessions(),
             max_nonces: default_max_nonces(),
             nonces_per_minute_per_client: default_nonce_rate(),
+            header_read_timeout_ms: default_header_timeout(),
+            body_timeout_ms: default_body_timeout(),
+            request_timeout_ms: default_request_timeout(),
+            max_connections: default_max_connections(),
         }
     }
 }

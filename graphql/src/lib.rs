@@ -19,6 +19,7 @@ pub mod document_limits;
 mod error;
 pub mod expiring_map;
 pub mod limits;
+pub mod listener;
 pub mod live;
 mod openapi;
 pub mod operations;

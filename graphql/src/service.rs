@@ -20,12 +20,14 @@ use computestream_runtime::{Health, Shutdown};
 use sqlx::PgPool;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 
 use crate::app_state::{bearer, AppState};
 use crate::auth::{SessionLimits, Sessions, SignedIn};
 use crate::connection_caps::ClientConnections;
 use crate::document_limits::DocumentLimits;
 use crate::limits::{ClientIp, RateLimiter};
+use crate::listener::ListenerLimits;
 use crate::live::LiveFeed;
 use crate::operations::Operations;
 use crate::schema::{self};
@@ -86,6 +88,21 @@ async fn rate_limit(
     next.run(req).await
 }
 
+/// Answers `408` with the JSON error body when a request (its body included) takes longer
+/// than `gateway.request_timeout_ms`. A WebSocket is past this once upgraded.
+async fn request_timeout(State(st): State<AppState>, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(st.request_timeout, next.run(req)).await {
+        Ok(r) => r,
+        Err(_) => {
+            metrics::counter!("computestream_gateway_timeouts_total", "what" => "request")
+                .increment(1);
+            let body = Json(serde_json::json!({"error": {"code": "REQUEST_TIMEOUT",
+                "message": "the request took too long"}}));
+            (StatusCode::REQUEST_TIMEOUT, body).into_response()
+        }
+    }
+}
+
 /// The whole HTTP application.
 pub fn app(config: &GatewayConfig, services: Services) -> Router {
     let build = |depth| {
@@ -135,6 +152,7 @@ pub fn app(config: &GatewayConfig, services: Services) -> Router {
         ws,
         ws_clients: ClientConnections::new(config.ws_max_connections_per_client),
         ws_max_message_bytes: config.ws_max_message_bytes,
+        request_timeout: std::time::Duration::from_millis(config.request_timeout_ms),
     };
     let cors = if config.cors_origins.is_empty() {
         CorsLayer::new()
@@ -160,6 +178,13 @@ pub fn app(config: &GatewayConfig, services: Services) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), rate_limit))
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
+        .layer(RequestBodyTimeoutLayer::new(
+            std::time::Duration::from_millis(config.body_timeout_ms),
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            request_timeout,
+        ))
         .layer(cors)
         .with_state(state)
 }
@@ -225,15 +250,18 @@ impl Gateway {
             .await
             .map_err(GatewayError::Listen)?;
         let addr = listener.local_addr().map_err(GatewayError::Listen)?;
-        let stop = shutdown.clone();
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .with_graceful_shutdown(async move { stop.wait().await })
-            .await;
-        });
+        let limits = ListenerLimits {
+            header_read_timeout: std::time::Duration::from_millis(
+                self.config.header_read_timeout_ms,
+            ),
+            max_connections: self.config.max_connections,
+        };
+        let server = tokio::spawn(crate::listener::serve(
+            listener,
+            app,
+            limits,
+            shutdown.clone(),
+        ));
         let task = computestream_runtime::spawn_with_server(
             feed.clone()
                 .run(self.feed_kafka(), self.health.clone(), shutdown),

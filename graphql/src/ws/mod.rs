@@ -13,9 +13,10 @@ use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::{Extension, Json};
 
 use crate::app_state::{bearer, AppState};
+use crate::listener::ConnectionSlot;
 pub use connection::{Peer, WsContext, WsLimits};
 
 /// Socket buffer sizes: small, so an idle subscriber costs little (tungstenite's defaults
@@ -27,6 +28,7 @@ const WRITE_BUFFER_BYTES: usize = 4 * 1024;
 pub async fn endpoint(
     State(st): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Extension(slot): Extension<ConnectionSlot>,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
@@ -54,5 +56,6 @@ pub async fn endpoint(
             connection::serve(socket, ctx, peer).await;
             metrics::gauge!("computestream_gateway_ws_connections").decrement(1.0);
             drop(permit);
+            drop(slot);
         })
 }
