@@ -134,6 +134,31 @@ impl Sessions {
     }
 }
 
+/// What is public and what needs a session (issue 24 item 7). Chain facts are public:
+/// providers, jobs, escrows, a stream's rate, escrow, settlements (paid on chain), refunds
+/// and status, marketplace statistics, a provider's aggregate earnings. A job's off-chain
+/// records are private to its buyer and its provider: the metering records (attested
+/// seconds, the per-second series, the accrual computed from them) and the buyer's
+/// vouchers (the vouchered amount), over GraphQL, the REST API and subscriptions alike.
+///
+/// `Ok` when `caller` is the buyer or the provider (addresses compared as addresses);
+/// `UNAUTHENTICATED` without a session, `FORBIDDEN` for anyone else.
+pub fn party_of_job(
+    caller: Option<AccountAddress>,
+    buyer: &str,
+    provider: &str,
+) -> Result<AccountAddress, GatewayError> {
+    let who = caller.ok_or(GatewayError::Unauthenticated)?;
+    let is = |s: &str| s.parse::<AccountAddress>().is_ok_and(|a| a == who);
+    if is(buyer) || is(provider) {
+        Ok(who)
+    } else {
+        Err(GatewayError::Forbidden(
+            "a job's off-chain records are its buyer's and provider's only".into(),
+        ))
+    }
+}
+
 /// The session of a request, if any (from `Authorization: Bearer <token>`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SignedIn(pub Option<AccountAddress>);

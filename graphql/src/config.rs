@@ -30,7 +30,8 @@ pub struct GatewayConfig {
     /// Requests per minute per client address (HTTP and new WebSocket connections).
     #[serde(default = "default_rate")]
     pub rate_limit_per_minute: u32,
-    /// Origins allowed by CORS; empty: any origin (development).
+    /// Origins allowed by CORS (the web app's); empty: any origin in development, none in
+    /// production. `*` is refused in production.
     #[serde(default)]
     pub cors_origins: Vec<String>,
     /// Results a subscriber may fall behind its shared execution (and updates a job's
@@ -248,6 +249,9 @@ impl GatewayConfig {
         }
         if self.max_introspection_depth < self.max_depth {
             return Err("gateway.max_introspection_depth must be at least max_depth".into());
+        }
+        if self.production && self.cors_origins.iter().any(|o| o.trim() == "*") {
+            return Err("gateway.cors_origins must name origins in production, not *".into());
         }
         if self.ws_max_message_bytes < 1024 {
             return Err("gateway.ws_max_message_bytes must be at least 1024".into());

@@ -154,21 +154,23 @@ pub fn app(config: &GatewayConfig, services: Services) -> Router {
         ws_max_message_bytes: config.ws_max_message_bytes,
         request_timeout: std::time::Duration::from_millis(config.request_timeout_ms),
     };
-    let cors = if config.cors_origins.is_empty() {
-        CorsLayer::new()
+    // CORS: the configured origins; with none, any origin in development and none in
+    // production (browsers then reach the gateway only from its own origin).
+    let origins: Vec<HeaderValue> = config
+        .cors_origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    let cors = match (origins.is_empty(), config.production) {
+        (true, false) => CorsLayer::new()
             .allow_origin(Any)
             .allow_methods(Any)
-            .allow_headers(Any)
-    } else {
-        let origins: Vec<HeaderValue> = config
-            .cors_origins
-            .iter()
-            .filter_map(|o| HeaderValue::from_str(o).ok())
-            .collect();
-        CorsLayer::new()
+            .allow_headers(Any),
+        (true, true) => CorsLayer::new(),
+        (false, _) => CorsLayer::new()
             .allow_origin(AllowOrigin::list(origins))
             .allow_methods(Any)
-            .allow_headers(Any)
+            .allow_headers(Any),
     };
     Router::new()
         .route("/", get(dashboard))

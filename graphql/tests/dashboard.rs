@@ -96,6 +96,8 @@ async fn the_dashboard_shows_the_accrued_amount_rise() {
     let stop = Shutdown::new();
     let gw = gateway(&s, config(), None, stop.clone()).await;
 
+    // The page watches as the job's buyer (its metering is private to buyer and provider).
+    let token = support::sign_in(&support::Client::new(gw.addr), &support::buyer_of_job(1)).await;
     let driver = Driver::start().await;
     let profile = std::env::temp_dir().join(format!("cs-chromium-{}", std::process::id()));
     let session = driver
@@ -114,7 +116,7 @@ async fn the_dashboard_shows_the_accrued_amount_rise() {
         .call(
             reqwest::Method::POST,
             &format!("/session/{sid}/url"),
-            Some(json!({"url": format!("http://{}/?job=1", gw.addr)})),
+            Some(json!({"url": format!("http://{}/?job=1&token={token}", gw.addr)})),
         )
         .await;
     // Job 1 keeps being metered from now on (the browser is up: its start-up time on a
