@@ -21,7 +21,6 @@ pub mod expiring_map;
 pub mod limits;
 pub mod listener;
 pub mod live;
-mod openapi;
 pub mod operations;
 pub mod payloads;
 pub mod read_models;

@@ -9,10 +9,13 @@ use computestream_domain::{AccountAddress, Octas, PublicKey};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// An entry-function call for a wallet: `function` is `<package>::<module>::<name>`,
+/// `arguments` in the node API's JSON (u64 as decimal strings, bytes as `0x` hex).
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct EntryPayload {
     pub function: String,
     pub type_arguments: Vec<String>,
+    #[schema(value_type = Vec<Value>)]
     pub arguments: Vec<Value>,
 }
 

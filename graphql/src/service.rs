@@ -187,6 +187,7 @@ pub fn app(config: &GatewayConfig, services: Services) -> Router {
             state.clone(),
             request_timeout,
         ))
+        .layer(middleware::from_fn(crate::rest::errors::json_errors))
         .layer(cors)
         .with_state(state)
 }

@@ -1,0 +1,93 @@
+//! The seed's REST API under `/api/v1`, backed by the same reads and payload builders as the
+//! GraphQL schema, and its OpenAPI document (`/api/v1/openapi.json`) generated from the
+//! handlers and their types with `utoipa`: every parameter's form and range, every status
+//! and the one error body ([`errors`]). Reads are in [`reads`], writes in [`writes`]; the
+//! forms every input must have in [`inputs`].
+
+pub mod errors;
+pub mod inputs;
+pub mod reads;
+pub mod writes;
+
+use axum::routing::{get, patch, post};
+use axum::{Json, Router};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::app_state::AppState;
+
+struct SessionAuth;
+
+impl Modify for SessionAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let c = openapi.components.get_or_insert_with(Default::default);
+        c.add_security_scheme(
+            "session",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "ComputeStream REST API", version = "1.0.0",
+        description = "The seed's REST API. Amounts are decimal strings of octas. Writes return the unsigned entry-function payload for the signed-in account's wallet; POST /transactions submits the signed transaction. Sign in through the GraphQL mutations signInChallenge and signIn. Every error is {\"error\": {\"code\", \"message\"}}."),
+    servers((url = "/api/v1")),
+    paths(reads::available, reads::job_status, reads::history, reads::stream,
+        writes::register, writes::availability, writes::create_job, writes::deposit,
+        writes::submit),
+    components(schemas(errors::ErrorBody, errors::ErrorDetail)),
+    modifiers(&SessionAuth)
+)]
+struct ApiDoc;
+
+/// The OpenAPI document.
+pub fn document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(document())
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/openapi.json", get(openapi))
+        .route("/api/v1/providers/register", post(writes::register))
+        .route("/api/v1/providers/available", get(reads::available))
+        .route(
+            "/api/v1/providers/{id}/availability",
+            patch(writes::availability),
+        )
+        .route("/api/v1/jobs/create", post(writes::create_job))
+        .route("/api/v1/jobs/{id}/status", get(reads::job_status))
+        .route("/api/v1/jobs/history", get(reads::history))
+        .route("/api/v1/escrow/deposit", post(writes::deposit))
+        .route("/api/v1/payments/stream/{job_id}", get(reads::stream))
+        .route("/api/v1/transactions", post(writes::submit))
+}
+
+impl axum::response::IntoResponse for crate::schema::TransactionPayload {
+    fn into_response(self) -> axum::response::Response {
+        Json(serde_json::json!({"sender": self.sender, "json": self.json})).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_document_states_the_forms_the_handlers_check() {
+        let doc = serde_json::to_string(&document()).expect("json");
+        for rule in [
+            inputs::JOB_ID,
+            inputs::OCTAS,
+            inputs::ADDRESS,
+            inputs::GPU_TYPE,
+        ] {
+            let quoted = serde_json::to_string(rule).expect("json");
+            assert!(doc.contains(&quoted), "{rule} is in the document");
+        }
+    }
+}
