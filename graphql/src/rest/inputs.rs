@@ -3,7 +3,7 @@
 //! the served document with them): anything the document allows is read, anything else is
 //! a `400 BAD_USER_INPUT` naming the field.
 
-use computestream_domain::{AccountAddress, Octas};
+use computestream_domain::{AccountAddress, Octas, PublicKey};
 use serde::Deserialize;
 
 use crate::GatewayError;
@@ -12,10 +12,31 @@ use crate::GatewayError;
 pub const JOB_ID: &str = "^(0|[1-9][0-9]{0,17})$";
 /// Octas: a canonical decimal of at most 19 digits (below `u64::MAX`).
 pub const OCTAS: &str = "^(0|[1-9][0-9]{0,18})$";
+/// Octas that must be more than 0 (a price, an escrow, a deposit): no leading zero, at
+/// most 19 digits.
+pub const POSITIVE_OCTAS: &str = "^[1-9][0-9]{0,18}$";
+/// A provider's stake: at least `package_rules::MIN_STAKE` (10^8 octas, 1 MOVE), so 9 to 19
+/// digits with no leading zero.
+pub const STAKE: &str = "^[1-9][0-9]{8,18}$";
 /// An account address: up to 64 hex digits, `0x` optional (short forms are left-padded).
 pub const ADDRESS: &str = "^(0x)?[0-9a-fA-F]{1,64}$";
 /// A GPU type filter: 1 to 64 letters, digits, spaces, `.`, `_`, `-`.
 pub const GPU_TYPE: &str = "^[A-Za-z0-9 ._-]{1,64}$";
+/// The document's format of an ed25519 public key: 32 bytes as 64 hex digits (`0x`
+/// optional, [`ED25519_KEY`]) that are a valid curve point of full order. A format and no
+/// `pattern` in the document, so that schemathesis draws its values from the format (the
+/// test's hooks) in every phase.
+pub const ED25519_KEY_FORMAT: &str = "ed25519-public-key";
+/// The hex form of an ed25519 public key (stated in the format's description).
+pub const ED25519_KEY: &str = "^(0x)?[0-9a-fA-F]{64}$";
+/// The hex form of a signed transaction's BCS bytes, `0x` optional (stated in the
+/// description of the format [`SIGNED_TRANSACTION_FORMAT`]).
+pub const BCS_HEX: &str = "^(0x)?([0-9a-fA-F]{2})+$";
+/// The most hex digits of [`BCS_HEX`] (the request body stays under the default 64 KiB).
+pub const MAX_BCS_HEX_LEN: usize = 65_000;
+/// The document's format of the BCS of an Aptos `SignedTransaction`, as hex ([`BCS_HEX`],
+/// at most [`MAX_BCS_HEX_LEN`] characters); the gateway decodes it and checks its sender.
+pub const SIGNED_TRANSACTION_FORMAT: &str = "aptos-signed-transaction";
 /// Page sizes.
 pub const MAX_LIMIT: i64 = 500;
 
@@ -42,6 +63,52 @@ pub fn octas(s: &str, what: &str) -> Result<Octas, GatewayError> {
         return Err(bad(what, OCTAS));
     }
     s.parse().map_err(|_| bad(what, OCTAS))
+}
+
+/// Octas more than 0 ([`POSITIVE_OCTAS`]).
+pub fn positive_octas(s: &str, what: &str) -> Result<Octas, GatewayError> {
+    if s.starts_with('0') {
+        return Err(bad(what, POSITIVE_OCTAS));
+    }
+    octas(s, what).map_err(|_| bad(what, POSITIVE_OCTAS))
+}
+
+/// A stake of at least 1 MOVE ([`STAKE`]).
+pub fn stake(s: &str, what: &str) -> Result<Octas, GatewayError> {
+    match octas(s, what) {
+        Ok(o) if o.get() >= computestream_domain::package_rules::MIN_STAKE => Ok(o),
+        _ => Err(bad(what, STAKE)),
+    }
+}
+
+/// A valid ed25519 public key ([`ED25519_KEY`], format [`ED25519_KEY_FORMAT`]).
+pub fn ed25519_key(s: &str, what: &str) -> Result<PublicKey, GatewayError> {
+    let pk: PublicKey = s.parse().map_err(|_| bad(what, ED25519_KEY))?;
+    if pk.is_valid() {
+        Ok(pk)
+    } else {
+        Err(GatewayError::BadInput(format!(
+            "{what} is not a valid ed25519 public key (format {ED25519_KEY_FORMAT})"
+        )))
+    }
+}
+
+/// Hex of [`BCS_HEX`]'s form, at most [`MAX_BCS_HEX_LEN`] digits (what it decodes to is
+/// `submit`'s to check).
+pub fn bcs_hex<'a>(s: &'a str, what: &str) -> Result<&'a str, GatewayError> {
+    let digits = s.strip_prefix("0x").unwrap_or(s);
+    let ok = !digits.is_empty()
+        && s.len() <= MAX_BCS_HEX_LEN
+        && digits.len() % 2 == 0
+        && digits.bytes().all(|b| b.is_ascii_hexdigit());
+    if ok {
+        Ok(s)
+    } else {
+        Err(GatewayError::BadInput(format!(
+            "{what} must match {BCS_HEX}, at most {MAX_BCS_HEX_LEN} characters \
+             (format {SIGNED_TRANSACTION_FORMAT})"
+        )))
+    }
 }
 
 pub fn address(s: &str, what: &str) -> Result<AccountAddress, GatewayError> {
@@ -105,6 +172,13 @@ mod tests {
             octas("10000000000000000000", "a").is_err(),
             "20 digits are outside the form"
         );
+        assert!(positive_octas("1", "a").is_ok() && positive_octas("0", "a").is_err());
+        assert!(stake("100000000", "s").is_ok() && stake("99999999", "s").is_err());
+        assert!(stake("0100000000", "s").is_err());
+        let mut small_order = [0u8; 32];
+        small_order[0] = 1;
+        assert!(ed25519_key(&hex::encode(small_order), "k").is_err());
+        assert!(ed25519_key(&"ab".repeat(31), "k").is_err());
         assert!(address("0x1", "a").is_ok() && address("ab", "a").is_ok());
         assert!(
             address("", "a").is_err()

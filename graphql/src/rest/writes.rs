@@ -5,7 +5,7 @@
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::Json;
-use computestream_domain::{AccountAddress, PublicKey};
+use computestream_domain::AccountAddress;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -45,11 +45,11 @@ pub struct RegisterBody {
     #[schema(minimum = 1, maximum = 1048576)]
     #[serde(deserialize_with = "inputs::whole_number")]
     vram_gb: u64,
-    /// Octas, more than 0.
-    #[schema(pattern = "^(0|[1-9][0-9]{0,18})$")]
+    /// Octas per second, more than 0.
+    #[schema(pattern = "^[1-9][0-9]{0,18}$")]
     price_per_second: String,
     /// Octas, at least 100000000 (1 MOVE).
-    #[schema(pattern = "^(0|[1-9][0-9]{0,18})$")]
+    #[schema(pattern = "^[1-9][0-9]{8,18}$")]
     stake: String,
 }
 
@@ -69,8 +69,8 @@ pub async fn register(
             &st.services.package,
             inputs::gpu_type(&b.gpu_type, "gpuType")?,
             b.vram_gb,
-            inputs::octas(&b.price_per_second, "pricePerSecond")?,
-            inputs::octas(&b.stake, "stake")?,
+            inputs::positive_octas(&b.price_per_second, "pricePerSecond")?,
+            inputs::stake(&b.stake, "stake")?,
         )?,
     ))
 }
@@ -115,11 +115,14 @@ pub struct CreateJobBody {
     #[schema(minimum = 1, maximum = 31536000)]
     #[serde(deserialize_with = "inputs::whole_number")]
     max_duration_secs: u64,
-    /// Octas, at least one second's price.
-    #[schema(pattern = "^(0|[1-9][0-9]{0,18})$")]
+    /// Octas, more than 0 (the chain also wants at least one second of the provider's
+    /// price: the transaction aborts with `E_ESCROW_TOO_LOW` otherwise).
+    #[schema(pattern = "^[1-9][0-9]{0,18}$")]
     escrow_amount: String,
-    /// The voucher key: the account's own ed25519 key or a session key, 32 bytes of hex.
-    #[schema(pattern = "^(0x)?[0-9a-fA-F]{64}$")]
+    /// The voucher key: the account's own ed25519 key or a session key. Format
+    /// `ed25519-public-key`: 64 hex digits (`0x` optional) that are a valid curve point of
+    /// full order.
+    #[schema(format = "ed25519-public-key")]
     buyer_public_key: String,
 }
 
@@ -134,10 +137,7 @@ pub async fn create_job(
 ) -> Written {
     let sender = who(&st, &headers)?;
     // The voucher key: the account's own key or a session key (see `payment_stream::open_stream`).
-    let pk: PublicKey = b
-        .buyer_public_key
-        .parse()
-        .map_err(|_| GatewayError::BadInput("buyerPublicKey must be 32 bytes of hex".into()))?;
+    let pk = inputs::ed25519_key(&b.buyer_public_key, "buyerPublicKey")?;
     Ok(payload(
         sender,
         payloads::create_job(
@@ -145,7 +145,7 @@ pub async fn create_job(
             &inputs::address(&b.provider, "provider")?,
             &b.docker_image,
             b.max_duration_secs,
-            inputs::octas(&b.escrow_amount, "escrowAmount")?,
+            inputs::positive_octas(&b.escrow_amount, "escrowAmount")?,
             &pk,
         )?,
     ))
@@ -157,7 +157,7 @@ pub struct DepositBody {
     #[schema(pattern = "^(0|[1-9][0-9]{0,17})$")]
     job_id: String,
     /// Octas, more than 0.
-    #[schema(pattern = "^(0|[1-9][0-9]{0,18})$")]
+    #[schema(pattern = "^[1-9][0-9]{0,18}$")]
     amount: String,
 }
 
@@ -177,7 +177,7 @@ pub async fn deposit(
         payloads::deposit(
             &st.services.package,
             id,
-            inputs::octas(&b.amount, "amount")?,
+            inputs::positive_octas(&b.amount, "amount")?,
         )?,
     ))
 }
@@ -185,8 +185,11 @@ pub async fn deposit(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SubmitBody {
-    /// The signed transaction, BCS bytes as hex.
-    #[schema(pattern = "^(0x)?([0-9a-fA-F]{2})+$")]
+    /// The signed transaction, sent by the session's account. Format
+    /// `aptos-signed-transaction`: the BCS bytes of an Aptos `SignedTransaction` as hex
+    /// (`0x` optional), at most 65000 characters (the body is at most
+    /// `gateway.max_body_bytes`, 64 KiB by default).
+    #[schema(format = "aptos-signed-transaction")]
     bcs_hex: String,
 }
 
@@ -207,6 +210,7 @@ pub async fn submit(
     Json(b): Json<SubmitBody>,
 ) -> Result<Json<SubmittedOut>, GatewayError> {
     let sender = who(&st, &headers)?;
+    inputs::bcs_hex(&b.bcs_hex, "bcsHex")?;
     let done = crate::submit::submit(&st.services, sender, &b.bcs_hex).await?;
     Ok(Json(SubmittedOut {
         hash: done.hash,
