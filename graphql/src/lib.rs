@@ -5,7 +5,9 @@
 //!   subscriptions over the [`live`] feed (one log consumer per gateway, fanned out to its
 //!   subscribers), writes that build unsigned transaction payloads or submit signed ones
 //!   behind a Sign-in-with-Aptos session ([`auth`]);
-//! - the seed's REST API under `/api/v1` ([`rest`], OpenAPI at `/api/v1/openapi.json`);
+//! - the seed's REST API under `/api/v1` (`rest`), its OpenAPI document generated from the
+//!   handlers and served at `/api/v1/openapi.json`, exported to
+//!   `schemas/openapi/rest-v1.json` ([`openapi_json`]);
 //! - protection: depth and complexity limits, body size and per-client rate limits, CORS,
 //!   no introspection and an optional persisted-query allowlist in production;
 //! - the dashboard (`/`, one static page, no build step);
@@ -33,5 +35,6 @@ pub mod ws;
 
 pub use config::GatewayConfig;
 pub use error::{GatewayError, Gql};
+pub use rest::{document as openapi_document, document_json as openapi_json};
 pub use service::{app, Gateway, RunningGateway};
 pub use services::Services;

@@ -13,7 +13,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::Router;
 use computestream_domain::AccountAddress;
 use computestream_eventlog::KafkaSettings;
 use computestream_runtime::{Health, Shutdown};
@@ -30,6 +30,7 @@ use crate::limits::{ClientIp, RateLimiter};
 use crate::listener::ListenerLimits;
 use crate::live::LiveFeed;
 use crate::operations::Operations;
+use crate::rest::errors::{error_response, ErrorCode};
 use crate::schema::{self};
 use crate::services::Services;
 use crate::ws::fanout::Fanout;
@@ -77,10 +78,11 @@ async fn rate_limit(
     if !st.limiter.allow(peer.ip()) {
         metrics::counter!("computestream_gateway_rate_limited_total", "what" => "request")
             .increment(1);
-        let body = Json(
-            serde_json::json!({"error": {"code": "RATE_LIMITED", "message": "too many requests"}}),
+        let mut r = error_response(
+            StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::RateLimited,
+            "too many requests".into(),
         );
-        let mut r = (StatusCode::TOO_MANY_REQUESTS, body).into_response();
         r.headers_mut()
             .insert("retry-after", HeaderValue::from_static("1"));
         return r;
@@ -96,9 +98,11 @@ async fn request_timeout(State(st): State<AppState>, req: Request, next: Next) -
         Err(_) => {
             metrics::counter!("computestream_gateway_timeouts_total", "what" => "request")
                 .increment(1);
-            let body = Json(serde_json::json!({"error": {"code": "REQUEST_TIMEOUT",
-                "message": "the request took too long"}}));
-            (StatusCode::REQUEST_TIMEOUT, body).into_response()
+            error_response(
+                StatusCode::REQUEST_TIMEOUT,
+                ErrorCode::RequestTimeout,
+                "the request took too long".into(),
+            )
         }
     }
 }

@@ -110,6 +110,19 @@ async fn schemathesis_finds_nothing_against_the_served_document() {
     // Signed in as a provider, so the writes answer past their session check.
     let token = sign_in(&Client::new(gw.addr), &provider_of_job(1)).await;
     let url = format!("http://{}/api/v1/openapi.json", gw.addr);
+    // What is served is what schemas/ holds (openapi_drift keeps that file current).
+    let served: serde_json::Value = reqwest::get(&url)
+        .await
+        .expect("GET the document")
+        .json()
+        .await
+        .expect("json");
+    let checked_in: serde_json::Value =
+        serde_json::from_str(&computestream_graphql::openapi_json()).expect("json");
+    assert_eq!(
+        served, checked_in,
+        "the served document is the generated one"
+    );
     let hooks = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/schemathesis/hooks.py");
     let (keys, txns) = format_samples();
     // schemathesis keeps a cache (`.schemathesis/`) in its working directory.

@@ -15,19 +15,86 @@ use utoipa::{IntoResponses, ToSchema};
 
 use crate::GatewayError;
 
-/// An error: a stable `code` to branch on, and a message for people.
+/// Every error of `/api/v1`, whatever refused the request: `{"error": {"code", "message"}}`,
+/// a stable `code` to branch on and a message for people.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
+/// The `error` of an [`ErrorBody`].
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
-    /// `BAD_USER_INPUT`, `UNAUTHENTICATED`, `FORBIDDEN`, `NOT_FOUND`, `METHOD_NOT_ALLOWED`,
-    /// `REQUEST_TIMEOUT`, `PAYLOAD_TOO_LARGE`, `UNSUPPORTED_MEDIA_TYPE`,
-    /// `UNPROCESSABLE_ENTITY`, `TRANSACTION_REJECTED`, `RATE_LIMITED`, `INTERNAL`.
-    pub code: String,
+    pub code: ErrorCode,
+    /// For people; not stable.
     pub message: String,
+}
+
+/// The stable error codes of `/api/v1`, one per kind of refusal (the same as the GraphQL
+/// errors' `extensions.code` where both have it), with their statuses: `BAD_USER_INPUT`
+/// 400, `UNAUTHENTICATED` 401, `FORBIDDEN` 403, `NOT_FOUND` 404, `METHOD_NOT_ALLOWED` 405,
+/// `REQUEST_TIMEOUT` 408, `PAYLOAD_TOO_LARGE` 413, `UNSUPPORTED_MEDIA_TYPE` 415,
+/// `UNPROCESSABLE_ENTITY` and `TRANSACTION_REJECTED` 422, `RATE_LIMITED` 429, `INTERNAL`
+/// 503.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ErrorCode {
+    /// 400: an argument out of its documented form or range.
+    BadUserInput,
+    /// 401: no valid session.
+    Unauthenticated,
+    /// 403: the session's account may not do this.
+    Forbidden,
+    /// 404: no such route or resource.
+    NotFound,
+    /// 405: the route has no such method.
+    MethodNotAllowed,
+    /// 408: the request took longer than `gateway.request_timeout_ms`.
+    RequestTimeout,
+    /// 413: the body is larger than `gateway.max_body_bytes`.
+    PayloadTooLarge,
+    /// 415: a body that is not `application/json`.
+    UnsupportedMediaType,
+    /// 422: JSON that is not of the documented shape.
+    UnprocessableEntity,
+    /// 422: the node refused the submitted transaction.
+    TransactionRejected,
+    /// 429: too many requests from this client address this minute.
+    RateLimited,
+    /// 503 (or any other status): the gateway could not answer.
+    Internal,
+}
+
+impl ErrorCode {
+    /// The code of a [`GatewayError`] (its `code()`, shared with GraphQL).
+    fn of(e: &GatewayError) -> ErrorCode {
+        match e.code() {
+            "BAD_USER_INPUT" => ErrorCode::BadUserInput,
+            "NOT_FOUND" => ErrorCode::NotFound,
+            "UNAUTHENTICATED" => ErrorCode::Unauthenticated,
+            "FORBIDDEN" => ErrorCode::Forbidden,
+            "RATE_LIMITED" => ErrorCode::RateLimited,
+            "TRANSACTION_REJECTED" => ErrorCode::TransactionRejected,
+            _ => ErrorCode::Internal,
+        }
+    }
+
+    /// The code of a status the framework answered with.
+    fn of_status(status: StatusCode) -> ErrorCode {
+        match status {
+            StatusCode::BAD_REQUEST => ErrorCode::BadUserInput,
+            StatusCode::UNAUTHORIZED => ErrorCode::Unauthenticated,
+            StatusCode::FORBIDDEN => ErrorCode::Forbidden,
+            StatusCode::NOT_FOUND => ErrorCode::NotFound,
+            StatusCode::METHOD_NOT_ALLOWED => ErrorCode::MethodNotAllowed,
+            StatusCode::REQUEST_TIMEOUT => ErrorCode::RequestTimeout,
+            StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::PayloadTooLarge,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => ErrorCode::UnsupportedMediaType,
+            StatusCode::UNPROCESSABLE_ENTITY => ErrorCode::UnprocessableEntity,
+            StatusCode::TOO_MANY_REQUESTS => ErrorCode::RateLimited,
+            _ => ErrorCode::Internal,
+        }
+    }
 }
 
 /// The refusals every operation may answer (a type for the document only: handlers
@@ -75,48 +142,34 @@ pub enum WriteRefusals {
     Unprocessable(ErrorBody),
 }
 
-pub fn error_response(status: StatusCode, code: &str, message: String) -> Response {
+/// The error body with its status (also used by the gateway's own limits: 408, 429).
+pub fn error_response(status: StatusCode, code: ErrorCode, message: String) -> Response {
     let body = ErrorBody {
-        error: ErrorDetail {
-            code: code.to_owned(),
-            message,
-        },
+        error: ErrorDetail { code, message },
     };
     (status, Json(body)).into_response()
 }
 
 impl IntoResponse for GatewayError {
     fn into_response(self) -> Response {
-        let status = match self.code() {
-            "BAD_USER_INPUT" => StatusCode::BAD_REQUEST,
-            "NOT_FOUND" => StatusCode::NOT_FOUND,
-            "UNAUTHENTICATED" => StatusCode::UNAUTHORIZED,
-            "FORBIDDEN" => StatusCode::FORBIDDEN,
-            "RATE_LIMITED" => StatusCode::TOO_MANY_REQUESTS,
-            "TRANSACTION_REJECTED" => StatusCode::UNPROCESSABLE_ENTITY,
+        let code = ErrorCode::of(&self);
+        let status = match code {
+            ErrorCode::BadUserInput => StatusCode::BAD_REQUEST,
+            ErrorCode::NotFound => StatusCode::NOT_FOUND,
+            ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
+            ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+            ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::TransactionRejected => StatusCode::UNPROCESSABLE_ENTITY,
             _ => StatusCode::SERVICE_UNAVAILABLE,
         };
-        let message = match self.code() {
-            "INTERNAL" => "internal error".to_owned(),
+        let message = match code {
+            ErrorCode::Internal => {
+                tracing::warn!(error = %self, "gateway error");
+                "internal error".to_owned()
+            }
             _ => self.to_string(),
         };
-        error_response(status, self.code(), message)
-    }
-}
-
-fn code_of(status: StatusCode) -> &'static str {
-    match status {
-        StatusCode::BAD_REQUEST => "BAD_USER_INPUT",
-        StatusCode::UNAUTHORIZED => "UNAUTHENTICATED",
-        StatusCode::FORBIDDEN => "FORBIDDEN",
-        StatusCode::NOT_FOUND => "NOT_FOUND",
-        StatusCode::METHOD_NOT_ALLOWED => "METHOD_NOT_ALLOWED",
-        StatusCode::REQUEST_TIMEOUT => "REQUEST_TIMEOUT",
-        StatusCode::PAYLOAD_TOO_LARGE => "PAYLOAD_TOO_LARGE",
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => "UNSUPPORTED_MEDIA_TYPE",
-        StatusCode::UNPROCESSABLE_ENTITY => "UNPROCESSABLE_ENTITY",
-        StatusCode::TOO_MANY_REQUESTS => "RATE_LIMITED",
-        _ => "INTERNAL",
+        error_response(status, code, message)
     }
 }
 
@@ -144,7 +197,7 @@ pub async fn json_errors(req: Request, next: Next) -> Response {
     }
     let body = serde_json::to_vec(&ErrorBody {
         error: ErrorDetail {
-            code: code_of(parts.status).to_owned(),
+            code: ErrorCode::of_status(parts.status),
             message,
         },
     })

@@ -36,14 +36,24 @@ impl Modify for SessionAuth {
     paths(reads::available, reads::job_status, reads::history, reads::stream,
         writes::register, writes::availability, writes::create_job, writes::deposit,
         writes::submit),
-    components(schemas(errors::ErrorBody, errors::ErrorDetail)),
+    components(schemas(errors::ErrorBody, errors::ErrorDetail, errors::ErrorCode)),
     modifiers(&SessionAuth)
 )]
 struct ApiDoc;
 
-/// The OpenAPI document.
+/// The OpenAPI 3.1 document of `/api/v1`, as served at `/api/v1/openapi.json`.
 pub fn document() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
+}
+
+/// The document as checked in at `schemas/openapi/rest-v1.json`: pretty JSON with every
+/// object's keys sorted (whatever `serde_json`'s map type is in this build), a final newline.
+pub fn document_json() -> String {
+    let value = serde_json::to_value(document()).unwrap_or_default();
+    let canonical = computestream_schemas::canonical(value);
+    let mut s = serde_json::to_string_pretty(&canonical).unwrap_or_default();
+    s.push('\n');
+    s
 }
 
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {
