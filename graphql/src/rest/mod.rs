@@ -112,6 +112,7 @@ mod tests {
             inputs::STAKE,
             inputs::ADDRESS,
             inputs::GPU_TYPE,
+            inputs::U64,
         ];
         let mut patterns = Vec::new();
         collect(&doc, "pattern", &mut patterns);

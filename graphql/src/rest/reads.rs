@@ -17,15 +17,19 @@ use crate::GatewayError;
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ProviderOut {
+    #[schema(pattern = "^(0x)?[0-9a-fA-F]{1,64}$")]
     pub address: String,
     pub gpu_type: String,
     pub vram_gb: i32,
-    /// Octas.
+    /// Octas per second.
+    #[schema(pattern = "^(0|[1-9][0-9]{0,19})$")]
     pub price_per_second: String,
     /// Octas.
+    #[schema(pattern = "^(0|[1-9][0-9]{0,19})$")]
     pub stake: String,
     pub is_active: bool,
-    /// RFC 3339 UTC.
+    /// RFC 3339 UTC, milliseconds.
+    #[schema(format = DateTime)]
     pub last_heartbeat_at: Option<String>,
     /// Basis points (0..=10000).
     pub reputation_bps: i64,
@@ -55,20 +59,32 @@ pub struct ProvidersOut {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct JobOut {
+    #[schema(pattern = "^(0|[1-9][0-9]{0,19})$")]
     pub id: String,
+    #[schema(pattern = "^(0x)?[0-9a-fA-F]{1,64}$")]
     pub buyer: String,
+    #[schema(pattern = "^(0x)?[0-9a-fA-F]{1,64}$")]
     pub provider: String,
     pub docker_image: String,
-    /// `pending`, `running`, `completed`, `failed`, `cancelled`, ...
+    #[schema(value_type = JobStatusName)]
     pub status: String,
     /// Octas.
+    #[schema(pattern = "^(0|[1-9][0-9]{0,19})$")]
     pub escrow_amount: String,
+    /// Seconds.
+    #[schema(pattern = "^(0|[1-9][0-9]{0,19})$")]
     pub max_duration_secs: String,
-    /// Octas.
+    /// Octas per second.
+    #[schema(pattern = "^(0|[1-9][0-9]{0,19})$")]
     pub price_per_second: String,
+    /// RFC 3339 UTC, milliseconds (as the other times).
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub started_at: Option<String>,
+    #[schema(format = DateTime)]
     pub ended_at: Option<String>,
+    /// The container's exit code, a decimal.
     pub exit_code: Option<String>,
     pub reason: String,
     pub output_url: Option<String>,
@@ -106,7 +122,9 @@ pub struct JobsOut {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct JobStatusOut {
+    #[schema(pattern = "^(0|[1-9][0-9]{0,19})$")]
     pub id: String,
+    #[schema(value_type = JobStatusName)]
     pub status: String,
     pub reason: String,
     pub exit_code: Option<String>,
@@ -119,19 +137,37 @@ pub struct JobStatusOut {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StreamOut {
+    #[schema(pattern = "^(0|[1-9][0-9]{0,19})$")]
     pub job_id: String,
     /// Octas per second.
+    #[schema(pattern = "^(0|[1-9][0-9]{0,19})$")]
     pub rate_per_second: String,
+    /// Octas deposited.
+    #[schema(pattern = "^(0|[1-9][0-9]{0,19})$")]
     pub escrow: String,
+    /// Seconds the provider attested (off chain).
+    #[schema(pattern = "^(0|[1-9][0-9]{0,19})$")]
     pub attested_seconds: Option<String>,
+    /// Octas of the buyer's newest voucher (off chain).
+    #[schema(pattern = "^(0|[1-9][0-9]{0,19})$")]
     pub vouchered: Option<String>,
+    /// Octas earned so far: attested seconds x rate, at most the escrow (off chain).
+    #[schema(pattern = "^(0|[1-9][0-9]{0,19})$")]
     pub accrued: Option<String>,
     /// Paid to the provider on chain, octas.
+    #[schema(pattern = "^(0|[1-9][0-9]{0,19})$")]
     pub settled: String,
+    /// Octas returned to the buyer on chain.
+    #[schema(pattern = "^(0|[1-9][0-9]{0,19})$")]
     pub refunded: String,
+    /// Octas still locked: escrow - settled - refunded.
+    #[schema(pattern = "^(0|[1-9][0-9]{0,19})$")]
     pub remaining: String,
+    #[schema(value_type = StreamStatusName)]
     pub status: String,
+    #[schema(format = DateTime)]
     pub opened_at: String,
+    #[schema(format = DateTime)]
     pub closed_at: Option<String>,
 }
 
@@ -229,10 +265,19 @@ pub async fn job_status(
     }))
 }
 
-/// The job statuses a history can filter by.
+/// A payment stream's status (documentation only: the read model's `status` column).
+#[allow(dead_code)]
+#[derive(Debug, ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum StreamStatusName {
+    Open,
+    Closed,
+}
+
+/// A job's status (the read model's `status`), and what a history can filter by.
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum StatusFilter {
+pub enum JobStatusName {
     Pending,
     Running,
     Completed,
@@ -248,7 +293,7 @@ pub struct HistoryQuery {
     #[param(pattern = "^(0x)?[0-9a-fA-F]{1,64}$")]
     provider: Option<String>,
     #[param(inline)]
-    status: Option<StatusFilter>,
+    status: Option<JobStatusName>,
     #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
     /// Only jobs with a smaller id (the previous page's last).
@@ -270,11 +315,11 @@ pub async fn history(
     let buyer = long(q.buyer.as_deref(), "buyer")?;
     let provider = long(q.provider.as_deref(), "provider")?;
     let status = q.status.map(|s| match s {
-        StatusFilter::Pending => computestream_domain::JobStatus::Pending,
-        StatusFilter::Running => computestream_domain::JobStatus::Running,
-        StatusFilter::Completed => computestream_domain::JobStatus::Completed,
-        StatusFilter::Failed => computestream_domain::JobStatus::Failed,
-        StatusFilter::Cancelled => computestream_domain::JobStatus::Cancelled,
+        JobStatusName::Pending => computestream_domain::JobStatus::Pending,
+        JobStatusName::Running => computestream_domain::JobStatus::Running,
+        JobStatusName::Completed => computestream_domain::JobStatus::Completed,
+        JobStatusName::Failed => computestream_domain::JobStatus::Failed,
+        JobStatusName::Cancelled => computestream_domain::JobStatus::Cancelled,
     });
     let before = q
         .before

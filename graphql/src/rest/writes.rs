@@ -24,6 +24,8 @@ fn who(state: &AppState, headers: &HeaderMap) -> Result<AccountAddress, GatewayE
 /// An unsigned transaction payload for `sender`'s wallet.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PayloadOut {
+    /// The account that must sign it (the session's), long form.
+    #[schema(pattern = "^(0x)?[0-9a-fA-F]{1,64}$")]
     pub sender: String,
     pub payload: EntryPayload,
 }
