@@ -199,6 +199,41 @@ async fn every_rejection_is_the_json_error_shape() {
             "NOT_FOUND",
         ),
         (http.get(format!("{base}/no/such/route")), 404, "NOT_FOUND"),
+        (http.get(base.clone()), 404, "NOT_FOUND"),
+        (
+            http.get(format!("{base}/jobs/%FF/status")),
+            400,
+            "BAD_USER_INPUT",
+        ),
+        (
+            http.get(format!("{base}/jobs/history?limit=abc")),
+            400,
+            "BAD_USER_INPUT",
+        ),
+        (
+            http.get(format!("{base}/jobs/history?status=lost")),
+            400,
+            "BAD_USER_INPUT",
+        ),
+        (
+            http.post(format!("{base}/openapi.json")),
+            405,
+            "METHOD_NOT_ALLOWED",
+        ),
+        (
+            http.post(format!("{base}/escrow/deposit"))
+                .header("content-type", "text/plain")
+                .body("{}"),
+            415,
+            "UNSUPPORTED_MEDIA_TYPE",
+        ),
+        (
+            http.post(format!("{base}/escrow/deposit"))
+                .header("content-type", "application/json")
+                .body("{"),
+            400,
+            "BAD_USER_INPUT",
+        ),
         (
             http.delete(format!("{base}/jobs/history")),
             405,
@@ -226,7 +261,8 @@ async fn every_rejection_is_the_json_error_shape() {
     ];
     for (req, status, code) in cases {
         let r = req.send().await.expect("send");
-        assert_eq!(r.status().as_u16(), status);
+        let url = r.url().to_string();
+        assert_eq!(r.status().as_u16(), status, "{url}");
         assert_eq!(
             r.headers()
                 .get("content-type")
