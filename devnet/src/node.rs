@@ -512,7 +512,7 @@ impl Node {
                 module_addr,
                 &module,
                 &ef.function,
-                ef.type_args.len(),
+                &ef.type_args,
                 &ef.args,
             );
             (gas, r)

@@ -72,14 +72,14 @@ fn every_entry_function_of_the_abi_dispatches_with_its_parameters() {
         let mut state = ChainState::new(4, pkg);
         let args: Vec<Vec<u8>> = e.params.iter().map(|p| sample_arg(*p)).collect();
         let sender = AccountAddress::new([9; 32]);
-        let r = vm::execute(&mut state, sender, pkg, e.module, e.function, 0, &args);
+        let r = vm::execute(&mut state, sender, pkg, e.module, e.function, &[], &args);
         // An abort of the package is fine (the state is empty); a VM status is not.
         if let Err(ExecFailure::Status(s)) = r {
             panic!("{}::{}: {s}", e.module, e.function);
         }
         let short = &args[..args.len().saturating_sub(1)];
         if !e.params.is_empty() {
-            let r = vm::execute(&mut state, sender, pkg, e.module, e.function, 0, short);
+            let r = vm::execute(&mut state, sender, pkg, e.module, e.function, &[], short);
             assert!(
                 matches!(r, Err(ExecFailure::Status("NUMBER_OF_ARGUMENTS_MISMATCH"))),
                 "{}::{} with one argument missing: {r:?}",
@@ -105,7 +105,7 @@ fn populated() -> (ChainState, AccountAddress) {
         pkg,
         "provider_registry",
         "register_provider",
-        0,
+        &[],
         &[
             bcs(&"H100".to_owned()),
             bcs(&80u64),
@@ -121,7 +121,7 @@ fn populated() -> (ChainState, AccountAddress) {
         pkg,
         "job_registry",
         "create_job",
-        0,
+        &[],
         &[
             bcs(&[1u8; 32]),
             bcs(&"img".to_owned()),
@@ -144,7 +144,7 @@ fn populated() -> (ChainState, AccountAddress) {
         pkg,
         "payment_stream",
         "settle_batch",
-        0,
+        &[],
         &[
             bcs(&vec![1u64]),
             bcs(&vec![1_000u64]),

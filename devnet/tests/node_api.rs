@@ -183,7 +183,7 @@ async fn refusals_have_the_node_shape() {
 
     // A function that does not exist commits as failed, with only the fee statement.
     let next = defaults(&client, &alice).await;
-    let t = sign(&alice, "0x1::coin::transfer", args(), &next);
+    let t = sign(&alice, "0x1::coin::burn_all", args(), &next);
     let pending = client.submit_transaction(&t).await.expect("admitted");
     let done = committed(&client, &pending.data.hash.to_string()).await;
     assert!(!done.success);
