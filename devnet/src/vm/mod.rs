@@ -20,6 +20,7 @@ mod views;
 pub(crate) use abort::abort_codes;
 pub use abort::{Abort, ExecFailure};
 pub use args::Args;
+pub use coin::is_native_coin;
 pub use state::{AccountState, ChainState, EscrowEntry, Job, Provider, Stream};
 pub use views::ViewError;
 
