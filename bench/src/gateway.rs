@@ -1,8 +1,13 @@
 //! `computestream-bench gateway`: concurrent `graphql-transport-ws` subscribers held by one
 //! gateway, with the latency from an event's production to its message at the subscriber
-//! (each subscriber's stream updates once a second), against the log's own latency (a
-//! plain consumer of the same records, same run); and the providers query's throughput
+//! against the log's own latency (a plain consumer of the same records, same run), the
+//! gateway's CPU per delivery and RSS per subscriber; and the providers query's throughput
 //! and p99 under concurrent load, against the same SQL run directly.
+//!
+//! Profiles: paced ticks (each stream's metering record once a second at its own phase),
+//! `--burst` (every stream's tick at the top of the second) and `--settlement-burst` (one
+//! `settle_batch` of `--batch` streams every `--every-secs`: that many `StreamSettled`
+//! events at once). Each stream's watchers sign in as its buyer (metering is private).
 //!
 //! The gateway runs as its own `computestream serve` process; the subscribers' sockets are
 //! in this one (the fd limit must exceed the subscribers).
@@ -17,7 +22,8 @@ use computestream_eventlog::{EnvelopeProducer, LogConsumer};
 use computestream_graphql::read_models::{self, ProviderQuery};
 use computestream_projector::{replay, ProjectorConfig};
 use computestream_runtime::{now_ms, Shutdown};
-use computestream_schemas::events::MeteringTick;
+use computestream_domain::Octas;
+use computestream_schemas::events::{MeteringTick, StreamSettled};
 use computestream_schemas::{topics, Envelope};
 use futures::{SinkExt, StreamExt};
 use tokio::sync::Mutex;
@@ -42,6 +48,86 @@ pub struct GatewayBenchArgs {
     /// Every stream ticks at the top of the second (instead of spread over it).
     #[arg(long)]
     burst: bool,
+    /// The settlement-burst profile instead of ticks: every `--every-secs` seconds one
+    /// `settle_batch` of `--batch` streams (700 `StreamSettled` events at once, the
+    /// indexer's output for one transaction), each stream watched by subscribers/streams.
+    #[arg(long)]
+    settlement_burst: bool,
+    /// Streams settled by one batch (settlement-burst profile).
+    #[arg(long, default_value_t = 700)]
+    batch: u64,
+    /// Seconds between batches (settlement-burst profile).
+    #[arg(long, default_value_t = 10)]
+    every_secs: u64,
+}
+
+/// The gateway process's CPU time so far (user + system), seconds.
+fn cpu_secs(pid: &str) -> f64 {
+    let ticks = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            // Fields after the command's closing parenthesis; utime and stime are 14th and
+            // 15th of the whole line (11th and 12th after it).
+            let rest = s.rsplit_once(')')?.1.split_whitespace().collect::<Vec<_>>();
+            let u = rest.get(11)?.parse::<u64>().ok()?;
+            let k = rest.get(12)?.parse::<u64>().ok()?;
+            Some(u + k)
+        })
+        .unwrap_or(0);
+    // USER_HZ is 100 on Linux.
+    ticks as f64 / 100.0
+}
+
+/// A line of the gateway process's `/proc/<pid>/status` in KiB (`VmRSS`, `VmHWM`).
+fn status_kib(pid: &str, key: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(key))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// Signs in as `key`'s account through the gateway; the session token.
+async fn sign_in(
+    http: &reqwest::Client,
+    addr: std::net::SocketAddr,
+    key: &SigningKey,
+) -> anyhow::Result<String> {
+    let me = computestream_domain::ed25519_authentication_key(&key.public_key()).to_long_string();
+    let url = format!("http://{addr}/graphql");
+    let ch: serde_json::Value = http
+        .post(&url)
+        .json(&serde_json::json!({"query": "mutation($a: String!) { signInChallenge(address: $a) { nonce message } }", "variables": {"a": me}}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let message = ch["data"]["signInChallenge"]["message"]
+        .as_str()
+        .with_context(|| format!("sign-in challenge: {ch}"))?;
+    let sig = key.sign(message.as_bytes()).to_string();
+    let s: serde_json::Value = http
+        .post(&url)
+        .json(&serde_json::json!({"query": "mutation($a: String!, $k: String!, $n: String!, $s: String!) { signIn(address: $a, publicKey: $k, nonce: $n, signature: $s) { token } }",
+            "variables": {"a": me, "k": key.public_key().to_string(), "n": ch["data"]["signInChallenge"]["nonce"], "s": sig}}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    Ok(s["data"]["signIn"]["token"]
+        .as_str()
+        .with_context(|| format!("sign-in: {s}"))?
+        .to_owned())
+}
+
+fn buyer_key(stream: u64) -> SigningKey {
+    // The sample history's buyer keys (`computestream_schemas::sample`).
+    let mut s = [0x2b; 32];
+    s[..8].copy_from_slice(&stream.to_le_bytes());
+    SigningKey::from_seed(s)
 }
 
 /// The part of a `next` message the subscribers read.
@@ -135,7 +221,9 @@ pub async fn run(cfg: &AppConfig, a: GatewayBenchArgs) -> anyhow::Result<()> {
         .env("COMPUTESTREAM_KAFKA__TOPIC_PREFIX", &kafka.topic_prefix)
         .env("COMPUTESTREAM_GATEWAY__LISTEN", addr.to_string())
         .env("COMPUTESTREAM_GATEWAY__RATE_LIMIT_PER_MINUTE", "1000000000")
-        .env("COMPUTESTREAM_GATEWAY__SUBSCRIBER_BUFFER", "4096")
+        .env("COMPUTESTREAM_GATEWAY__NONCES_PER_MINUTE_PER_CLIENT", "1000000000")
+        .env("COMPUTESTREAM_GATEWAY__WS_MAX_CONNECTIONS_PER_CLIENT", "1000000")
+        .env("COMPUTESTREAM_GATEWAY__MAX_CONNECTIONS", "1000000")
         .env("COMPUTESTREAM_SIDE_PORT", side.to_string())
         .env("RUST_LOG", "warn")
         .stdout(std::process::Stdio::null())
@@ -160,6 +248,14 @@ pub async fn run(cfg: &AppConfig, a: GatewayBenchArgs) -> anyhow::Result<()> {
     let gw_pid = child.0.id().to_string();
     let gw = GatewayProcess { addr };
 
+    // Each stream's watchers sign in as its buyer (a job's metering is private to its buyer
+    // and provider): one session per stream.
+    let mut tokens = Vec::new();
+    for stream in 1..=a.streams {
+        tokens.push(sign_in(&http, gw.addr, &buyer_key(stream)).await?);
+    }
+    let rss_before_kib = status_kib(&gw_pid, "VmRSS:");
+
     // Subscribers: `subscribers` WebSocket connections, each on one stream.
     let latencies = Arc::new(Mutex::new(Vec::<u64>::new()));
     let received = Arc::new(AtomicU64::new(0));
@@ -174,8 +270,9 @@ pub async fn run(cfg: &AppConfig, a: GatewayBenchArgs) -> anyhow::Result<()> {
         let (mut ws, _) = tokio_tungstenite::connect_async(req).await.map_err(|e| {
             anyhow::anyhow!("subscriber {i}: {e:?} (past ~1,000 connections, raise the fd limit: ulimit -n 20000)")
         })?;
+        let token = &tokens[(stream - 1) as usize];
         ws.send(Message::text(
-            serde_json::json!({"type": "connection_init"}).to_string(),
+            serde_json::json!({"type": "connection_init", "payload": {"authorization": format!("Bearer {token}")}}).to_string(),
         ))
         .await?;
         let _ack = ws.next().await;
@@ -195,8 +292,8 @@ pub async fn run(cfg: &AppConfig, a: GatewayBenchArgs) -> anyhow::Result<()> {
                     // the gateway: they must cost it as little as possible).
                     if let Ok(v) = serde_json::from_str::<NextMessage<'_>>(&txt) {
                         if let Ok(at) = v.payload.data.payment_stream.at_ms.parse::<u64>() {
-                            rec.fetch_add(1, Ordering::Relaxed);
                             if on.load(Ordering::Relaxed) == 1 {
+                                rec.fetch_add(1, Ordering::Relaxed);
                                 lat.lock().await.push(now.saturating_sub(at));
                             }
                         }
@@ -211,12 +308,21 @@ pub async fn run(cfg: &AppConfig, a: GatewayBenchArgs) -> anyhow::Result<()> {
         t.elapsed().as_secs_f64()
     );
     tokio::time::sleep(Duration::from_secs(2)).await;
+    let rss_after_kib = status_kib(&gw_pid, "VmRSS:");
+    println!(
+        "gateway RSS: {rss_before_kib} KiB before the subscribers, {rss_after_kib} KiB with them: {:.1} KiB per subscriber",
+        rss_after_kib.saturating_sub(rss_before_kib) as f64 / a.subscribers as f64
+    );
 
-    // The log's own latency: a plain consumer of the metering topic, from its end.
-    let topic = kafka.topic(topics::METERING.name);
-    let marks =
-        computestream_eventlog::tails::watermarks(&kafka, &topic, topics::METERING.partitions)
-            .await?;
+    // The log's own latency: a plain consumer of the topic the updates come from, from its
+    // end.
+    let spec = if a.settlement_burst {
+        topics::CHAIN_EVENTS
+    } else {
+        topics::METERING
+    };
+    let topic = kafka.topic(spec.name);
+    let marks = computestream_eventlog::tails::watermarks(&kafka, &topic, spec.partitions).await?;
     // With the gateway's own live-feed fetch wait, for a like-for-like comparison.
     let mut raw_kafka = kafka.clone();
     raw_kafka.fetch_wait_max_ms = cfg.gateway.feed_fetch_wait_ms;
@@ -269,9 +375,52 @@ pub async fn run(cfg: &AppConfig, a: GatewayBenchArgs) -> anyhow::Result<()> {
         })
     };
     measuring.store(1, Ordering::Relaxed);
+    let cpu_start = cpu_secs(&gw_pid);
     let start = tokio::time::Instant::now();
     let mut sends = Vec::new();
-    for (n, second) in (11..11 + a.seconds).enumerate() {
+    // Settlement bursts: one batch of `batch` streams every `every_secs`, rotating through
+    // the streams; each subscriber of a settled stream gets one update.
+    let mut expected = 0u64;
+    let rounds = if a.settlement_burst {
+        a.seconds.div_ceil(a.every_secs.max(1))
+    } else {
+        0
+    };
+    // Subscriber i watches stream i % streams + 1.
+    let subs = a.subscribers as u64;
+    let watchers = |stream: u64| subs / a.streams + u64::from(stream - 1 < subs % a.streams);
+    let mut version = 10_000_000u64;
+    for round in 0..rounds {
+        tokio::time::sleep_until(start + Duration::from_secs(round * a.every_secs)).await;
+        let at = now_ms();
+        let envs: Vec<Envelope> = (0..a.batch.min(a.streams))
+            .map(|k| (round * a.batch + k) % a.streams + 1)
+            .map(|stream| {
+                expected += watchers(stream);
+                version += 1;
+                Envelope::chain(
+                    cfg.chain_id,
+                    version,
+                    0,
+                    at,
+                    StreamSettled {
+                        stream_id: stream,
+                        cumulative_amount: Octas(round + 1),
+                        paid_now: Octas(1),
+                        paid_total: Octas(round + 1),
+                    },
+                )
+            })
+            .collect();
+        for r in futures::future::join_all(envs.iter().map(|e| producer.send(e))).await {
+            r?;
+        }
+    }
+    let tick_seconds = if a.settlement_burst { 0 } else { a.seconds };
+    if !a.settlement_burst {
+        expected = a.subscribers as u64 * a.seconds;
+    }
+    for (n, second) in (11..11 + tick_seconds).enumerate() {
         let top = start + Duration::from_secs(n as u64);
         if a.burst {
             tokio::time::sleep_until(top).await;
@@ -294,14 +443,25 @@ pub async fn run(cfg: &AppConfig, a: GatewayBenchArgs) -> anyhow::Result<()> {
     }
     tokio::time::sleep(Duration::from_secs(3)).await;
     measuring.store(0, Ordering::Relaxed);
+    let cpu = cpu_secs(&gw_pid) - cpu_start;
     let mut lat = latencies.lock().await.clone();
     lat.sort_unstable();
     let mut rlat = raw_lat.lock().await.clone();
     rlat.sort_unstable();
-    let expected = a.subscribers as u64 * a.seconds;
+    let got = received.load(Ordering::Relaxed);
     println!(
-        "subscriptions ({}): {} updates received of {expected} sent to {} subscribers over {} s; latency produced -> received p50 {} ms, p99 {} ms, max {} ms; the log's own (plain consumer) p50 {} ms, p99 {} ms",
-        if a.burst { "burst" } else { "paced" },
+        "gateway CPU over the measured window: {cpu:.2} s, {:.1} µs per delivery",
+        cpu * 1e6 / got.max(1) as f64
+    );
+    println!(
+        "subscriptions ({}): {} updates received of {expected} sent to {} subscribers over {} s; latency produced -> received p50 {} ms, p99 {} ms, max {} ms; the log's own (plain consumer) p50 {} ms, p99 {} ms; ratio {:.2}",
+        if a.settlement_burst {
+            "settlement burst"
+        } else if a.burst {
+            "burst"
+        } else {
+            "paced"
+        },
         lat.len(),
         a.subscribers,
         a.seconds,
@@ -309,7 +469,8 @@ pub async fn run(cfg: &AppConfig, a: GatewayBenchArgs) -> anyhow::Result<()> {
         pct(&lat, 0.99),
         lat.last().copied().unwrap_or(0),
         pct(&rlat, 0.5),
-        pct(&rlat, 0.99)
+        pct(&rlat, 0.99),
+        pct(&lat, 0.99) as f64 / pct(&rlat, 0.99).max(1) as f64
     );
     for c in conns {
         c.abort();
@@ -371,14 +532,7 @@ pub async fn run(cfg: &AppConfig, a: GatewayBenchArgs) -> anyhow::Result<()> {
     );
     stop.trigger();
     let _ = raw_task.await;
-    let gw_rss_kib = std::fs::read_to_string(format!("/proc/{gw_pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1).map(str::to_owned))
-        })
-        .unwrap_or_default();
+    let gw_rss_kib = status_kib(&gw_pid, "VmHWM:");
     println!("gateway process peak memory: {gw_rss_kib} KiB");
     drop(child);
     sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))

@@ -99,6 +99,13 @@ pub const ENTRY_FUNCTIONS: &[EntryFunction] = {
             "report_outcome",
             &[U64, U8, U64, String, String, String],
         ),
+        entry(
+            false,
+            "job_registry",
+            "report_outcome_with_evidence",
+            &[U64, U8, U64, String, String, String, Bytes, U64],
+        ),
+        entry(false, "job_registry", "commit_evidence", &[U64, Bytes, U64]),
         entry(false, "escrow", "deposit", &[U64, U64]),
         entry(
             false,

@@ -10,7 +10,8 @@
 //!   the on-chain payout rule ([`settlement::payout`]), escrow conservation ([`EscrowLedger`])
 //!   and the job status machine ([`JobStatus`]);
 //! - the settler's decisions ([`SettlementDesk`]): what to redeem on chain, and when;
-//! - the Move package's input rules ([`package_rules`]), shared by the devnet and the gateway.
+//! - the Move package's input rules ([`package_rules`]), shared by the devnet and the gateway;
+//! - a job's evidence bundle and its verification for disputes ([`evidence`]).
 //!
 //! Functions here decide; the services execute. Nothing in this crate's dependency tree
 //! does I/O (no tokio, sqlx, rdkafka, bollard, axum): CI checks that with `cargo tree`.
@@ -21,6 +22,7 @@ mod checked;
 pub mod desk;
 mod error;
 mod escrow;
+pub mod evidence;
 mod hex_bytes;
 mod job;
 mod keys;

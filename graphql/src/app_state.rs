@@ -1,23 +1,27 @@
-//! What every HTTP handler of the gateway shares (GraphQL, REST): the schema, the resolvers'
-//! services, the rate limiter and the persisted-query allowlist; and how a request names its
+//! What every HTTP handler of the gateway shares (GraphQL, REST): the operations (schema and
+//! limits), the resolvers' services, the rate limiter, the WebSocket context and caps; and how a request names its
 //! session (`Authorization: Bearer`).
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use axum::http::HeaderMap;
 
+use crate::connection_caps::ClientConnections;
 use crate::limits::RateLimiter;
-use crate::schema::GatewaySchema;
+use crate::operations::Operations;
 use crate::services::Services;
+use crate::ws::WsContext;
 
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct AppState {
-    pub schema: GatewaySchema,
+    pub operations: Operations,
     pub services: Services,
     pub(crate) limiter: Arc<RateLimiter>,
-    pub(crate) allowlist: Arc<HashSet<String>>,
     pub(crate) production: bool,
+    pub(crate) ws: WsContext,
+    pub(crate) ws_clients: ClientConnections,
+    pub(crate) ws_max_message_bytes: usize,
+    pub(crate) request_timeout: std::time::Duration,
 }
 
 /// The bearer token of a request, if any.

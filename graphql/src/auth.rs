@@ -2,14 +2,17 @@
 //! signs a message naming its address and the nonce with its account's ed25519 key, and the
 //! server checks the signature and that the key's authentication key is the address. The
 //! session it returns is bound to that address: writes (and private data) are allowed for
-//! that address only.
+//! that address only. Both tables are bounded and expiring; nonces are rate-limited per
+//! client address.
 
-use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::Mutex;
 
 use computestream_domain::{ed25519_authentication_key, AccountAddress, PublicKey, Signature};
 use computestream_runtime::now_ms;
 
+use crate::expiring_map::ExpiringMap;
+use crate::limits::RateLimiter;
 use crate::GatewayError;
 
 const NONCE_TTL_MS: u64 = 5 * 60 * 1000;
@@ -22,11 +25,25 @@ pub fn sign_in_message(address: &AccountAddress, nonce: &str) -> String {
     )
 }
 
-#[derive(Debug, Default)]
+/// Bounds of the sign-in tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionLimits {
+    /// Seconds a session lasts.
+    pub session_secs: u64,
+    /// Sessions held at most (the oldest is signed out past it).
+    pub max_sessions: usize,
+    /// Unused nonces held at most (the oldest is forgotten past it).
+    pub max_nonces: usize,
+    /// Nonces one client address may ask for per minute (HTTP and WebSocket alike).
+    pub nonces_per_minute: u32,
+}
+
+/// Nonces and sessions: bounded, expiring tables with O(1) insertion.
+#[derive(Debug)]
 pub struct Sessions {
-    nonces: Mutex<HashMap<String, (AccountAddress, u64)>>,
-    sessions: Mutex<HashMap<String, (AccountAddress, u64)>>,
-    ttl_ms: u64,
+    nonces: Mutex<ExpiringMap<String, AccountAddress>>,
+    sessions: Mutex<ExpiringMap<String, AccountAddress>>,
+    nonce_rate: RateLimiter,
 }
 
 fn random_token() -> String {
@@ -37,21 +54,42 @@ fn random_token() -> String {
     )
 }
 
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // Tables of tokens only: a panic elsewhere cannot leave them inconsistent.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 impl Sessions {
-    pub fn new(session_secs: u64) -> Self {
+    pub fn new(l: SessionLimits) -> Self {
         Sessions {
-            ttl_ms: session_secs * 1000,
-            ..Sessions::default()
+            nonces: Mutex::new(ExpiringMap::new(l.max_nonces, NONCE_TTL_MS)),
+            sessions: Mutex::new(ExpiringMap::new(
+                l.max_sessions,
+                l.session_secs.saturating_mul(1000),
+            )),
+            nonce_rate: RateLimiter::new(l.nonces_per_minute),
         }
     }
 
-    pub fn nonce(&self, address: AccountAddress) -> String {
+    /// A one-time nonce for `address`, valid five minutes; `client`'s nonces per minute are
+    /// limited (`RATE_LIMITED` past it).
+    pub fn nonce(
+        &self,
+        address: AccountAddress,
+        client: Option<IpAddr>,
+    ) -> Result<String, GatewayError> {
+        if let Some(ip) = client {
+            if !self.nonce_rate.allow(ip) {
+                metrics::counter!("computestream_gateway_rate_limited_total", "what" => "nonce")
+                    .increment(1);
+                return Err(GatewayError::RateLimited(
+                    "too many sign-in nonces from this client; wait a minute".into(),
+                ));
+            }
+        }
         let n = random_token();
-        let now = now_ms();
-        let mut m = self.nonces.lock().unwrap_or_else(|p| p.into_inner());
-        m.retain(|_, (_, exp)| *exp > now);
-        m.insert(n.clone(), (address, now + NONCE_TTL_MS));
-        n
+        lock(&self.nonces).insert(n.clone(), address, now_ms());
+        Ok(n)
     }
 
     /// Checks a signed nonce and opens a session: (token, expiry ms).
@@ -69,14 +107,9 @@ impl Sessions {
             .parse()
             .map_err(|_| GatewayError::BadInput("signature must be 64 bytes of hex".into()))?;
         let now = now_ms();
-        let issued = self
-            .nonces
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(nonce);
-        match issued {
-            Some((a, exp)) if a == address && exp > now => {}
-            _ => return Err(GatewayError::Forbidden("unknown or expired nonce".into())),
+        let issued = lock(&self.nonces).remove(&nonce.to_owned(), now);
+        if issued != Some(address) {
+            return Err(GatewayError::Forbidden("unknown or expired nonce".into()));
         }
         if ed25519_authentication_key(&pk) != address {
             return Err(GatewayError::Forbidden(
@@ -89,26 +122,40 @@ impl Sessions {
             ));
         }
         let token = random_token();
-        let expires = now + self.ttl_ms;
-        self.sessions
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(token.clone(), (address, expires));
+        let expires = lock(&self.sessions).insert(token.clone(), address, now);
         Ok((token, expires))
     }
 
     /// The address a bearer token is signed in as.
     pub fn who(&self, token: &str) -> Option<AccountAddress> {
-        let now = now_ms();
-        let mut m = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
-        match m.get(token) {
-            Some((a, exp)) if *exp > now => Some(*a),
-            Some(_) => {
-                m.remove(token);
-                None
-            }
-            None => None,
-        }
+        lock(&self.sessions)
+            .get(&token.to_owned(), now_ms())
+            .map(|(a, _)| *a)
+    }
+}
+
+/// What is public and what needs a session (issue 24 item 7). Chain facts are public:
+/// providers, jobs, escrows, a stream's rate, escrow, settlements (paid on chain), refunds
+/// and status, marketplace statistics, a provider's aggregate earnings. A job's off-chain
+/// records are private to its buyer and its provider: the metering records (attested
+/// seconds, the per-second series, the accrual computed from them) and the buyer's
+/// vouchers (the vouchered amount), over GraphQL, the REST API and subscriptions alike.
+///
+/// `Ok` when `caller` is the buyer or the provider (addresses compared as addresses);
+/// `UNAUTHENTICATED` without a session, `FORBIDDEN` for anyone else.
+pub fn party_of_job(
+    caller: Option<AccountAddress>,
+    buyer: &str,
+    provider: &str,
+) -> Result<AccountAddress, GatewayError> {
+    let who = caller.ok_or(GatewayError::Unauthenticated)?;
+    let is = |s: &str| s.parse::<AccountAddress>().is_ok_and(|a| a == who);
+    if is(buyer) || is(provider) {
+        Ok(who)
+    } else {
+        Err(GatewayError::Forbidden(
+            "a job's off-chain records are its buyer's and provider's only".into(),
+        ))
     }
 }
 
@@ -127,12 +174,43 @@ mod tests {
     use super::*;
     use computestream_domain::SigningKey;
 
+    const LIMITS: SessionLimits = SessionLimits {
+        session_secs: 60,
+        max_sessions: 100,
+        max_nonces: 100,
+        nonces_per_minute: 5,
+    };
+
+    #[test]
+    fn nonces_are_bounded_and_rate_limited_per_client() {
+        let s = Sessions::new(LIMITS);
+        let a = AccountAddress::new([7; 32]);
+        let ip: IpAddr = "127.0.0.9".parse().expect("ip");
+        for _ in 0..5 {
+            s.nonce(a, Some(ip)).expect("within the limit");
+        }
+        assert!(matches!(
+            s.nonce(a, Some(ip)),
+            Err(GatewayError::RateLimited(_))
+        ));
+        // Issue 24 item 3: 49,900 nonces (no client limit here) keep the table at its cap.
+        let first = s.nonce(a, None).expect("nonce");
+        for _ in 0..49_900 {
+            s.nonce(a, None).expect("nonce");
+        }
+        assert_eq!(lock(&s.nonces).len(), 100);
+        assert!(
+            lock(&s.nonces).get(&first, now_ms()).is_none(),
+            "the oldest went"
+        );
+    }
+
     #[test]
     fn a_signed_nonce_opens_a_session_once() {
         let key = SigningKey::from_seed([4; 32]);
         let address = ed25519_authentication_key(&key.public_key());
-        let s = Sessions::new(60);
-        let n = s.nonce(address);
+        let s = Sessions::new(LIMITS);
+        let n = s.nonce(address, None).expect("nonce");
         let sig = key.sign(sign_in_message(&address, &n).as_bytes());
         let pk = key.public_key().to_string();
         let (token, _) = s
@@ -143,7 +221,7 @@ mod tests {
             s.sign_in(address, &pk, &n, &sig.to_string()).is_err(),
             "nonce used"
         );
-        let n2 = s.nonce(address);
+        let n2 = s.nonce(address, None).expect("nonce");
         let other = SigningKey::from_seed([5; 32]);
         let bad = other.sign(sign_in_message(&address, &n2).as_bytes());
         assert!(s

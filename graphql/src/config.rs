@@ -30,10 +30,13 @@ pub struct GatewayConfig {
     /// Requests per minute per client address (HTTP and new WebSocket connections).
     #[serde(default = "default_rate")]
     pub rate_limit_per_minute: u32,
-    /// Origins allowed by CORS; empty: any origin (development).
+    /// Origins allowed by CORS (the web app's); empty: any origin in development, none in
+    /// production. `*` is refused in production.
     #[serde(default)]
     pub cors_origins: Vec<String>,
-    /// Updates buffered per subscriber before it is skipped ahead (lagged).
+    /// Results a subscriber may fall behind its shared execution (and updates a job's
+    /// live-feed channel holds) before it is dropped with `SUBSCRIBER_LAGGED`; each shared
+    /// execution holds a ring of this many slots.
     #[serde(default = "default_buffer")]
     pub subscriber_buffer: usize,
     /// Seconds a sign-in session lasts.
@@ -44,6 +47,59 @@ pub struct GatewayConfig {
     /// services' `kafka.fetch_wait_max_ms`, at the price of more fetch requests while idle.
     #[serde(default = "default_feed_fetch_wait")]
     pub feed_fetch_wait_ms: u64,
+    /// Fields of a document with every fragment spread expanded.
+    #[serde(default = "default_max_fields")]
+    pub max_fields: u64,
+    /// Aliased fields of a document (expanded likewise).
+    #[serde(default = "default_max_aliases")]
+    pub max_aliases: u64,
+    /// Root fields of an operation.
+    #[serde(default = "default_max_root_fields")]
+    pub max_root_fields: u64,
+    /// Nesting allowed to introspection-only documents where introspection is enabled
+    /// (graphql-js `getIntrospectionQuery()` nests 12 deep).
+    #[serde(default = "default_max_introspection_depth")]
+    pub max_introspection_depth: usize,
+    /// Longest a query or mutation may run, milliseconds.
+    #[serde(default = "default_execution_timeout")]
+    pub execution_timeout_ms: u64,
+    /// Milliseconds a WebSocket may wait before `connection_init` (then closed with 4408).
+    #[serde(default = "default_ws_init_timeout")]
+    pub ws_init_timeout_ms: u64,
+    /// Seconds between the server's `ping` messages on a WebSocket; 0: none.
+    #[serde(default = "default_ws_keepalive")]
+    pub ws_keepalive_secs: u64,
+    /// Largest WebSocket message (and frame), bytes (larger: closed with 1009).
+    #[serde(default = "default_ws_message")]
+    pub ws_max_message_bytes: usize,
+    /// Operations one WebSocket may run at once.
+    #[serde(default = "default_ws_subscriptions")]
+    pub ws_max_subscriptions: usize,
+    /// Sign-in sessions held at most (past it the oldest is signed out).
+    #[serde(default = "default_max_sessions")]
+    pub max_sessions: usize,
+    /// Unused sign-in nonces held at most (past it the oldest is forgotten).
+    #[serde(default = "default_max_nonces")]
+    pub max_nonces: usize,
+    /// Sign-in nonces one client address may ask for per minute (HTTP and WebSocket).
+    #[serde(default = "default_nonce_rate")]
+    pub nonces_per_minute_per_client: u32,
+    /// Milliseconds a client may take to send a request's headers (also how long an idle
+    /// keep-alive connection stays open).
+    #[serde(default = "default_header_timeout")]
+    pub header_read_timeout_ms: u64,
+    /// Longest wait for the next piece of a request body, milliseconds.
+    #[serde(default = "default_body_timeout")]
+    pub body_timeout_ms: u64,
+    /// Longest a request may take from its headers to its response, milliseconds.
+    #[serde(default = "default_request_timeout")]
+    pub request_timeout_ms: u64,
+    /// Connections held at once, HTTP and WebSocket together (past it, new ones wait).
+    #[serde(default = "default_max_connections")]
+    pub max_connections: usize,
+    /// WebSocket connections one client address may hold.
+    #[serde(default = "default_ws_per_client")]
+    pub ws_max_connections_per_client: usize,
 }
 
 fn default_listen() -> SocketAddr {
@@ -65,13 +121,64 @@ fn default_rate() -> u32 {
     1_200
 }
 fn default_buffer() -> usize {
-    1_024
+    64
 }
 fn default_session() -> u64 {
     3_600
 }
 fn default_feed_fetch_wait() -> u64 {
     5
+}
+fn default_max_fields() -> u64 {
+    1_000
+}
+fn default_max_aliases() -> u64 {
+    30
+}
+fn default_max_root_fields() -> u64 {
+    10
+}
+fn default_max_introspection_depth() -> usize {
+    15
+}
+fn default_execution_timeout() -> u64 {
+    10_000
+}
+fn default_ws_init_timeout() -> u64 {
+    3_000
+}
+fn default_ws_keepalive() -> u64 {
+    12
+}
+fn default_ws_message() -> usize {
+    64 * 1024
+}
+fn default_ws_subscriptions() -> usize {
+    100
+}
+fn default_max_sessions() -> usize {
+    100_000
+}
+fn default_max_nonces() -> usize {
+    100_000
+}
+fn default_nonce_rate() -> u32 {
+    30
+}
+fn default_header_timeout() -> u64 {
+    10_000
+}
+fn default_body_timeout() -> u64 {
+    10_000
+}
+fn default_request_timeout() -> u64 {
+    30_000
+}
+fn default_max_connections() -> usize {
+    25_000
+}
+fn default_ws_per_client() -> usize {
+    256
 }
 
 impl Default for GatewayConfig {
@@ -89,6 +196,23 @@ impl Default for GatewayConfig {
             subscriber_buffer: default_buffer(),
             session_secs: default_session(),
             feed_fetch_wait_ms: default_feed_fetch_wait(),
+            max_fields: default_max_fields(),
+            max_aliases: default_max_aliases(),
+            max_root_fields: default_max_root_fields(),
+            max_introspection_depth: default_max_introspection_depth(),
+            execution_timeout_ms: default_execution_timeout(),
+            ws_init_timeout_ms: default_ws_init_timeout(),
+            ws_keepalive_secs: default_ws_keepalive(),
+            ws_max_message_bytes: default_ws_message(),
+            ws_max_subscriptions: default_ws_subscriptions(),
+            ws_max_connections_per_client: default_ws_per_client(),
+            max_sessions: default_max_sessions(),
+            max_nonces: default_max_nonces(),
+            nonces_per_minute_per_client: default_nonce_rate(),
+            header_read_timeout_ms: default_header_timeout(),
+            body_timeout_ms: default_body_timeout(),
+            request_timeout_ms: default_request_timeout(),
+            max_connections: default_max_connections(),
         }
     }
 }
@@ -105,6 +229,32 @@ impl GatewayConfig {
             return Err(
                 "gateway.rate_limit_per_minute and subscriber_buffer must be positive".into(),
             );
+        }
+        let positive = [
+            ("max_fields", self.max_fields),
+            ("max_aliases", self.max_aliases),
+            ("max_root_fields", self.max_root_fields),
+            ("execution_timeout_ms", self.execution_timeout_ms),
+            ("ws_init_timeout_ms", self.ws_init_timeout_ms),
+            ("ws_max_subscriptions", self.ws_max_subscriptions as u64),
+            (
+                "ws_max_connections_per_client",
+                self.ws_max_connections_per_client as u64,
+            ),
+        ];
+        for (name, v) in positive {
+            if v == 0 {
+                return Err(format!("gateway.{name} must be positive"));
+            }
+        }
+        if self.max_introspection_depth < self.max_depth {
+            return Err("gateway.max_introspection_depth must be at least max_depth".into());
+        }
+        if self.production && self.cors_origins.iter().any(|o| o.trim() == "*") {
+            return Err("gateway.cors_origins must name origins in production, not *".into());
+        }
+        if self.ws_max_message_bytes < 1024 {
+            return Err("gateway.ws_max_message_bytes must be at least 1024".into());
         }
         for h in &self.allowlist {
             if h.len() != 64 || !h.chars().all(|c| c.is_ascii_hexdigit()) {

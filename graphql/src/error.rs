@@ -14,6 +14,8 @@ pub enum GatewayError {
     Unauthenticated,
     #[error("forbidden: {0}")]
     Forbidden(String),
+    #[error("rate limited: {0}")]
+    RateLimited(String),
     #[error("chain: {0}")]
     Chain(#[from] computestream_chain::ChainError),
     #[error(transparent)]
@@ -48,6 +50,7 @@ impl GatewayError {
             GatewayError::NotFound(_) => "NOT_FOUND",
             GatewayError::Unauthenticated => "UNAUTHENTICATED",
             GatewayError::Forbidden(_) => "FORBIDDEN",
+            GatewayError::RateLimited(_) => "RATE_LIMITED",
             GatewayError::Chain(computestream_chain::ChainError::Rejected { .. }) => {
                 "TRANSACTION_REJECTED"
             }

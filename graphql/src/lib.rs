@@ -14,10 +14,15 @@
 mod app_state;
 pub mod auth;
 mod config;
+mod connection_caps;
+pub mod document_limits;
 mod error;
+pub mod expiring_map;
 pub mod limits;
+pub mod listener;
 pub mod live;
 mod openapi;
+pub mod operations;
 pub mod payloads;
 pub mod read_models;
 mod rest;
@@ -25,6 +30,7 @@ pub mod schema;
 mod service;
 mod services;
 mod submit;
+pub mod ws;
 
 pub use config::GatewayConfig;
 pub use error::{GatewayError, Gql};

@@ -15,7 +15,12 @@ use computestream_domain::Octas;
 use computestream_eventlog::{KafkaSettings, LogConsumer};
 use computestream_runtime::{now_ms, Health, Shutdown};
 use computestream_schemas::{topics, Envelope, Event};
+use futures::Stream;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use tokio::sync::broadcast;
+use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
+use tokio_stream::wrappers::BroadcastStream;
 
 use crate::GatewayError;
 
@@ -145,6 +150,37 @@ impl Live {
 
 type Channel = broadcast::Sender<Arc<Update>>;
 
+/// A job's updates (see [`LiveFeed::job_feed`]); lagging shows as an error item.
+#[derive(Debug)]
+pub struct JobFeed {
+    // Dropped before `_leave`, so `_leave` sees the receiver gone.
+    inner: BroadcastStream<Arc<Update>>,
+    _leave: LeaveJob,
+}
+
+#[derive(Debug)]
+struct LeaveJob {
+    jobs: Arc<Mutex<HashMap<u64, Channel>>>,
+    job: u64,
+}
+
+impl Drop for LeaveJob {
+    fn drop(&mut self) {
+        let mut m = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
+        if m.get(&self.job).is_some_and(|c| c.receiver_count() == 0) {
+            m.remove(&self.job);
+        }
+    }
+}
+
+impl Stream for JobFeed {
+    type Item = Result<Arc<Update>, BroadcastStreamRecvError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        Pin::new(&mut self.inner).poll_next(cx)
+    }
+}
+
 /// The fan-out: one bounded broadcast channel per job that has subscribers, and one for the
 /// marketplace-wide subscriptions. A job's channel exists while it has receivers; the
 /// publisher drops it when its last receiver has gone.
@@ -176,6 +212,19 @@ impl LiveFeed {
             .entry(job)
             .or_insert_with(|| broadcast::channel(self.capacity).0)
             .subscribe()
+    }
+
+    /// The updates of one job as a stream that frees the job's channel when it is dropped
+    /// as its last receiver (no channel outlives its subscribers, whether or not the job
+    /// gets updates).
+    pub fn job_feed(&self, job: u64) -> JobFeed {
+        JobFeed {
+            inner: BroadcastStream::new(self.subscribe_job(job)),
+            _leave: LeaveJob {
+                jobs: self.jobs.clone(),
+                job,
+            },
+        }
     }
 
     /// The marketplace-wide updates: providers, settlements, closes, status changes and
@@ -359,6 +408,17 @@ mod tests {
         feed.prune();
         assert_eq!(feed.job_channels(), 0);
         assert_eq!(feed.subscribers(), 0);
+    }
+
+    #[test]
+    fn a_job_feed_frees_its_channel_when_its_last_subscriber_goes() {
+        let feed = LiveFeed::new(4);
+        let a = feed.job_feed(9);
+        let b = feed.job_feed(9);
+        drop(a);
+        assert_eq!(feed.job_channels(), 1);
+        drop(b);
+        assert_eq!(feed.job_channels(), 0, "no publish or prune needed");
     }
 
     #[test]

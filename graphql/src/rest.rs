@@ -94,11 +94,15 @@ fn job_json(j: &JobRow) -> Value {
     })
 }
 
-fn stream_json(s: &StreamRow) -> Value {
+/// A stream; its off-chain fields (attested seconds, vouchered, accrued) are null unless
+/// `party` (the job's buyer or provider, see `auth::party_of_job`).
+fn stream_json(s: &StreamRow, party: bool) -> Value {
+    let private = |v: String| if party { Value::String(v) } else { Value::Null };
     json!({
         "jobId": s.stream_id.to_string(), "ratePerSecond": s.rate_per_second, "escrow": s.escrow,
-        "attestedSeconds": s.attested_seconds.to_string(), "vouchered": s.vouchered,
-        "accrued": s.accrued, "settled": s.settled, "refunded": s.refunded,
+        "attestedSeconds": private(s.attested_seconds.to_string()),
+        "vouchered": private(s.vouchered.clone()), "accrued": private(s.accrued.clone()),
+        "settled": s.settled, "refunded": s.refunded,
         "remaining": s.remaining, "status": s.status, "openedAt": s.opened_at, "closedAt": s.closed_at,
     })
 }
@@ -299,14 +303,20 @@ async fn deposit(
     ))
 }
 
-async fn stream(State(st): State<AppState>, Path(id): Path<String>) -> ApiResult {
+async fn stream(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult {
     let id = job_id(&id)?;
     let s = read_models::streams_by_id(&st.services.pool, &[id])
         .await?
         .into_iter()
         .next()
         .ok_or_else(|| GatewayError::NotFound(format!("payment stream of job {id}")))?;
-    Ok(Json(stream_json(&s)))
+    let caller = who(&st, &headers).ok();
+    let party = crate::auth::party_of_job(caller, &s.buyer, &s.provider).is_ok();
+    Ok(Json(stream_json(&s, party)))
 }
 
 #[derive(Debug, Deserialize)]

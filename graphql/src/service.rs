@@ -7,8 +7,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use async_graphql::http::GraphiQLSource;
-use async_graphql::ServerError;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse, GraphQLSubscription};
+use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
@@ -21,63 +20,34 @@ use computestream_runtime::{Health, Shutdown};
 use sqlx::PgPool;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 
 use crate::app_state::{bearer, AppState};
-use crate::auth::{Sessions, SignedIn};
-use crate::limits::{document_hash, RateLimiter};
+use crate::auth::{SessionLimits, Sessions, SignedIn};
+use crate::connection_caps::ClientConnections;
+use crate::document_limits::DocumentLimits;
+use crate::limits::{ClientIp, RateLimiter};
+use crate::listener::ListenerLimits;
 use crate::live::LiveFeed;
+use crate::operations::Operations;
 use crate::schema::{self};
 use crate::services::Services;
+use crate::ws::fanout::Fanout;
+use crate::ws::{WsContext, WsLimits};
 use crate::{GatewayConfig, GatewayError};
 
 async fn graphql(
     State(st): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     req: GraphQLRequest,
 ) -> GraphQLResponse {
-    let req = req.into_inner();
-    if st.production
-        && !st.allowlist.is_empty()
-        && !st.allowlist.contains(&document_hash(&req.query))
-    {
-        let mut e = ServerError::new(
-            "this document is not in the persisted-query allowlist",
-            None,
-        );
-        let mut ext = async_graphql::ErrorExtensionValues::default();
-        ext.set("code", "PERSISTED_QUERY_NOT_ALLOWED");
-        e.extensions = Some(ext);
-        return async_graphql::Response::from_errors(vec![e]).into();
-    }
     let caller = SignedIn(bearer(&headers).and_then(|t| st.services.sessions.who(&t)));
     metrics::counter!("computestream_gateway_requests_total", "api" => "graphql").increment(1);
-    let mut resp = st.schema.execute(req.data(caller)).await;
-    with_codes(&mut resp);
-    resp.into()
-}
-
-/// Every error carries a `code`: the resolvers' own, or one for what the engine refused
-/// before running anything (Apollo's names).
-fn with_codes(resp: &mut async_graphql::Response) {
-    let refused_before_running = resp.data == async_graphql::Value::Null;
-    for e in &mut resp.errors {
-        let has_code = e
-            .extensions
-            .as_ref()
-            .is_some_and(|x| x.get("code").is_some());
-        if has_code {
-            continue;
-        }
-        let code = if e.message.trim_start().starts_with("-->") || e.message.contains("parse") {
-            "GRAPHQL_PARSE_FAILED"
-        } else if refused_before_running {
-            "GRAPHQL_VALIDATION_FAILED"
-        } else {
-            "INTERNAL"
-        };
-        e.extensions
-            .get_or_insert_with(Default::default)
-            .set("code", code);
+    let req = req.into_inner().data(caller).data(ClientIp(peer.ip()));
+    match st.operations.prepare(req) {
+        Ok(p) => st.operations.execute(p).await.into(),
+        Err(errors) => async_graphql::Response::from_errors(errors).into(),
     }
 }
 
@@ -105,7 +75,8 @@ async fn rate_limit(
     next: Next,
 ) -> Response {
     if !st.limiter.allow(peer.ip()) {
-        metrics::counter!("computestream_gateway_rate_limited_total").increment(1);
+        metrics::counter!("computestream_gateway_rate_limited_total", "what" => "request")
+            .increment(1);
         let body = Json(
             serde_json::json!({"error": {"code": "RATE_LIMITED", "message": "too many requests"}}),
         );
@@ -117,45 +88,105 @@ async fn rate_limit(
     next.run(req).await
 }
 
+/// Answers `408` with the JSON error body when a request (its body included) takes longer
+/// than `gateway.request_timeout_ms`. A WebSocket is past this once upgraded.
+async fn request_timeout(State(st): State<AppState>, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(st.request_timeout, next.run(req)).await {
+        Ok(r) => r,
+        Err(_) => {
+            metrics::counter!("computestream_gateway_timeouts_total", "what" => "request")
+                .increment(1);
+            let body = Json(serde_json::json!({"error": {"code": "REQUEST_TIMEOUT",
+                "message": "the request took too long"}}));
+            (StatusCode::REQUEST_TIMEOUT, body).into_response()
+        }
+    }
+}
+
 /// The whole HTTP application.
 pub fn app(config: &GatewayConfig, services: Services) -> Router {
-    let schema = schema::build(
-        services.clone(),
-        config.production,
-        config.max_depth,
-        config.max_complexity,
+    let build = |depth| {
+        schema::build(
+            services.clone(),
+            config.production,
+            depth,
+            config.max_complexity,
+        )
+    };
+    let introspection = (!config.production).then(|| build(config.max_introspection_depth));
+    let allowlist = if config.production {
+        config.allowlist.iter().map(|h| h.to_lowercase()).collect()
+    } else {
+        Default::default()
+    };
+    let operations = Operations::new(
+        build(config.max_depth),
+        introspection,
+        DocumentLimits {
+            max_fields: config.max_fields,
+            max_aliases: config.max_aliases,
+            max_root_fields: config.max_root_fields,
+            max_depth: u32::try_from(config.max_depth).unwrap_or(u32::MAX),
+            max_introspection_depth: u32::try_from(config.max_introspection_depth)
+                .unwrap_or(u32::MAX),
+        },
+        std::time::Duration::from_millis(config.execution_timeout_ms),
+        Arc::new(allowlist),
     );
+    let ws = WsContext {
+        operations: operations.clone(),
+        fanout: Fanout::new(config.subscriber_buffer),
+        sessions: services.sessions.clone(),
+        limits: WsLimits {
+            init_timeout: std::time::Duration::from_millis(config.ws_init_timeout_ms),
+            keepalive: (config.ws_keepalive_secs > 0)
+                .then(|| std::time::Duration::from_secs(config.ws_keepalive_secs)),
+            max_subscriptions: config.ws_max_subscriptions,
+        },
+    };
     let state = AppState {
-        schema: schema.clone(),
+        operations,
         services,
         limiter: Arc::new(RateLimiter::new(config.rate_limit_per_minute)),
-        allowlist: Arc::new(config.allowlist.iter().map(|h| h.to_lowercase()).collect()),
         production: config.production,
+        ws,
+        ws_clients: ClientConnections::new(config.ws_max_connections_per_client),
+        ws_max_message_bytes: config.ws_max_message_bytes,
+        request_timeout: std::time::Duration::from_millis(config.request_timeout_ms),
     };
-    let cors = if config.cors_origins.is_empty() {
-        CorsLayer::new()
+    // CORS: the configured origins; with none, any origin in development and none in
+    // production (browsers then reach the gateway only from its own origin).
+    let origins: Vec<HeaderValue> = config
+        .cors_origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    let cors = match (origins.is_empty(), config.production) {
+        (true, false) => CorsLayer::new()
             .allow_origin(Any)
             .allow_methods(Any)
-            .allow_headers(Any)
-    } else {
-        let origins: Vec<HeaderValue> = config
-            .cors_origins
-            .iter()
-            .filter_map(|o| HeaderValue::from_str(o).ok())
-            .collect();
-        CorsLayer::new()
+            .allow_headers(Any),
+        (true, true) => CorsLayer::new(),
+        (false, _) => CorsLayer::new()
             .allow_origin(AllowOrigin::list(origins))
             .allow_methods(Any)
-            .allow_headers(Any)
+            .allow_headers(Any),
     };
     Router::new()
         .route("/", get(dashboard))
         .route("/graphql", get(graphiql).post(graphql))
-        .route_service("/graphql/ws", GraphQLSubscription::new(schema))
+        .route("/graphql/ws", get(crate::ws::endpoint))
         .merge(crate::rest::routes())
         .layer(middleware::from_fn_with_state(state.clone(), rate_limit))
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
+        .layer(RequestBodyTimeoutLayer::new(
+            std::time::Duration::from_millis(config.body_timeout_ms),
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            request_timeout,
+        ))
         .layer(cors)
         .with_state(state)
 }
@@ -206,7 +237,12 @@ impl Gateway {
         let services = Services {
             pool: self.pool.clone(),
             feed: feed.clone(),
-            sessions: Arc::new(Sessions::new(self.config.session_secs)),
+            sessions: Arc::new(Sessions::new(SessionLimits {
+                session_secs: self.config.session_secs,
+                max_sessions: self.config.max_sessions,
+                max_nonces: self.config.max_nonces,
+                nonces_per_minute: self.config.nonces_per_minute_per_client,
+            })),
             chain,
             package: self.package,
             chain_id: self.chain_id,
@@ -216,15 +252,18 @@ impl Gateway {
             .await
             .map_err(GatewayError::Listen)?;
         let addr = listener.local_addr().map_err(GatewayError::Listen)?;
-        let stop = shutdown.clone();
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .with_graceful_shutdown(async move { stop.wait().await })
-            .await;
-        });
+        let limits = ListenerLimits {
+            header_read_timeout: std::time::Duration::from_millis(
+                self.config.header_read_timeout_ms,
+            ),
+            max_connections: self.config.max_connections,
+        };
+        let server = tokio::spawn(crate::listener::serve(
+            listener,
+            app,
+            limits,
+            shutdown.clone(),
+        ));
         let task = computestream_runtime::spawn_with_server(
             feed.clone()
                 .run(self.feed_kafka(), self.health.clone(), shutdown),

@@ -96,7 +96,32 @@ async fn the_dashboard_shows_the_accrued_amount_rise() {
     let stop = Shutdown::new();
     let gw = gateway(&s, config(), None, stop.clone()).await;
 
-    // Job 1 keeps being metered: one record every 300 ms.
+    // The page watches as the job's buyer (its metering is private to buyer and provider).
+    let token = support::sign_in(&support::Client::new(gw.addr), &support::buyer_of_job(1)).await;
+    let driver = Driver::start().await;
+    let profile = std::env::temp_dir().join(format!("cs-chromium-{}", std::process::id()));
+    let session = driver
+        .call(
+            reqwest::Method::POST,
+            "/session",
+            Some(json!({"capabilities": {"alwaysMatch": {"browserName": "chrome",
+                "goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": chrome_args(&profile)}}}})),
+        )
+        .await;
+    let sid = session["sessionId"]
+        .as_str()
+        .expect("a browser session")
+        .to_owned();
+    driver
+        .call(
+            reqwest::Method::POST,
+            &format!("/session/{sid}/url"),
+            Some(json!({"url": format!("http://{}/?job=1&token={token}", gw.addr)})),
+        )
+        .await;
+    // Job 1 keeps being metered from now on (the browser is up: its start-up time on a
+    // busy machine must not use up the stream's escrow before the page watches):
+    // one record every 300 ms.
     let producer = EnvelopeProducer::new(&s.kafka, "dashboard-test").expect("producer");
     let mut seed = [0x1a; 32];
     seed[..8].copy_from_slice(&0u64.to_le_bytes());
@@ -129,27 +154,6 @@ async fn the_dashboard_shows_the_accrued_amount_rise() {
         }
     });
 
-    let driver = Driver::start().await;
-    let profile = std::env::temp_dir().join(format!("cs-chromium-{}", std::process::id()));
-    let session = driver
-        .call(
-            reqwest::Method::POST,
-            "/session",
-            Some(json!({"capabilities": {"alwaysMatch": {"browserName": "chrome",
-                "goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": chrome_args(&profile)}}}})),
-        )
-        .await;
-    let sid = session["sessionId"]
-        .as_str()
-        .expect("a browser session")
-        .to_owned();
-    driver
-        .call(
-            reqwest::Method::POST,
-            &format!("/session/{sid}/url"),
-            Some(json!({"url": format!("http://{}/?job=1", gw.addr)})),
-        )
-        .await;
     let mut readings: Vec<u64> = Vec::new();
     for _ in 0..300 {
         let el = driver

@@ -4,26 +4,18 @@
 
 mod support;
 
-use computestream_domain::{MeteringRecord, Octas, SigningKey, Voucher, METERING_GENESIS_HASH};
+use computestream_domain::{MeteringRecord, Octas, Voucher, METERING_GENESIS_HASH};
 use computestream_eventlog::EnvelopeProducer;
 use computestream_runtime::Shutdown;
-use computestream_schemas::events::{JobStatusChanged, MeteringTick, VoucherReceived};
+use computestream_schemas::events::{
+    JobStatusChanged, MeteringTick, StreamSettled, VoucherReceived,
+};
 use computestream_schemas::Envelope;
 use serde_json::json;
-use support::{config, gateway, next_json, seeded, subscribe};
-
-fn provider_of_job(job: u64) -> SigningKey {
-    // The synthetic history's provider keys: 10 jobs per provider.
-    let mut s = [0x1a; 32];
-    s[..8].copy_from_slice(&((job - 1) / 10).to_le_bytes());
-    SigningKey::from_seed(s)
-}
-
-fn buyer_of_job(job: u64) -> SigningKey {
-    let mut s = [0x2b; 32];
-    s[..8].copy_from_slice(&job.to_le_bytes());
-    SigningKey::from_seed(s)
-}
+use support::{
+    buyer_of_job, config, gateway, next_json, provider_of_job, seeded, sign_in, subscribe,
+    subscribe_as, Client,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_replicas_both_deliver_every_update() {
@@ -34,8 +26,13 @@ async fn two_replicas_both_deliver_every_update() {
     let a = gateway(&s, config(), None, stop.clone()).await;
     let b = gateway(&s, config(), None, stop.clone()).await;
     let q = "subscription($j: ID!) { paymentStream(jobId: $j) { kind jobId attestedSeconds accrued vouchered settled atMs } }";
-    let mut wa = subscribe(a.addr, q, json!({"j": "1"})).await;
-    let mut wb = subscribe(b.addr, q, json!({"j": "1"})).await;
+    // The buyer of job 1 on replica a, its provider on replica b (a session is valid on
+    // the replica that opened it); a watcher without a session sees no off-chain update.
+    let buyer = sign_in(&Client::new(a.addr), &buyer_of_job(1)).await;
+    let provider_token = sign_in(&Client::new(b.addr), &provider_of_job(1)).await;
+    let mut wa = subscribe_as(a.addr, q, json!({"j": "1"}), Some(&buyer)).await;
+    let mut wb = subscribe_as(b.addr, q, json!({"j": "1"}), Some(&provider_token)).await;
+    let mut public = subscribe(a.addr, q, json!({"j": "1"})).await;
     let mut status = subscribe(
         a.addr,
         "subscription { jobStatus(jobId: \"2\") { jobId from to reason } }",
@@ -124,6 +121,32 @@ async fn two_replicas_both_deliver_every_update() {
         st["payload"]["data"]["jobStatus"]["reason"],
         "exited with code 1"
     );
+
+    // A settlement is a chain fact: the watcher without a session gets it (its first
+    // message: no tick or voucher reached it), with the off-chain fields null.
+    producer
+        .send(&Envelope::chain(
+            4,
+            1_000_000,
+            0,
+            computestream_runtime::now_ms(),
+            StreamSettled {
+                stream_id: 1,
+                cumulative_amount: Octas(31_000),
+                paid_now: Octas(1_000),
+                paid_total: Octas(31_000),
+            },
+        ))
+        .await
+        .expect("settled");
+    let p = next_json(&mut public).await;
+    let u = &p["payload"]["data"]["paymentStream"];
+    assert_eq!(u["kind"], "settled", "{p}");
+    assert_eq!(u["settled"], "31000");
+    assert!(u["attestedSeconds"].is_null() && u["accrued"].is_null() && u["vouchered"].is_null());
+    let u = next_json(&mut wa).await;
+    assert_eq!(u["payload"]["data"]["paymentStream"]["kind"], "settled");
+    assert_eq!(u["payload"]["data"]["paymentStream"]["accrued"], "31000");
 
     stop.trigger();
     let _ = a.task.await;

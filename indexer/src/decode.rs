@@ -7,7 +7,7 @@
 //! with the raw JSON and the reason — never dropped, never a crash.
 
 use computestream_domain::StructTag;
-use computestream_domain::{AccountAddress, JobStatus, Octas, PublicKey};
+use computestream_domain::{AccountAddress, JobStatus, Octas, PublicKey, RecordHash};
 use computestream_nodeapi::{Event as NodeEvent, UserTransaction};
 use computestream_schemas::events::*;
 use computestream_schemas::{Envelope, Event};
@@ -178,6 +178,16 @@ fn package_event(name: &str, data: &Value) -> Result<Event, String> {
             reason: f.str("reason")?,
             output_url: f.option_string("output_url")?,
             output_cid: f.option_string("output_cid")?,
+        }
+        .into(),
+        "job_registry::EvidenceCommitted" => JobEvidenceCommitted {
+            job_id: f.u64("job_id")?,
+            provider: f.address("provider")?,
+            metering_head: f
+                .str("metering_head")?
+                .parse::<RecordHash>()
+                .map_err(|e| format!("metering_head: {e}"))?,
+            metered_seconds: f.u64("metered_seconds")?,
         }
         .into(),
         "escrow::Deposited" => EscrowDeposited {

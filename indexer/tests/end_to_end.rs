@@ -20,6 +20,7 @@ async fn every_chain_event_kind_reaches_the_log_once_with_its_key() {
         "early_termination_refunds_the_buyer",
         "expired_stream_is_closable_by_anyone",
         "job_with_inactive_provider_aborts",
+        "evidence_committed_with_the_outcome",
     ] {
         let (running, devnet_stop) = devnet().await;
         let s = scenario(name);

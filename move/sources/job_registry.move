@@ -4,6 +4,7 @@ module computestream::job_registry {
     use std::signer;
     use std::string::{Self, String};
     use std::option::{Self, Option};
+    use std::vector;
     use aptos_framework::event;
     use aptos_framework::timestamp;
     use aptos_std::table::{Self, Table};
@@ -35,6 +36,14 @@ module computestream::job_registry {
     const E_DURATION_TOO_LONG: u64 = 8;
     /// The job's maximum cost, price per second * maximum duration, does not fit in a u64.
     const E_COST_OVERFLOW: u64 = 9;
+    /// Only the job's provider commits its evidence.
+    const E_NOT_PROVIDER: u64 = 10;
+    /// Evidence is committed once the job has ended (completed, failed or cancelled).
+    const E_NOT_ENDED: u64 = 11;
+    /// The metering head is not 32 bytes, or more seconds than the job's maximum duration.
+    const E_BAD_EVIDENCE: u64 = 12;
+    /// The job's evidence is committed already (it never changes).
+    const E_EVIDENCE_EXISTS: u64 = 13;
 
     const MAX_IMAGE_LEN: u64 = 256;
     /// The longest job: 365 days. With it, `opened_at + max_duration_secs` and every
@@ -62,6 +71,19 @@ module computestream::job_registry {
         next_id: u64,
     }
 
+    /// What the provider committed when a job ended: the SHA3-256 of the last record of its
+    /// hash-chained metering (`computestream_domain::MeteringRecord`) and the number of
+    /// seconds metered. A provider cannot later show a different history for the job.
+    struct Evidence has store {
+        metering_head: vector<u8>,
+        metered_seconds: u64,
+        committed_at: u64,
+    }
+
+    struct EvidenceBook has key {
+        entries: Table<u64, Evidence>,
+    }
+
     #[event]
     struct JobCreated has drop, store {
         job_id: u64,
@@ -71,6 +93,14 @@ module computestream::job_registry {
         max_duration_secs: u64,
         escrow_amount: u64,
         price_per_second: u64,
+    }
+
+    #[event]
+    struct EvidenceCommitted has drop, store {
+        job_id: u64,
+        provider: address,
+        metering_head: vector<u8>,
+        metered_seconds: u64,
     }
 
     #[event]
@@ -87,6 +117,7 @@ module computestream::job_registry {
 
     fun init_module(admin: &signer) {
         move_to(admin, Jobs { jobs: table::new(), next_id: 1 });
+        move_to(admin, EvidenceBook { entries: table::new() });
     }
 
     #[test_only]
@@ -159,6 +190,62 @@ module computestream::job_registry {
         update_job_status_with_outcome(caller, job_id, status, option::some(exit_code), reason, url, cid);
     }
 
+    /// [`report_outcome`] and [`commit_evidence`] in one transaction: how a provider ends a
+    /// job it ran (`metering_head`: SHA3-256 of its last metering record, 32 bytes).
+    public entry fun report_outcome_with_evidence(
+        caller: &signer,
+        job_id: u64,
+        status: u8,
+        exit_code: u64,
+        reason: String,
+        output_url: String,
+        output_cid: String,
+        metering_head: vector<u8>,
+        metered_seconds: u64,
+    ) acquires Jobs, EvidenceBook {
+        report_outcome(caller, job_id, status, exit_code, reason, output_url, output_cid);
+        commit_evidence(caller, job_id, metering_head, metered_seconds);
+    }
+
+    /// The provider commits the evidence of a job that has ended: the head of its metering
+    /// chain (SHA3-256 of the last record, 32 bytes) and the seconds metered, at most the
+    /// job's maximum duration. Once per job; a job the buyer cancelled is committed this way
+    /// after the cancellation. Aborts: `E_NO_JOB`, `E_NOT_PROVIDER`, `E_NOT_ENDED`,
+    /// `E_BAD_EVIDENCE`, `E_EVIDENCE_EXISTS`, in that order.
+    public entry fun commit_evidence(
+        provider: &signer,
+        job_id: u64,
+        metering_head: vector<u8>,
+        metered_seconds: u64,
+    ) acquires Jobs, EvidenceBook {
+        let who = signer::address_of(provider);
+        let jobs = borrow_global<Jobs>(@computestream);
+        assert!(table::contains(&jobs.jobs, job_id), E_NO_JOB);
+        let job = table::borrow(&jobs.jobs, job_id);
+        assert!(who == job.provider, E_NOT_PROVIDER);
+        assert!(is_terminal(job.status), E_NOT_ENDED);
+        assert!(vector::length(&metering_head) == 32, E_BAD_EVIDENCE);
+        assert!(metered_seconds <= job.max_duration_secs, E_BAD_EVIDENCE);
+        let book = borrow_global_mut<EvidenceBook>(@computestream);
+        assert!(!table::contains(&book.entries, job_id), E_EVIDENCE_EXISTS);
+        table::add(&mut book.entries, job_id, Evidence {
+            metering_head, metered_seconds, committed_at: timestamp::now_seconds(),
+        });
+        event::emit(EvidenceCommitted { job_id, provider: who, metering_head, metered_seconds });
+    }
+
+    #[view]
+    /// `(metering_head, metered_seconds, committed)` of a job's evidence; an empty head, 0 and
+    /// false before the provider committed it.
+    public fun get_evidence(job_id: u64): (vector<u8>, u64, bool) acquires EvidenceBook {
+        let book = borrow_global<EvidenceBook>(@computestream);
+        if (!table::contains(&book.entries, job_id)) {
+            return (vector::empty(), 0, false)
+        };
+        let e = table::borrow(&book.entries, job_id);
+        (e.metering_head, e.metered_seconds, true)
+    }
+
     fun update_job_status_with_outcome(
         caller: &signer,
         job_id: u64,
@@ -218,5 +305,11 @@ module computestream::job_registry {
     /// The `JobStatusChanged` event with these fields, to compare with `event::emitted_events` in tests.
     public fun job_status_changed_for_test(job_id: u64, from: u8, to: u8, actor: address, exit_code: Option<u64>, reason: String, output_url: Option<String>, output_cid: Option<String>): JobStatusChanged {
         JobStatusChanged { job_id, from, to, actor, exit_code, reason, output_url, output_cid }
+    }
+
+    #[test_only]
+    /// The `EvidenceCommitted` event with these fields, to compare with `event::emitted_events` in tests.
+    public fun evidence_committed_for_test(job_id: u64, provider: address, metering_head: vector<u8>, metered_seconds: u64): EvidenceCommitted {
+        EvidenceCommitted { job_id, provider, metering_head, metered_seconds }
     }
 }

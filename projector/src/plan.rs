@@ -67,6 +67,8 @@ pub struct ProvidersPlan {
 pub struct JobsPlan {
     pub created: BTreeMap<i64, Newest<(JobCreated, i64)>>,
     pub status: BTreeMap<i64, Newest<StatusChange>>,
+    /// The evidence committed on chain: `(head as 0x-hex, metered seconds)`.
+    pub evidence: BTreeMap<i64, Newest<(String, i64)>>,
 }
 
 /// Escrow totals (they only grow): `(buyer, total deposited)`, total released, and the
@@ -158,6 +160,15 @@ pub fn plan<'a>(events: &[&'a Envelope]) -> Result<Plan<'a>, StoreError> {
                     (x.available, i32_of(x.running_jobs, "running_jobs")?),
                 );
             }
+            Event::JobEvidenceCommitted(x) => newest(
+                &mut p.jobs.evidence,
+                i64_of(x.job_id, "job_id")?,
+                at_pos,
+                (
+                    x.metering_head.to_string(),
+                    i64_of(x.metered_seconds, "metered_seconds")?,
+                ),
+            ),
             Event::JobCreated(x) => newest(
                 &mut p.jobs.created,
                 i64_of(x.job_id, "job_id")?,

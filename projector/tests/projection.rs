@@ -238,3 +238,51 @@ async fn replay_from_a_timestamp_restores_lost_rows() {
     damaged.close().await;
     db.drop_now().await;
 }
+
+/// Facts that come on other topics than the chain's (heartbeats, metering ticks, vouchers)
+/// can be projected before the chain event that creates their row (the provider's
+/// registration, the stream's opening): they are folded in when the row is created, so the
+/// tables equal an in-order projection's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn off_chain_facts_before_their_chain_row_are_folded_in() {
+    let db = TestDatabase::fresh().await;
+    let config = ProjectorConfig {
+        linger_ms: 20,
+        ..ProjectorConfig::default()
+    };
+    let in_order = kafka();
+    publish(&in_order, &history()).await;
+    let (clean, _) = replay::build(&db.url, &in_order, "in_order", &config)
+        .await
+        .expect("clean");
+
+    let late = kafka();
+    let (chain, off_chain): (Vec<_>, Vec<_>) = history()
+        .into_iter()
+        .partition(|e| e.chain_version.is_some());
+    assert!(!chain.is_empty() && !off_chain.is_empty());
+    let pool = store::open(&db.url, "late_chain", 2).await.expect("open");
+    let projector = computestream_projector::Projector {
+        pool: pool.clone(),
+        kafka: late.clone(),
+        config: ProjectorConfig {
+            schema: "late_chain".into(),
+            ..config
+        },
+        health: computestream_runtime::Health::new(),
+    };
+    for part in [off_chain, chain] {
+        publish(&late, &part).await;
+        projector
+            .run(
+                computestream_runtime::Shutdown::new(),
+                Some(replay::log_ends(&late).await.expect("ends")),
+            )
+            .await
+            .expect("project");
+    }
+    assert_eq!(dump(&pool).await, dump(&clean).await);
+    clean.close().await;
+    pool.close().await;
+    db.drop_now().await;
+}

@@ -56,6 +56,7 @@ pub const CHAIN_EVENTS: TopicSpec = TopicSpec {
         "provider_staked", "provider_unstaked", "job_created", "job_status_changed",
         "escrow_deposited", "escrow_released", "escrow_refunded", "stream_opened",
         "stream_settled", "stream_closed", "voucher_rejected", "escrow_coin_moved",
+        "job_evidence_committed",
     ],
 };
 

@@ -159,7 +159,7 @@ fn one_of_each() -> Vec<Envelope> {
             .into(),
         ),
         chain(
-            12,
+            15,
             StreamClosed {
                 stream_id: 7,
                 final_payment: Octas(0),
@@ -185,6 +185,16 @@ fn one_of_each() -> Vec<Envelope> {
                 direction: CoinDirection::Withdraw,
                 amount: Octas(6_000),
                 coin_type: "0x1::aptos_coin::AptosCoin".into(),
+            }
+            .into(),
+        ),
+        chain(
+            15,
+            JobEvidenceCommitted {
+                job_id: 7,
+                provider: addr(2),
+                metering_head: record.record.hash(),
+                metered_seconds: 1,
             }
             .into(),
         ),

@@ -19,6 +19,10 @@ abort_codes!("job_registry" {
     E_UNKNOWN_STATUS = 7: "Status code outside 0..=4.",
     E_DURATION_TOO_LONG = 8: "Maximum duration above `MAX_DURATION_SECS` (365 days).",
     E_COST_OVERFLOW = 9: "The job's maximum cost, price per second * maximum duration, does not fit in a u64.",
+    E_NOT_PROVIDER = 10: "Only the job's provider commits its evidence.",
+    E_NOT_ENDED = 11: "Evidence is committed once the job has ended (completed, failed or cancelled).",
+    E_BAD_EVIDENCE = 12: "The metering head is not 32 bytes, or more seconds than the job's maximum duration.",
+    E_EVIDENCE_EXISTS = 13: "The job's evidence is committed already (it never changes).",
 });
 
 const MODULE: &str = "job_registry";
@@ -138,6 +142,32 @@ pub fn transition_allowed(from: u8, to: u8, is_provider: bool, is_buyer: bool) -
         || (is_buyer && from.transition(to, Actor::Buyer).is_ok())
 }
 
+/// The checks of `update_job_status_with_outcome`, in its order.
+fn check_update(
+    state: &ChainState,
+    caller: &AccountAddress,
+    job_id: u64,
+    status: u8,
+) -> Result<(), ExecFailure> {
+    let pkg = state.package;
+    if status > JobStatus::Cancelled.code() {
+        return Err(codes::E_UNKNOWN_STATUS(pkg).into());
+    }
+    let job = state
+        .jobs
+        .get(&job_id)
+        .ok_or_else(|| codes::E_NO_JOB(pkg))?;
+    if !transition_allowed(
+        job.status,
+        status,
+        *caller == job.provider,
+        *caller == job.buyer,
+    ) {
+        return Err(codes::E_ILLEGAL_TRANSITION(pkg).into());
+    }
+    Ok(())
+}
+
 pub fn update_job_status(
     state: &mut ChainState,
     fx: &mut Effects,
@@ -147,18 +177,13 @@ pub fn update_job_status(
     outcome: Outcome,
 ) -> Result<(), ExecFailure> {
     let pkg = state.package;
-    if status > JobStatus::Cancelled.code() {
-        return Err(codes::E_UNKNOWN_STATUS(pkg).into());
-    }
+    check_update(state, &caller, job_id, status)?;
     let now = state.now_seconds();
     let job = state
         .jobs
         .get_mut(&job_id)
         .ok_or_else(|| codes::E_NO_JOB(pkg))?;
     let from = job.status;
-    if !transition_allowed(from, status, caller == job.provider, caller == job.buyer) {
-        return Err(codes::E_ILLEGAL_TRANSITION(pkg).into());
-    }
     job.status = status;
     if status == JobStatus::Running.code() {
         job.started_at = now;
@@ -187,5 +212,107 @@ pub fn update_job_status(
             "output_cid": move_json::option(outcome.output_cid, serde_json::Value::String),
         }),
     );
+    Ok(())
+}
+
+/// What a provider commits when a job ends (`commit_evidence`).
+#[derive(Debug, Clone)]
+pub struct EvidenceArgs {
+    pub metering_head: Vec<u8>,
+    pub metered_seconds: u64,
+}
+
+/// The checks of `commit_evidence`, in its order, for `job_id` whose status will be `status`
+/// (the status after a `report_outcome` in the same transaction).
+fn check_evidence(
+    state: &ChainState,
+    caller: &AccountAddress,
+    job_id: u64,
+    status: u8,
+    e: &EvidenceArgs,
+) -> Result<(), ExecFailure> {
+    let pkg = state.package;
+    let job = state
+        .jobs
+        .get(&job_id)
+        .ok_or_else(|| codes::E_NO_JOB(pkg))?;
+    if *caller != job.provider {
+        return Err(codes::E_NOT_PROVIDER(pkg).into());
+    }
+    let ended = JobStatus::from_code(status).is_ok_and(JobStatus::is_terminal);
+    if !ended {
+        return Err(codes::E_NOT_ENDED(pkg).into());
+    }
+    if e.metering_head.len() != 32 || e.metered_seconds > job.max_duration_secs {
+        return Err(codes::E_BAD_EVIDENCE(pkg).into());
+    }
+    if state.evidence.contains_key(&job_id) {
+        return Err(codes::E_EVIDENCE_EXISTS(pkg).into());
+    }
+    Ok(())
+}
+
+fn record_evidence(
+    state: &mut ChainState,
+    fx: &mut Effects,
+    provider: AccountAddress,
+    job_id: u64,
+    e: EvidenceArgs,
+) {
+    let pkg = state.package;
+    fx.emit(
+        &pkg,
+        MODULE,
+        "EvidenceCommitted",
+        json!({
+            "job_id": move_json::u64(job_id), "provider": move_json::address(&provider),
+            "metering_head": move_json::bytes(&e.metering_head),
+            "metered_seconds": move_json::u64(e.metered_seconds),
+        }),
+    );
+    let committed_at = state.now_seconds();
+    state.evidence.insert(
+        job_id,
+        super::Evidence {
+            metering_head: e.metering_head,
+            metered_seconds: e.metered_seconds,
+            committed_at,
+        },
+    );
+}
+
+/// `job_registry::commit_evidence` (entry).
+pub fn commit_evidence(
+    state: &mut ChainState,
+    fx: &mut Effects,
+    caller: AccountAddress,
+    job_id: u64,
+    e: EvidenceArgs,
+) -> Result<(), ExecFailure> {
+    let status = state
+        .jobs
+        .get(&job_id)
+        .map(|j| j.status)
+        .ok_or_else(|| codes::E_NO_JOB(state.package))?;
+    check_evidence(state, &caller, job_id, status, &e)?;
+    record_evidence(state, fx, caller, job_id, e);
+    Ok(())
+}
+
+/// `job_registry::report_outcome_with_evidence`: the outcome and the evidence, atomically
+/// (every check of both runs before anything changes, in the Move code's order).
+pub fn report_outcome_with_evidence(
+    state: &mut ChainState,
+    fx: &mut Effects,
+    caller: AccountAddress,
+    job_id: u64,
+    status: u8,
+    outcome: Outcome,
+    e: EvidenceArgs,
+) -> Result<(), ExecFailure> {
+    check_update(state, &caller, job_id, status)?;
+    check_evidence(state, &caller, job_id, status, &e)?;
+    update_job_status(state, fx, caller, job_id, status, outcome)?;
+    record_evidence(state, fx, caller, job_id, e);
     Ok(())
 }

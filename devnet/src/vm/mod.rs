@@ -21,7 +21,7 @@ pub(crate) use abort::abort_codes;
 pub use abort::{Abort, ExecFailure};
 pub use args::Args;
 pub use coin::is_native_coin;
-pub use state::{AccountState, ChainState, EscrowEntry, Job, Provider, Stream};
+pub use state::{AccountState, ChainState, EscrowEntry, Evidence, Job, Provider, Stream};
 pub use views::ViewError;
 
 use aptos_sdk::types::TypeTag;
@@ -188,6 +188,28 @@ pub fn execute(
             let outcome =
                 job_registry::Outcome::reported(a.u64()?, a.string()?, a.string()?, a.string()?);
             job_registry::update_job_status(state, &mut fx, sender, job_id, status, outcome)?;
+        }
+        ("job_registry", "report_outcome_with_evidence") => {
+            let mut a = Args::new(args, 8)?;
+            let (job_id, status) = (a.u64()?, a.u8()?);
+            let outcome =
+                job_registry::Outcome::reported(a.u64()?, a.string()?, a.string()?, a.string()?);
+            let evidence = job_registry::EvidenceArgs {
+                metering_head: a.bytes()?,
+                metered_seconds: a.u64()?,
+            };
+            job_registry::report_outcome_with_evidence(
+                state, &mut fx, sender, job_id, status, outcome, evidence,
+            )?;
+        }
+        ("job_registry", "commit_evidence") => {
+            let mut a = Args::new(args, 3)?;
+            let job_id = a.u64()?;
+            let evidence = job_registry::EvidenceArgs {
+                metering_head: a.bytes()?,
+                metered_seconds: a.u64()?,
+            };
+            job_registry::commit_evidence(state, &mut fx, sender, job_id, evidence)?;
         }
         ("escrow", "deposit") => {
             let mut a = Args::new(args, 2)?;

@@ -34,6 +34,14 @@ pub struct Job {
     pub output_cid: Option<String>,
 }
 
+/// `job_registry::Evidence`: what the provider committed when the job ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Evidence {
+    pub metering_head: Vec<u8>,
+    pub metered_seconds: u64,
+    pub committed_at: u64,
+}
+
 /// `escrow::Entry`; `locked` is the coin balance held.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EscrowEntry {
@@ -81,6 +89,8 @@ pub struct ChainState {
     pub providers: HashMap<AccountAddress, Provider>,
     pub provider_order: Vec<AccountAddress>,
     pub jobs: HashMap<u64, Job>,
+    /// `job_registry::EvidenceBook`, by job id.
+    pub evidence: HashMap<u64, Evidence>,
     pub next_job_id: u64,
     pub escrows: HashMap<u64, EscrowEntry>,
     pub streams: HashMap<u64, Stream>,
@@ -99,6 +109,7 @@ impl ChainState {
             providers: HashMap::new(),
             provider_order: Vec::new(),
             jobs: HashMap::new(),
+            evidence: HashMap::new(),
             next_job_id: 1,
             escrows: HashMap::new(),
             streams: HashMap::new(),

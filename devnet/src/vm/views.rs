@@ -230,6 +230,18 @@ pub fn call(
                 json!(j.status),
             ])
         }
+        ("job_registry", "get_evidence") => {
+            arity(args, 1)?;
+            let id = arg_u64(args, 0)?;
+            Ok(match state.evidence.get(&id) {
+                Some(e) => vec![
+                    move_json::bytes(&e.metering_head),
+                    move_json::u64(e.metered_seconds),
+                    json!(true),
+                ],
+                None => vec![move_json::bytes(&[]), move_json::u64(0), json!(false)],
+            })
+        }
         ("escrow", "get_escrow") => {
             arity(args, 1)?;
             let id = arg_u64(args, 0)?;

@@ -8,6 +8,7 @@ use computestream_domain::{AccountAddress, PublicKey};
 use super::args::*;
 use crate::auth::{sign_in_message, SignedIn};
 use crate::error::Gql;
+use crate::limits::ClientIp;
 use crate::payloads::{self, EntryPayload};
 use crate::submit::SubmittedTransaction;
 use crate::GatewayError;
@@ -69,7 +70,8 @@ impl MutationRoot {
         address: String,
     ) -> async_graphql::Result<SignInChallenge> {
         let a = parse_address(&address)?;
-        let nonce = services(ctx).sessions.nonce(a);
+        let client = ctx.data_opt::<ClientIp>().map(|c| c.0);
+        let nonce = services(ctx).sessions.nonce(a, client).gql()?;
         Ok(SignInChallenge {
             message: sign_in_message(&a, &nonce),
             nonce,

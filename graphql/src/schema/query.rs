@@ -1,4 +1,9 @@
 //! `QueryRoot`: the read models, filtered and paginated.
+//!
+//! Cost (the engine's complexity, checked before anything runs against
+//! `gateway.max_complexity`): a field that reads the database costs 10 plus what it
+//! selects; a page costs 10 plus its size (`first`, at most 100) times what each item
+//! selects; a plain field costs 1.
 
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Object, ID};
@@ -15,7 +20,7 @@ pub struct QueryRoot;
 #[Object]
 impl QueryRoot {
     /// Providers, filtered and sorted, `first` at a time after `after`.
-    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    #[graphql(complexity = "10 + first.unwrap_or(20).clamp(1, 100) as usize * child_complexity")]
     async fn providers(
         &self,
         ctx: &Context<'_>,
@@ -65,6 +70,7 @@ impl QueryRoot {
         })
     }
 
+    #[graphql(complexity = "10 + child_complexity")]
     async fn provider(
         &self,
         ctx: &Context<'_>,
@@ -80,7 +86,7 @@ impl QueryRoot {
     }
 
     /// Jobs, newest first, by buyer, provider and status.
-    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    #[graphql(complexity = "10 + first.unwrap_or(20).clamp(1, 100) as usize * child_complexity")]
     async fn jobs(
         &self,
         ctx: &Context<'_>,
@@ -125,6 +131,7 @@ impl QueryRoot {
         })
     }
 
+    #[graphql(complexity = "10 + child_complexity")]
     async fn job(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Job>> {
         let id = parse_id(&id)?;
         Ok(read_models::jobs_by_id(&services(ctx).pool, &[id])
@@ -135,6 +142,7 @@ impl QueryRoot {
             .map(Job))
     }
 
+    #[graphql(complexity = "10 + child_complexity")]
     async fn payment_stream(
         &self,
         ctx: &Context<'_>,
@@ -149,6 +157,7 @@ impl QueryRoot {
             .map(PaymentStream))
     }
 
+    #[graphql(complexity = "10 + child_complexity")]
     async fn marketplace_stats(
         &self,
         ctx: &Context<'_>,

@@ -6,19 +6,25 @@ use futures::{Stream, StreamExt};
 use tokio_stream::wrappers::BroadcastStream;
 
 use super::args::*;
+use crate::auth::{party_of_job, SignedIn};
 use crate::error::Gql;
 use crate::live::Live;
-use crate::read_models::{self, StreamRow};
+use crate::read_models::{self, JobRow, StreamRow};
+use crate::GatewayError;
+use async_graphql::ErrorExtensions;
 
 /// One update of a payment stream: a metered second, a voucher, a settlement, the close.
+/// The off-chain parts (ticks and vouchers, and the attested seconds, accrual and
+/// vouchered amount) go to the job's buyer and provider only; anyone else gets the
+/// settlements and the close with those fields null.
 #[derive(SimpleObject, Debug, Clone)]
 pub struct PaymentStreamUpdate {
     /// `tick`, `voucher`, `settled` or `closed`.
     pub kind: String,
     pub job_id: ID,
-    pub attested_seconds: String,
-    pub accrued: String,
-    pub vouchered: String,
+    pub attested_seconds: Option<String>,
+    pub accrued: Option<String>,
+    pub vouchered: Option<String>,
     pub settled: String,
     pub refunded: String,
     /// When the event happened (unix ms).
@@ -74,17 +80,14 @@ impl StreamState {
         }
     }
 
-    fn update(&self, kind: &str, job: u64, at_ms: u64) -> PaymentStreamUpdate {
+    fn update(&self, kind: &str, job: u64, at_ms: u64, party: bool) -> PaymentStreamUpdate {
+        let private = |v: u64| party.then(|| v.to_string());
         PaymentStreamUpdate {
             kind: kind.to_owned(),
             job_id: ID(job.to_string()),
-            attested_seconds: self.attested.to_string(),
-            accrued: self
-                .rate
-                .saturating_mul(self.attested)
-                .min(self.escrow)
-                .to_string(),
-            vouchered: self.vouchered.to_string(),
+            attested_seconds: private(self.attested),
+            accrued: private(self.rate.saturating_mul(self.attested).min(self.escrow)),
+            vouchered: private(self.vouchered),
             settled: self.settled.to_string(),
             refunded: self.refunded.to_string(),
             at_ms: at_ms.to_string(),
@@ -94,6 +97,24 @@ impl StreamState {
 
 fn lagged() {
     metrics::counter!("computestream_gateway_subscriber_lagged_total").increment(1);
+}
+
+/// Refuses a subscription to a job the read models do not hold (before anything is kept
+/// for it: an unknown job id must not cost a live-feed channel).
+async fn existing_job(ctx: &Context<'_>, job_id: &ID) -> async_graphql::Result<(u64, JobRow)> {
+    let id = parse_id(job_id)?;
+    let found = read_models::jobs_by_id(&services(ctx).pool, &[id])
+        .await
+        .gql()?
+        .into_iter()
+        .next();
+    match found {
+        Some(row) => Ok((id as u64, row)),
+        None => {
+            metrics::counter!("computestream_gateway_subscriptions_refused_total", "reason" => "unknown_job").increment(1);
+            Err(GatewayError::NotFound(format!("job {id}")).extend())
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -108,9 +129,11 @@ impl SubscriptionRoot {
         ctx: &Context<'_>,
         job_id: ID,
     ) -> async_graphql::Result<impl Stream<Item = PaymentStreamUpdate>> {
-        let job = parse_id(&job_id)? as u64;
+        let (job, row) = existing_job(ctx, &job_id).await?;
+        let caller = ctx.data_opt::<SignedIn>().and_then(|s| s.0);
+        let party = party_of_job(caller, &row.buyer, &row.provider).is_ok();
         let s = services(ctx).clone();
-        let rx = s.feed.subscribe_job(job);
+        let rx = s.feed.job_feed(job);
         let initial = read_models::streams_by_id(&s.pool, &[job as i64])
             .await
             .gql()?
@@ -118,7 +141,7 @@ impl SubscriptionRoot {
             .next();
         let state = initial.as_ref().map(StreamState::from_row);
         Ok(futures::stream::unfold(
-            (BroadcastStream::new(rx), state, s.pool.clone()),
+            (rx, state, s.pool.clone()),
             move |(mut rx, mut state, pool)| async move {
                 loop {
                     let u = match rx.next().await? {
@@ -135,7 +158,7 @@ impl SubscriptionRoot {
                         Live::Closed { stream, .. } => ("closed", *stream),
                         _ => continue,
                     };
-                    if stream != job {
+                    if stream != job || (!party && matches!(kind, "tick" | "voucher")) {
                         continue;
                     }
                     if state.is_none() {
@@ -165,7 +188,7 @@ impl SubscriptionRoot {
                         }
                         _ => {}
                     }
-                    let out = st.update(kind, job, u.at_ms);
+                    let out = st.update(kind, job, u.at_ms, party);
                     return Some((out, (rx, state, pool)));
                 }
             },
@@ -178,9 +201,9 @@ impl SubscriptionRoot {
         ctx: &Context<'_>,
         job_id: ID,
     ) -> async_graphql::Result<impl Stream<Item = JobStatusUpdate>> {
-        let job = parse_id(&job_id)? as u64;
-        let rx = services(ctx).feed.subscribe_job(job);
-        Ok(BroadcastStream::new(rx).filter_map(move |u| async move {
+        let (job, _) = existing_job(ctx, &job_id).await?;
+        let rx = services(ctx).feed.job_feed(job);
+        Ok(rx.filter_map(move |u| async move {
             let u = u.map_err(|_| lagged()).ok()?;
             match &u.live {
                 Live::JobStatus {

@@ -5,6 +5,7 @@ use async_graphql::{ComplexObject, Context, Enum, InputObject, Object, SimpleObj
 
 use super::args::*;
 use super::loaders::*;
+use crate::auth::{party_of_job, SignedIn};
 use crate::error::Gql;
 use crate::read_models::{self, JobRow, ProviderRow, StreamRow};
 
@@ -180,7 +181,8 @@ impl From<ProviderRow> for Provider {
 
 #[ComplexObject]
 impl Provider {
-    /// Earnings per bucket, from the per-minute rollup.
+    /// Earnings per bucket, from the per-minute rollup (charged as 60 buckets).
+    #[graphql(complexity = "10 + 60 * child_complexity")]
     async fn earnings(
         &self,
         ctx: &Context<'_>,
@@ -195,7 +197,7 @@ impl Provider {
     }
 
     /// This provider's most recent jobs.
-    #[graphql(complexity = "first.unwrap_or(20).max(1) as usize * child_complexity")]
+    #[graphql(complexity = "10 + first.unwrap_or(20).clamp(1, 100) as usize * child_complexity")]
     async fn jobs(&self, ctx: &Context<'_>, first: Option<i32>) -> async_graphql::Result<Vec<Job>> {
         let rows = read_models::jobs(
             &services(ctx).pool,
@@ -244,6 +246,7 @@ impl Job {
         &self.0.provider
     }
     /// The provider (batched across a query's jobs).
+    #[graphql(complexity = "10 + child_complexity")]
     async fn provider(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Provider>> {
         let loader = ctx.data_unchecked::<DataLoader<ProviderLoader>>();
         Ok(loader
@@ -290,6 +293,7 @@ impl Job {
         self.0.output_cid.as_deref()
     }
     /// The job's payment stream (batched across a query's jobs).
+    #[graphql(complexity = "10 + child_complexity")]
     async fn stream(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<PaymentStream>> {
         let loader = ctx.data_unchecked::<DataLoader<StreamLoader>>();
         Ok(loader
@@ -312,6 +316,16 @@ pub struct StreamSettlement {
 #[derive(Debug, Clone)]
 pub struct PaymentStream(pub StreamRow);
 
+impl PaymentStream {
+    /// Refuses anyone but the job's buyer and provider (see [`crate::auth::party_of_job`]).
+    fn party(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
+        let caller = ctx.data_opt::<SignedIn>().and_then(|s| s.0);
+        party_of_job(caller, &self.0.buyer, &self.0.provider)
+            .map(|_| ())
+            .gql()
+    }
+}
+
 #[Object]
 impl PaymentStream {
     async fn job_id(&self) -> ID {
@@ -323,16 +337,21 @@ impl PaymentStream {
     async fn escrow(&self) -> &str {
         &self.0.escrow
     }
-    async fn attested_seconds(&self) -> String {
-        self.0.attested_seconds.to_string()
+    /// Seconds the provider attested (off chain: the job's buyer and provider only).
+    async fn attested_seconds(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        self.party(ctx)?;
+        Ok(Some(self.0.attested_seconds.to_string()))
     }
-    /// Newest buyer voucher (off chain).
-    async fn vouchered(&self) -> &str {
-        &self.0.vouchered
+    /// Newest buyer voucher (off chain: the job's buyer and provider only).
+    async fn vouchered(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<&str>> {
+        self.party(ctx)?;
+        Ok(Some(&self.0.vouchered))
     }
-    /// Attested seconds x rate, capped at the escrow (off chain).
-    async fn accrued(&self) -> &str {
-        &self.0.accrued
+    /// Attested seconds x rate, capped at the escrow (off chain: the job's buyer and
+    /// provider only).
+    async fn accrued(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<&str>> {
+        self.party(ctx)?;
+        Ok(Some(&self.0.accrued))
     }
     /// Paid to the provider on chain.
     async fn settled(&self) -> &str {
@@ -353,20 +372,24 @@ impl PaymentStream {
     async fn closed_at(&self) -> Option<&str> {
         self.0.closed_at.as_deref()
     }
-    /// Seconds served and their price per bucket.
+    /// Seconds served and their price per bucket, from the metering records (off chain:
+    /// the job's buyer and provider only; charged as 60 buckets).
+    #[graphql(complexity = "10 + 60 * child_complexity")]
     async fn series(
         &self,
         ctx: &Context<'_>,
         range: Option<SeriesRange>,
-    ) -> async_graphql::Result<Vec<SeriesPoint>> {
+    ) -> async_graphql::Result<Option<Vec<SeriesPoint>>> {
+        self.party(ctx)?;
         let (from, to, bucket) = range.unwrap_or_default().resolve()?;
         let rows =
             read_models::stream_series(&services(ctx).pool, self.0.stream_id, from, to, bucket)
                 .await
                 .gql()?;
-        Ok(rows.into_iter().map(Into::into).collect())
+        Ok(Some(rows.into_iter().map(Into::into).collect()))
     }
-    /// On-chain redemptions of this stream.
+    /// On-chain redemptions of this stream (charged as 20).
+    #[graphql(complexity = "10 + 20 * child_complexity")]
     async fn settlements(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<StreamSettlement>> {
         let rows = read_models::settlements(&services(ctx).pool, self.0.stream_id)
             .await

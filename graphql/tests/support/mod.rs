@@ -6,7 +6,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use computestream_domain::AccountAddress;
+use computestream_domain::{AccountAddress, SigningKey};
 use computestream_eventlog::KafkaSettings;
 use computestream_graphql::{Gateway, GatewayConfig, RunningGateway};
 use computestream_projector::{replay, ProjectorConfig};
@@ -110,12 +110,58 @@ impl Client {
         resp.json().await.expect("json")
     }
 
+    /// GETs `path` (with the session, if any); the JSON body.
+    pub async fn get_json(&self, path: &str) -> Value {
+        let mut r = self.http.get(format!("{}{path}", self.base));
+        if let Some(t) = &self.token {
+            r = r.bearer_auth(t);
+        }
+        r.send().await.expect("get").json().await.expect("json")
+    }
+
     /// The data of a query that must succeed.
     pub async fn data(&self, query: &str, variables: Value) -> Value {
         let v = self.gql(query, variables).await;
         assert!(v.get("errors").is_none(), "errors: {v}");
         v["data"].clone()
     }
+}
+
+/// The synthetic history's provider keys: 10 jobs per provider.
+pub fn provider_of_job(job: u64) -> SigningKey {
+    let mut s = [0x1a; 32];
+    s[..8].copy_from_slice(&((job - 1) / 10).to_le_bytes());
+    SigningKey::from_seed(s)
+}
+
+/// The synthetic history's buyer keys: one per job.
+pub fn buyer_of_job(job: u64) -> SigningKey {
+    let mut s = [0x2b; 32];
+    s[..8].copy_from_slice(&job.to_le_bytes());
+    SigningKey::from_seed(s)
+}
+
+/// Signs in as `key`'s account (challenge, signature, session); returns the token.
+pub async fn sign_in(c: &Client, key: &SigningKey) -> String {
+    let me = computestream_domain::ed25519_authentication_key(&key.public_key());
+    let ch = c
+        .data(
+            "mutation($a: String!) { signInChallenge(address: $a) { nonce message } }",
+            json!({"a": me.to_long_string()}),
+        )
+        .await;
+    let message = ch["signInChallenge"]["message"].as_str().expect("message");
+    let session = c
+        .data(
+            "mutation($a: String!, $k: String!, $n: String!, $s: String!) { signIn(address: $a, publicKey: $k, nonce: $n, signature: $s) { token } }",
+            json!({"a": me.to_long_string(), "k": key.public_key().to_string(),
+                   "n": ch["signInChallenge"]["nonce"], "s": key.sign(message.as_bytes()).to_string()}),
+        )
+        .await;
+    session["signIn"]["token"]
+        .as_str()
+        .expect("token")
+        .to_owned()
 }
 
 /// The first error's `code`.
@@ -129,8 +175,63 @@ pub fn code(v: &Value) -> String {
 pub type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
+/// Opens a WebSocket to the gateway asking for `protocol` (none: no subprotocol).
+pub async fn connect(addr: SocketAddr, protocol: Option<&str>) -> Ws {
+    let mut req = format!("ws://{addr}/graphql/ws")
+        .into_client_request()
+        .expect("request");
+    if let Some(p) = protocol {
+        req.headers_mut()
+            .insert("sec-websocket-protocol", p.parse().expect("header"));
+    }
+    tokio_tungstenite::connect_async(req)
+        .await
+        .expect("connect")
+        .0
+}
+
+/// Sends one JSON text message.
+pub async fn send_json(ws: &mut Ws, v: Value) {
+    ws.send(Message::text(v.to_string())).await.expect("send");
+}
+
+/// Reads until the server closes: its close code and reason (pings answered, other
+/// messages skipped).
+pub async fn closed(ws: &mut Ws) -> (u16, String) {
+    loop {
+        let m = tokio::time::timeout(Duration::from_secs(30), ws.next())
+            .await
+            .expect("closed within 30 s");
+        match m {
+            Some(Ok(Message::Close(Some(f)))) => return (f.code.into(), f.reason.to_string()),
+            Some(Ok(Message::Close(None))) | None => return (1005, String::new()),
+            Some(Err(e)) => panic!("the socket failed instead of closing: {e}"),
+            Some(Ok(_)) => continue,
+        }
+    }
+}
+
+/// A connection after `connection_init` and its `connection_ack`.
+pub async fn acked(addr: SocketAddr) -> Ws {
+    let mut ws = connect(addr, Some("graphql-transport-ws")).await;
+    send_json(&mut ws, json!({"type": "connection_init"})).await;
+    let ack = next_json(&mut ws).await;
+    assert_eq!(ack["type"], "connection_ack", "{ack}");
+    ws
+}
+
 /// Opens a `graphql-transport-ws` connection and starts `query` as subscription `id`.
 pub async fn subscribe(addr: SocketAddr, query: &str, variables: Value) -> Ws {
+    subscribe_as(addr, query, variables, None).await
+}
+
+/// [`subscribe`] signed in with `token` (in `connection_init`).
+pub async fn subscribe_as(
+    addr: SocketAddr,
+    query: &str,
+    variables: Value,
+    token: Option<&str>,
+) -> Ws {
     let mut req = format!("ws://{addr}/graphql/ws")
         .into_client_request()
         .expect("request");
@@ -148,7 +249,11 @@ pub async fn subscribe(addr: SocketAddr, query: &str, variables: Value) -> Ws {
         Some("graphql-transport-ws")
     );
     ws.send(Message::text(
-        json!({"type": "connection_init", "payload": {}}).to_string(),
+        json!({"type": "connection_init", "payload": match token {
+            Some(t) => json!({"authorization": format!("Bearer {t}")}),
+            None => json!({}),
+        }})
+        .to_string(),
     ))
     .await
     .expect("init");

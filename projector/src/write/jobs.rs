@@ -1,4 +1,5 @@
-//! `jobs`: creations, then the newest status change per job (guarded by chain position).
+//! `jobs`: creations, then the newest status change per job (guarded by chain position),
+//! then the evidence the provider committed when the job ended.
 
 use computestream_schemas::events::JobCreated;
 use sqlx::{Postgres, Transaction};
@@ -76,6 +77,27 @@ pub async fn write(tx: &mut Transaction<'_, Postgres>, plan: &JobsPlan) -> Resul
                WHERE jobs.job_id = u.j AND (jobs.last_version, jobs.last_index) < (u.pv, u.pi)"#,
             &j, &st, &t, &started as &[Option<i64>], &ended as &[Option<i64>], &code as &[Option<String>], &reason,
             &url as &[Option<String>], &cid as &[Option<String>], &pv, &pi
+        )
+        .execute(&mut **tx)
+        .await?;
+    }
+    // Evidence: committed once on chain, so the first write stands (a redelivery is a no-op).
+    if !plan.evidence.is_empty() {
+        let (mut j, mut h, mut n, mut v) = (vec![], vec![], vec![], vec![]);
+        for (job, ((ver, _), (head, secs))) in &plan.evidence {
+            j.push(*job);
+            h.push(head.clone());
+            n.push(*secs);
+            v.push(*ver);
+        }
+        sqlx::query!(
+            r#"UPDATE jobs SET metering_head = u.h, metered_seconds = u.n, evidence_version = u.v
+               FROM UNNEST($1::bigint[], $2::text[], $3::bigint[], $4::bigint[]) AS u(j, h, n, v)
+               WHERE jobs.job_id = u.j AND jobs.metering_head IS NULL"#,
+            &j,
+            &h,
+            &n,
+            &v
         )
         .execute(&mut **tx)
         .await?;

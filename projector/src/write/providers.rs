@@ -11,7 +11,8 @@ pub async fn write(
     tx: &mut Transaction<'_, Postgres>,
     plan: &ProvidersPlan,
 ) -> Result<(), StoreError> {
-    // Providers: creation first, then updates, each guarded by position.
+    // Providers: creation first, then updates, each guarded by position. Heartbeats come on
+    // another topic and may have been projected before the registration: folded in here.
     if !plan.registered.is_empty() {
         let (mut a, mut g, mut v, mut pr, mut st, mut t, mut pv, mut pi) = (
             vec![],
@@ -34,8 +35,9 @@ pub async fn write(
             pi.push(*idx);
         }
         sqlx::query!(
-            r#"INSERT INTO providers (address, gpu_type, vram_gb, price_per_second, stake, is_active, registered_at, last_version, last_index)
-               SELECT a, g, v, pr::numeric, st::numeric, TRUE, TIMESTAMPTZ 'epoch' + t * INTERVAL '1 millisecond', pv, pi
+            r#"INSERT INTO providers (address, gpu_type, vram_gb, price_per_second, stake, is_active, registered_at, last_version, last_index, last_heartbeat_at)
+               SELECT a, g, v, pr::numeric, st::numeric, TRUE, TIMESTAMPTZ 'epoch' + t * INTERVAL '1 millisecond', pv, pi,
+                      (SELECT max(h.at) FROM provider_heartbeats h WHERE h.provider = u.a)
                FROM UNNEST($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::int[]) AS u(a, g, v, pr, st, t, pv, pi)
                ON CONFLICT (address) DO UPDATE SET
                  gpu_type = EXCLUDED.gpu_type, vram_gb = EXCLUDED.vram_gb, price_per_second = EXCLUDED.price_per_second,

@@ -1,7 +1,7 @@
 //! Events of the Move package `computestream`, as the indexer decodes them.
 //! Field names follow the Move `#[event]` structs; amounts are octas.
 
-use computestream_domain::{AccountAddress, JobStatus, Octas, PublicKey};
+use computestream_domain::{AccountAddress, JobStatus, Octas, PublicKey, RecordHash};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -55,6 +55,16 @@ pub struct JobCreated {
     pub max_duration_secs: u64,
     pub escrow_amount: Octas,
     pub price_per_second: Octas,
+}
+
+/// `job_registry::EvidenceCommitted`: when a job ended, its provider committed the head of its
+/// metering chain (SHA3-256 of the last record) and the number of seconds metered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct JobEvidenceCommitted {
+    pub job_id: u64,
+    pub provider: AccountAddress,
+    pub metering_head: RecordHash,
+    pub metered_seconds: u64,
 }
 
 /// `job_registry::JobStatusChanged`.

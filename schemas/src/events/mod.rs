@@ -106,6 +106,7 @@ event_registry! {
     // On chain: job_registry
     JobCreated => "job_created", version 1, Chain;
     JobStatusChanged => "job_status_changed", version 1, Chain;
+    JobEvidenceCommitted => "job_evidence_committed", version 1, Chain;
     // On chain: escrow
     EscrowDeposited => "escrow_deposited", version 1, Chain;
     EscrowReleased => "escrow_released", version 1, Chain;
@@ -138,6 +139,7 @@ impl Event {
             Event::ProviderHeartbeat(e) => provider_key(&e.provider),
             Event::JobCreated(e) => job_key(e.job_id),
             Event::JobStatusChanged(e) => job_key(e.job_id),
+            Event::JobEvidenceCommitted(e) => job_key(e.job_id),
             Event::EscrowDeposited(e) => job_key(e.job_id),
             Event::EscrowReleased(e) => job_key(e.job_id),
             Event::EscrowRefunded(e) => job_key(e.job_id),
