@@ -76,6 +76,7 @@ pub fn router(devnet: Shared) -> Router {
         .route("/v1/blocks/by_version/{version}", get(blocks::by_version))
         .route("/v1/view", post(view::view))
         .route("/v1/estimate_gas_price", get(estimate_gas_price))
+        .route("/v1/-/healthy", get(healthy))
         .route("/v1/-/devnet/advance_time", post(advance_time))
         .route("/mint", post(faucet::mint))
         .route("/fund", post(faucet::fund))
@@ -204,6 +205,35 @@ async fn estimate_gas_price(State(d): State<Shared>) -> Response {
             "deprioritized_gas_estimate": p, "gas_estimate": p, "prioritized_gas_estimate": p,
         }),
     )
+}
+
+#[derive(Debug, Deserialize)]
+struct HealthQuery {
+    duration_secs: Option<String>,
+}
+
+/// `GET /v1/-/healthy?duration_secs`: `{"message": "aptos-node:ok"}`; with `duration_secs`,
+/// 503 `health_check_failed` when the latest block is older than that (aptos-core
+/// `api/src/basic.rs`, `healthy`).
+async fn healthy(State(d): State<Shared>, Query(q): Query<HealthQuery>) -> Response {
+    let max_age = match optional_u64(&d, "duration_secs", q.duration_secs.as_deref()) {
+        Ok(v) => v,
+        Err(r) => return *r,
+    };
+    let last = match d.node() {
+        Ok(n) => n.last_block_micros(),
+        Err(e) => return internal(&d, e),
+    };
+    let age_secs = d.now_micros().saturating_sub(last) / 1_000_000;
+    match max_age {
+        Some(max) if age_secs > max => error(
+            &d,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "health_check_failed",
+            format!("The latest ledger info timestamp is {age_secs} s old, more than {max} s"),
+        ),
+        _ => answer(&d, StatusCode::OK, json!({"message": "aptos-node:ok"})),
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -128,7 +128,7 @@ pub fn create_account(state: &mut ChainState, addr: AccountAddress) -> Result<()
 /// than the native one the withdrawal of a positive amount aborts as the framework does; a zero
 /// amount would make the framework register an empty `CoinStore<CoinType>` at the recipient,
 /// which the devnet does not model: it aborts `ECOIN_STORE_NOT_PUBLISHED` instead (documented in
-/// `docs/DEVNET.md`).
+/// `devnet/README.md`).
 pub fn transfer_coins(
     state: &mut ChainState,
     fx: &mut Effects,
