@@ -1,7 +1,14 @@
-//! The parameter types of the entry functions the devnet executes, for printing a
-//! transaction's `payload.arguments` as Move JSON (the node decodes arguments with the
-//! module ABI the same way).
+//! The entry functions the devnet executes (parameter types and generic type-parameter
+//! counts), for dispatch and for printing a transaction's `payload.arguments` as Move JSON (the
+//! node decodes arguments with the module ABI the same way); and the modules it serves at
+//! `GET /v1/accounts/{address}/module/{name}`, from which a BCS view call's arguments are
+//! decoded by their ABI types ([`view_params`], [`decode_by_type`]).
 
+use std::sync::OnceLock;
+
+use computestream_domain::AccountAddress;
+use computestream_nodeapi::MoveModule;
+use computestream_schemas::move_abi::{FRAMEWORK_MODULES, PACKAGE_MODULES};
 use serde_json::Value;
 
 use crate::vm::move_json;
@@ -24,6 +31,8 @@ pub struct EntryFunction {
     pub framework: bool,
     pub module: &'static str,
     pub function: &'static str,
+    /// Generic type parameters (`transfer_coins<CoinType>`: 1).
+    pub type_params: usize,
     /// Parameters after the `&signer`.
     pub params: &'static [Param],
 }
@@ -38,17 +47,36 @@ const fn entry(
         framework,
         module,
         function,
+        type_params: 0,
         params,
     }
 }
 
-/// Every entry function the devnet executes. The package's agree with its ABI
-/// (`schemas/move-abi/`, tested in `devnet/tests/abi.rs`).
+/// A framework entry function generic over one coin type.
+const fn generic(
+    module: &'static str,
+    function: &'static str,
+    params: &'static [Param],
+) -> EntryFunction {
+    EntryFunction {
+        framework: true,
+        module,
+        function,
+        type_params: 1,
+        params,
+    }
+}
+
+/// Every entry function the devnet executes. They agree with the ABI it serves
+/// (`schemas/move-abi/computestream/` and `schemas/move-abi/framework/`, tested in
+/// `devnet/tests/abi.rs`).
 pub const ENTRY_FUNCTIONS: &[EntryFunction] = {
     use Param::*;
     &[
         entry(true, "aptos_account", "transfer", &[Address, U64]),
         entry(true, "aptos_account", "create_account", &[Address]),
+        generic("aptos_account", "transfer_coins", &[Address, U64]),
+        generic("coin", "transfer", &[Address, U64]),
         entry(
             false,
             "provider_registry",
@@ -105,13 +133,123 @@ impl Param {
     }
 }
 
-/// Parameters (signer excluded) of `module::function`; `None` for functions the devnet does
-/// not know.
-pub fn params(framework: bool, module: &str, function: &str) -> Option<&'static [Param]> {
+/// The entry function `module::function` of the framework (`framework`) or the package;
+/// `None` for functions the devnet does not execute.
+pub fn entry_function(
+    framework: bool,
+    module: &str,
+    function: &str,
+) -> Option<&'static EntryFunction> {
     ENTRY_FUNCTIONS
         .iter()
         .find(|e| e.framework == framework && e.module == module && e.function == function)
-        .map(|e| e.params)
+}
+
+/// Parameters (signer excluded) of `module::function`; `None` for functions the devnet does
+/// not know.
+pub fn params(framework: bool, module: &str, function: &str) -> Option<&'static [Param]> {
+    entry_function(framework, module, function).map(|e| e.params)
+}
+
+fn parsed(modules: &[(&str, &str)]) -> Vec<MoveModule> {
+    modules
+        .iter()
+        // The checked-in files parse (tested in computestream-schemas and tests/abi.rs).
+        .filter_map(|(_, json)| serde_json::from_str(json).ok())
+        .collect()
+}
+
+/// The package's modules (at the placeholder address) and the framework's, parsed once.
+fn served() -> &'static (Vec<MoveModule>, Vec<MoveModule>) {
+    static MODULES: OnceLock<(Vec<MoveModule>, Vec<MoveModule>)> = OnceLock::new();
+    MODULES.get_or_init(|| (parsed(&PACKAGE_MODULES), parsed(&FRAMEWORK_MODULES)))
+}
+
+/// The ABI of the served module `module` at `address` (`0x1` or `package`), as parsed from the
+/// checked-in files (the package's still at the placeholder address).
+pub fn served_module(
+    address: &AccountAddress,
+    package: &AccountAddress,
+    module: &str,
+) -> Option<&'static MoveModule> {
+    let (pkg, fw) = served();
+    let list = if *address == AccountAddress::ONE {
+        fw
+    } else if address == package {
+        pkg
+    } else {
+        return None;
+    };
+    list.iter().find(|m| m.name == module)
+}
+
+/// The parameter types (Move type strings) of the `#[view]` function `module::function` at
+/// `address`, from the ABI the devnet serves; `None` if it serves no such view.
+pub fn view_params(
+    address: &AccountAddress,
+    package: &AccountAddress,
+    module: &str,
+    function: &str,
+) -> Option<&'static [String]> {
+    served_module(address, package, module)?
+        .function(function)
+        .filter(|f| f.is_view)
+        .map(|f| f.params.as_slice())
+}
+
+/// Decodes one BCS argument of Move type `ty` (as the ABI prints it) into the node's JSON form:
+/// integers up to u32 as numbers, u64 and wider as decimal strings, addresses and objects
+/// (`0x1::object::Object<T>`) short-form, `vector<u8>` as hex, other vectors as arrays,
+/// `0x1::string::String` as a string. `None` if the bytes do not decode as `ty` or `ty` is not
+/// one of these.
+pub fn decode_by_type(ty: &str, raw: &[u8]) -> Option<Value> {
+    use aptos_sdk::aptos_bcs::from_bytes;
+    Some(match ty {
+        "u8" => Value::from(from_bytes::<u8>(raw).ok()?),
+        "u16" => Value::from(from_bytes::<u16>(raw).ok()?),
+        "u32" => Value::from(from_bytes::<u32>(raw).ok()?),
+        "u64" => move_json::u64(from_bytes::<u64>(raw).ok()?),
+        "u128" => Value::String(from_bytes::<u128>(raw).ok()?.to_string()),
+        "bool" => Value::Bool(from_bytes::<bool>(raw).ok()?),
+        "address" => move_json::address(&AccountAddress::new(from_bytes::<[u8; 32]>(raw).ok()?)),
+        "0x1::string::String" => {
+            Value::String(String::from_utf8(from_bytes::<Vec<u8>>(raw).ok()?).ok()?)
+        }
+        "vector<u8>" => move_json::bytes(&from_bytes::<Vec<u8>>(raw).ok()?),
+        _ if ty.starts_with("0x1::object::Object<") => {
+            move_json::address(&AccountAddress::new(from_bytes::<[u8; 32]>(raw).ok()?))
+        }
+        _ => {
+            let inner = ty.strip_prefix("vector<")?.strip_suffix('>')?;
+            let items: Vec<Vec<u8>> = split_vector(inner, raw)?;
+            Value::Array(
+                items
+                    .iter()
+                    .map(|b| decode_by_type(inner, b))
+                    .collect::<Option<Vec<_>>>()?,
+            )
+        }
+    })
+}
+
+/// Splits the BCS of a `vector<inner>` into its elements' bytes, for the element types the
+/// devnet's views take (fixed-size integers, addresses, bools).
+fn split_vector(inner: &str, raw: &[u8]) -> Option<Vec<Vec<u8>>> {
+    fn each<T: serde::de::DeserializeOwned + serde::Serialize>(raw: &[u8]) -> Option<Vec<Vec<u8>>> {
+        aptos_sdk::aptos_bcs::from_bytes::<Vec<T>>(raw)
+            .ok()?
+            .iter()
+            .map(|x| aptos_sdk::aptos_bcs::to_bytes(x).ok())
+            .collect()
+    }
+    match inner {
+        "u64" => each::<u64>(raw),
+        "u8" => each::<u8>(raw),
+        "bool" => each::<bool>(raw),
+        "address" => each::<[u8; 32]>(raw),
+        "vector<u8>" => each::<Vec<u8>>(raw),
+        _ => None,
+    }
 }
 
 /// Arguments as Move JSON; arguments that do not decode (or of unknown functions) are

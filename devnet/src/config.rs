@@ -8,7 +8,7 @@ use serde::Deserialize;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DevnetConfig {
-    /// Where the node REST API (`/v1`) and the faucet (`/mint`) listen.
+    /// Where the node REST API (`/v1`) and the faucet (`/fund`, `/mint`) listen.
     #[serde(default = "default_listen")]
     pub listen: SocketAddr,
     /// Block interval while transactions are pending, milliseconds.

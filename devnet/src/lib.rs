@@ -5,8 +5,11 @@
 //!   engine uses) with the package's exact checks, abort codes and events. Pure.
 //! - [`node`]: mempool admission of real BCS-signed transactions (ed25519 signature, chain
 //!   id, sequence number, expiry, gas, size), blocks, execution, the committed ledger.
-//! - [`server`]: the Aptos node REST API subset (`/v1`, transactions, accounts, view) in the
-//!   node's real JSON shapes (`computestream-nodeapi`), the dev faucet (`/mint`).
+//! - [`server`]: the Aptos node REST API subset the engine, the official TypeScript SDK and
+//!   wallets use (ledger, transactions with simulation and `wait_by_hash`, accounts, resources,
+//!   balances, module ABIs, blocks, views) in the node's real JSON shapes
+//!   (`computestream-nodeapi`), and the faucet (`/fund`, `/mint`); the list is in
+//!   `devnet/README.md`.
 //! - journal: optional persistence; a restart replays the ledger exactly.
 
 pub mod abi;

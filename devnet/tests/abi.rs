@@ -1,20 +1,29 @@
-//! The devnet agrees with the package's ABI as the real compiler produced it
-//! (`schemas/move-abi/computestream/`): every entry function of the ABI is executed by the
-//! devnet with the same parameter types in the same order, and nothing else is; every view of
-//! the ABI answers with as many values as the ABI returns, of its types.
+//! The devnet agrees with the ABIs it serves, as the real compiler produced them: the
+//! package's (`schemas/move-abi/computestream/`) and the framework modules' cut to what the
+//! devnet runs (`schemas/move-abi/framework/`). Every entry function of an ABI is executed by
+//! the devnet with the same parameter types in the same order and as many type parameters, and
+//! nothing else is; every view of an ABI answers with as many values as the ABI returns, of its
+//! types.
 
 use computestream_devnet::abi::{Param, ENTRY_FUNCTIONS};
 use computestream_devnet::vm::{self, ChainState, ExecFailure, ViewError};
 use computestream_domain::{AccountAddress, Octas, SigningKey, Voucher};
 use computestream_nodeapi::MoveModule;
-use computestream_schemas::move_abi::PACKAGE_MODULES;
+use computestream_schemas::move_abi::{FRAMEWORK_MODULES, PACKAGE_MODULES};
 use serde_json::{json, Value};
 
-fn modules() -> Vec<MoveModule> {
-    PACKAGE_MODULES
-        .iter()
+fn parse(list: &[(&str, &str)]) -> Vec<MoveModule> {
+    list.iter()
         .map(|(name, json)| serde_json::from_str(json).unwrap_or_else(|e| panic!("{name}: {e}")))
         .collect()
+}
+
+fn modules() -> Vec<MoveModule> {
+    parse(&PACKAGE_MODULES)
+}
+
+fn framework_modules() -> Vec<MoveModule> {
+    parse(&FRAMEWORK_MODULES)
 }
 
 #[test]
@@ -72,14 +81,14 @@ fn every_entry_function_of_the_abi_dispatches_with_its_parameters() {
         let mut state = ChainState::new(4, pkg);
         let args: Vec<Vec<u8>> = e.params.iter().map(|p| sample_arg(*p)).collect();
         let sender = AccountAddress::new([9; 32]);
-        let r = vm::execute(&mut state, sender, pkg, e.module, e.function, 0, &args);
+        let r = vm::execute(&mut state, sender, pkg, e.module, e.function, &[], &args);
         // An abort of the package is fine (the state is empty); a VM status is not.
         if let Err(ExecFailure::Status(s)) = r {
             panic!("{}::{}: {s}", e.module, e.function);
         }
         let short = &args[..args.len().saturating_sub(1)];
         if !e.params.is_empty() {
-            let r = vm::execute(&mut state, sender, pkg, e.module, e.function, 0, short);
+            let r = vm::execute(&mut state, sender, pkg, e.module, e.function, &[], short);
             assert!(
                 matches!(r, Err(ExecFailure::Status("NUMBER_OF_ARGUMENTS_MISMATCH"))),
                 "{}::{} with one argument missing: {r:?}",
@@ -105,7 +114,7 @@ fn populated() -> (ChainState, AccountAddress) {
         pkg,
         "provider_registry",
         "register_provider",
-        0,
+        &[],
         &[
             bcs(&"H100".to_owned()),
             bcs(&80u64),
@@ -121,7 +130,7 @@ fn populated() -> (ChainState, AccountAddress) {
         pkg,
         "job_registry",
         "create_job",
-        0,
+        &[],
         &[
             bcs(&[1u8; 32]),
             bcs(&"img".to_owned()),
@@ -144,7 +153,7 @@ fn populated() -> (ChainState, AccountAddress) {
         pkg,
         "payment_stream",
         "settle_batch",
-        0,
+        &[],
         &[
             bcs(&vec![1u64]),
             bcs(&vec![1_000u64]),
@@ -237,4 +246,178 @@ fn get_providers_takes_any_offset_and_limit() {
         &[json!(u64::MAX.to_string()), json!(u64::MAX.to_string())],
     );
     assert_eq!(none, Ok(vec![json!([])]));
+}
+
+/// `(module, function, parameters after any signer, type parameters)`, sorted.
+type Signature = (String, String, Vec<String>, usize);
+
+#[test]
+fn the_devnet_executes_exactly_the_framework_entry_functions_it_serves() {
+    let mut from_abi: Vec<Signature> = Vec::new();
+    for m in framework_modules() {
+        assert_eq!(m.address, "0x1");
+        for f in m.exposed_functions.iter().filter(|f| f.is_entry) {
+            let params = match f.params.split_first() {
+                Some((first, rest)) if first == "&signer" => rest.to_vec(),
+                _ => f.params.clone(),
+            };
+            from_abi.push((
+                m.name.clone(),
+                f.name.clone(),
+                params,
+                f.generic_type_params.len(),
+            ));
+        }
+    }
+    let mut from_devnet: Vec<Signature> = ENTRY_FUNCTIONS
+        .iter()
+        .filter(|e| e.framework)
+        .map(|e| {
+            (
+                e.module.to_owned(),
+                e.function.to_owned(),
+                e.params.iter().map(|p| p.move_type().to_owned()).collect(),
+                e.type_params,
+            )
+        })
+        .collect();
+    from_abi.sort();
+    from_devnet.sort();
+    assert_eq!(from_devnet, from_abi);
+}
+
+fn type_tag(s: &str) -> aptos_sdk::types::TypeTag {
+    aptos_sdk::types::TypeTag::from_str_strict(s).expect("type tag")
+}
+
+#[test]
+fn every_framework_entry_function_dispatches_with_its_type_parameters() {
+    let pkg = AccountAddress::new([0xc5; 32]);
+    let sender = AccountAddress::new([9; 32]);
+    let coin = type_tag("0x1::aptos_coin::AptosCoin");
+    for e in ENTRY_FUNCTIONS.iter().filter(|e| e.framework) {
+        let mut state = ChainState::new(4, pkg);
+        state.mint(sender, 1_000_000);
+        let args: Vec<Vec<u8>> = e.params.iter().map(|p| sample_arg(*p)).collect();
+        let types = vec![coin.clone(); e.type_params];
+        let name = format!("0x1::{}::{}", e.module, e.function);
+        let r = vm::execute(
+            &mut state,
+            sender,
+            AccountAddress::ONE,
+            e.module,
+            e.function,
+            &types,
+            &args,
+        );
+        // An abort of the framework is fine (`coin::transfer` to an address without a coin
+        // store); a VM status is not.
+        assert!(!matches!(r, Err(ExecFailure::Status(_))), "{name}: {r:?}");
+        let wrong = vec![coin.clone(); e.type_params + 1];
+        let r = vm::execute(
+            &mut state,
+            sender,
+            AccountAddress::ONE,
+            e.module,
+            e.function,
+            &wrong,
+            &args,
+        );
+        assert!(
+            matches!(
+                r,
+                Err(ExecFailure::Status("NUMBER_OF_TYPE_ARGUMENTS_MISMATCH"))
+            ),
+            "{name} with one type argument too many: {r:?}"
+        );
+    }
+}
+
+#[test]
+fn a_coin_type_is_compared_parsed_and_another_coin_aborts_as_the_framework_does() {
+    let pkg = AccountAddress::new([0xc5; 32]);
+    let sender = AccountAddress::new([9; 32]);
+    let to = AccountAddress::new([8; 32]);
+    let mut state = ChainState::new(4, pkg);
+    state.mint(sender, 1_000);
+    let args = [sample_arg(Param::Address), sample_arg(Param::U64)];
+    let long = type_tag(
+        "0x0000000000000000000000000000000000000000000000000000000000000001::aptos_coin::AptosCoin",
+    );
+    let args_to = [
+        aptos_sdk::aptos_bcs::to_bytes(&to.0).expect("bcs"),
+        args[1].clone(),
+    ];
+    let r = vm::execute(
+        &mut state,
+        sender,
+        AccountAddress::ONE,
+        "aptos_account",
+        "transfer_coins",
+        &[long],
+        &args_to,
+    );
+    assert!(r.is_ok(), "{r:?}");
+    assert_eq!(state.balance(&to), 1);
+    let other = type_tag("0x1::fake::Coin");
+    let r = vm::execute(
+        &mut state,
+        sender,
+        AccountAddress::ONE,
+        "coin",
+        "transfer",
+        &[other],
+        &args_to,
+    );
+    match r {
+        Err(ExecFailure::Abort(a)) => assert_eq!(
+            (a.module, a.name),
+            ("coin", "EINSUFFICIENT_BALANCE"),
+            "{}",
+            a.vm_status()
+        ),
+        other => panic!("another coin: {other:?}"),
+    }
+}
+
+#[test]
+fn every_framework_view_it_serves_answers_with_its_return_types() {
+    let (state, provider) = populated();
+    let mut seen = 0;
+    for m in framework_modules() {
+        for f in m.exposed_functions.iter().filter(|f| f.is_view) {
+            let types: Vec<String> = f
+                .generic_type_params
+                .iter()
+                .map(|g| {
+                    if g.constraints.iter().any(|c| c == "key") {
+                        "0x1::object::ObjectCore".to_owned()
+                    } else {
+                        "0x1::aptos_coin::AptosCoin".to_owned()
+                    }
+                })
+                .collect();
+            let args: Vec<Value> = f
+                .params
+                .iter()
+                .map(|p| match p.as_str() {
+                    "address" => json!(provider.to_hex_literal()),
+                    o if o.starts_with("0x1::object::Object<") => json!("0xa"),
+                    other => panic!("{}::{}: parameter type {other}", m.name, f.name),
+                })
+                .collect();
+            let function = format!("0x1::{}::{}", m.name, f.name);
+            let out = vm::view(&state, &function, &types, &args)
+                .unwrap_or_else(|e| panic!("{function}: {e:?}"));
+            assert_eq!(out.len(), f.return_.len(), "{function}: {out:?}");
+            for (ty, v) in f.return_.iter().zip(&out) {
+                assert!(is_of_type(ty, v), "{function}: {v} is not a {ty}");
+            }
+            seen += 1;
+        }
+    }
+    assert_eq!(
+        seen, 3,
+        "coin::balance, account::exists_at, primary_fungible_store::balance"
+    );
 }

@@ -183,7 +183,7 @@ async fn refusals_have_the_node_shape() {
 
     // A function that does not exist commits as failed, with only the fee statement.
     let next = defaults(&client, &alice).await;
-    let t = sign(&alice, "0x1::coin::transfer", args(), &next);
+    let t = sign(&alice, "0x1::coin::burn_all", args(), &next);
     let pending = client.submit_transaction(&t).await.expect("admitted");
     let done = committed(&client, &pending.data.hash.to_string()).await;
     assert!(!done.success);
@@ -314,6 +314,120 @@ async fn refusals_have_the_node_shape() {
     .await;
     assert!(body.contains(&format!("\"value\":\"{bal}\"")), "{body}");
 
+    shutdown.trigger();
+    running.task.await.expect("join").expect("clean stop");
+}
+
+/// The signed transaction with its signature zeroed, as a client simulates it.
+fn zero_signature(t: &aptos_sdk::transaction::SignedTransaction) -> Vec<u8> {
+    use aptos_sdk::transaction::authenticator::{Ed25519Signature, TransactionAuthenticator};
+    let mut t = t.clone();
+    if let TransactionAuthenticator::Ed25519 { signature, .. } = &mut t.authenticator {
+        *signature = Ed25519Signature([0; 64]);
+    }
+    t.to_bcs().expect("bcs")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn simulation_commits_nothing_and_resources_are_found_by_parsed_type() {
+    let (running, shutdown, client) = start(support::fast_config()).await;
+    let (alice, alice_addr) = account(0x41);
+    fund(&running, &client, alice_addr, 1_000_000_000).await;
+    let (_, bob) = account(0x42);
+    let args = vec![
+        to_bytes(&bob.0).expect("bcs"),
+        to_bytes(&5u64).expect("bcs"),
+    ];
+    let base = defaults(&client, &alice).await;
+    let t = sign(&alice, "0x1::aptos_account::transfer", args, &base);
+    let path =
+        "/v1/transactions/simulate?estimate_gas_unit_price=true&estimate_max_gas_amount=true";
+
+    // A valid signature is refused; a zero signature simulates.
+    let (status, _, body) = http(running.addr, "POST", path, BCS, &t.to_bcs().expect("bcs")).await;
+    assert_eq!(status, 400, "{body}");
+    let e = api_error(&body);
+    assert_eq!(
+        (e.message.as_str(), e.error_code.as_str(), e.vm_error_code),
+        (
+            "Simulated transactions must not have a valid signature",
+            "invalid_input",
+            None
+        )
+    );
+    let (status, head, body) = http(running.addr, "POST", path, BCS, &zero_signature(&t)).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(head.to_ascii_lowercase().contains(headers::GAS_USED));
+    let out: Vec<serde_json::Value> = serde_json::from_str(&body).expect("json");
+    assert_eq!(out[0]["type"], "user_transaction");
+    assert_eq!(out[0]["success"], true, "{body}");
+    assert_eq!(out[0]["events"][0]["type"], "0x1::coin::CoinWithdraw");
+
+    // Nothing was committed: same sequence number, bob has no account; the real one commits.
+    let (status, _, _) = http(
+        running.addr,
+        "GET",
+        &format!("/v1/accounts/{bob}"),
+        "application/json",
+        b"",
+    )
+    .await;
+    assert_eq!(status, 404);
+    assert_eq!(
+        defaults(&client, &alice).await.sequence_number,
+        base.sequence_number
+    );
+    let pending = client.submit_transaction(&t).await.expect("admitted");
+    let hash = pending.data.hash.to_string();
+    let (status, _, body) = http(
+        running.addr,
+        "GET",
+        &format!("/v1/transactions/wait_by_hash/{hash}"),
+        "application/json",
+        b"",
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(committed(&client, &hash).await.success);
+
+    // Resource types are parsed: any address form finds the coin store.
+    let long = "0x0000000000000000000000000000000000000000000000000000000000000001";
+    let (status, _, body) = http(
+        running.addr,
+        "GET",
+        &format!(
+            "/v1/accounts/{bob}/resource/{long}::coin::CoinStore%3C0x01::aptos_coin::AptosCoin%3E"
+        ),
+        "application/json",
+        b"",
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let r: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(
+        r["type"],
+        "0x1::coin::CoinStore<0x1::aptos_coin::AptosCoin>"
+    );
+    assert_eq!(r["data"]["coin"]["value"], "5");
+    let (status, _, body) = http(
+        running.addr,
+        "GET",
+        &format!("/v1/accounts/{bob}/balance/0x01::aptos_coin::AptosCoin"),
+        "application/json",
+        b"",
+    )
+    .await;
+    assert_eq!((status, body.as_str()), (200, "5"));
+    let (status, _, body) = http(
+        running.addr,
+        "GET",
+        &format!("/v1/transactions/wait_by_hash/0x{}", "ee".repeat(32)),
+        "application/json",
+        b"",
+    )
+    .await;
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(api_error(&body).error_code, "transaction_not_found");
     shutdown.trigger();
     running.task.await.expect("join").expect("clean stop");
 }

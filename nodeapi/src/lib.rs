@@ -8,10 +8,12 @@
 //! so parsing stays correct when `serde_json/arbitrary_precision` is on in the build (it is,
 //! through `aptos-sdk`).
 
+mod block;
 mod error;
 mod module;
 mod transaction;
 
+pub use block::Block;
 pub use error::{ApiError, NodeApiError};
 pub use module::{
     MoveFunction, MoveFunctionGenericTypeParam, MoveModule, MoveModuleBytecode, MoveStruct,
@@ -66,4 +68,10 @@ pub mod headers {
     pub const OLDEST_BLOCK_HEIGHT: &str = "x-aptos-oldest-block-height";
     /// Content type of BCS-encoded signed transactions.
     pub const BCS_SIGNED_TRANSACTION: &str = "application/x.aptos.signed_transaction+bcs";
+    /// Content type of a BCS-encoded view function call (`POST /v1/view`).
+    pub const BCS_VIEW_FUNCTION: &str = "application/x.aptos.view_function+bcs";
+    /// Gas units a simulation or view used (set on `/transactions/simulate` and `/view`).
+    pub const GAS_USED: &str = "x-aptos-gas-used";
+    /// The start of the next page of a paginated list; absent on the last page.
+    pub const CURSOR: &str = "x-aptos-cursor";
 }

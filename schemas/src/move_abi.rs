@@ -30,6 +30,42 @@ pub const PACKAGE_MODULES: [(&str, &str); 4] = [
     ),
 ];
 
+/// `(module name, ABI JSON)` of the Aptos framework modules the devnet serves at `0x1`, in name
+/// order: the ABI of Movement's framework as its real compiler produced it (the `abi` of the
+/// node's `GET /v1/accounts/0x1/module/{name}`), each cut down to the functions the devnet
+/// executes or views, so no client is told of a function the devnet would refuse. Structs and
+/// friends are kept whole.
+///
+/// | module | functions kept |
+/// |---|---|
+/// | `account` | view `exists_at` |
+/// | `aptos_account` | entry `create_account`, `transfer`, `transfer_coins<T>` |
+/// | `coin` | view `balance<T>`, entry `transfer<T>` |
+/// | `primary_fungible_store` | view `balance<T: key>` |
+pub const FRAMEWORK_MODULES: [(&str, &str); 4] = [
+    (
+        "account",
+        include_str!("../move-abi/framework/account.json"),
+    ),
+    (
+        "aptos_account",
+        include_str!("../move-abi/framework/aptos_account.json"),
+    ),
+    ("coin", include_str!("../move-abi/framework/coin.json")),
+    (
+        "primary_fungible_store",
+        include_str!("../move-abi/framework/primary_fungible_store.json"),
+    ),
+];
+
+/// A framework module's ABI JSON (at `0x1`), or `None` for a module the devnet does not serve.
+pub fn framework_module_json(module: &str) -> Option<&'static str> {
+    FRAMEWORK_MODULES
+        .iter()
+        .find(|(name, _)| *name == module)
+        .map(|(_, json)| *json)
+}
+
 /// A module's ABI JSON with the package at `package_hex` (the node's form of the address:
 /// `0x` and lowercase hex, leading zeros dropped), or `None` for a module the package does
 /// not have.
@@ -51,6 +87,17 @@ mod tests {
             assert_eq!(v["name"], name);
             assert_eq!(v["address"], ABI_ADDRESS);
         }
+    }
+
+    #[test]
+    fn every_framework_module_names_itself_at_0x1() {
+        for (name, json) in FRAMEWORK_MODULES {
+            let v: serde_json::Value = serde_json::from_str(json).expect("JSON");
+            assert_eq!(v["name"], name);
+            assert_eq!(v["address"], "0x1");
+        }
+        assert!(framework_module_json("coin").is_some());
+        assert!(framework_module_json("stake").is_none());
     }
 
     #[test]

@@ -20,9 +20,11 @@ mod views;
 pub(crate) use abort::abort_codes;
 pub use abort::{Abort, ExecFailure};
 pub use args::Args;
+pub use coin::is_native_coin;
 pub use state::{AccountState, ChainState, EscrowEntry, Evidence, Job, Provider, Stream};
 pub use views::ViewError;
 
+use aptos_sdk::types::TypeTag;
 use computestream_domain::package_rules::PackageRule;
 use computestream_domain::AccountAddress;
 use serde_json::Value;
@@ -93,26 +95,46 @@ pub(crate) fn rule_abort(package: AccountAddress, rule: PackageRule) -> Abort {
     })
 }
 
-/// Dispatches one entry-function call.
+/// Dispatches one entry-function call: the function must be one the devnet executes
+/// (`LINKER_ERROR` otherwise, as for a function the node cannot link), with as many type
+/// arguments as it has type parameters (`NUMBER_OF_TYPE_ARGUMENTS_MISMATCH`) and as many
+/// arguments as parameters (`NUMBER_OF_ARGUMENTS_MISMATCH`), in the VM's order of checks.
 pub fn execute(
     state: &mut ChainState,
     sender: AccountAddress,
     module_addr: AccountAddress,
     module: &str,
     function: &str,
-    type_args: usize,
+    type_args: &[TypeTag],
     args: &[Vec<u8>],
 ) -> Result<Effects, ExecFailure> {
     let mut fx = Effects::default();
-    if type_args != 0 {
+    let framework = module_addr == AccountAddress::ONE;
+    if !framework && module_addr != state.package {
+        return Err(ExecFailure::Status("LINKER_ERROR"));
+    }
+    let Some(entry) = crate::abi::entry_function(framework, module, function) else {
+        return Err(ExecFailure::Status("LINKER_ERROR"));
+    };
+    if type_args.len() != entry.type_params {
         return Err(ExecFailure::Status("NUMBER_OF_TYPE_ARGUMENTS_MISMATCH"));
     }
-    if module_addr == AccountAddress::ONE {
+    if framework {
         match (module, function) {
             ("aptos_account", "transfer") => {
                 let mut a = Args::new(args, 2)?;
                 let (to, amount) = (a.address()?, a.u64()?);
                 coin::transfer(state, &mut fx, sender, to, amount)?;
+            }
+            ("aptos_account", "transfer_coins") => {
+                let mut a = Args::new(args, 2)?;
+                let (to, amount) = (a.address()?, a.u64()?);
+                coin::transfer_coins(state, &mut fx, &type_args[0], sender, to, amount)?;
+            }
+            ("coin", "transfer") => {
+                let mut a = Args::new(args, 2)?;
+                let (to, amount) = (a.address()?, a.u64()?);
+                coin::coin_transfer(state, &mut fx, &type_args[0], sender, to, amount)?;
             }
             ("aptos_account", "create_account") => {
                 let mut a = Args::new(args, 1)?;
@@ -122,9 +144,6 @@ pub fn execute(
             _ => return Err(ExecFailure::Status("LINKER_ERROR")),
         }
         return Ok(fx);
-    }
-    if module_addr != state.package {
-        return Err(ExecFailure::Status("LINKER_ERROR"));
     }
     match (module, function) {
         ("provider_registry", "register_provider") => {

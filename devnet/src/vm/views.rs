@@ -1,10 +1,13 @@
-//! `#[view]` functions of the package and the framework balance view (`POST /v1/view`).
+//! `#[view]` functions of the package and the framework views the devnet serves
+//! (`POST /v1/view`): `0x1::coin::balance<T>`, `0x1::account::exists_at`,
+//! `0x1::primary_fungible_store::balance<T>`.
 
-use computestream_domain::{AccountAddress, NATIVE_COIN};
+use aptos_sdk::types::TypeTag;
+use computestream_domain::AccountAddress;
 use serde_json::{json, Value};
 
 use super::{
-    escrow, job_registry, move_json, payment_stream, provider_registry, Abort, ChainState,
+    coin, escrow, job_registry, move_json, payment_stream, provider_registry, Abort, ChainState,
 };
 
 /// Why a view call failed.
@@ -51,6 +54,115 @@ fn arity(args: &[Value], n: usize) -> Result<(), ViewError> {
     }
 }
 
+/// The address of the native coin's fungible-asset metadata object on Aptos and Movement
+/// networks (`0xa`).
+const NATIVE_FA_METADATA: AccountAddress = {
+    let mut b = [0u8; 32];
+    b[31] = 0x0a;
+    AccountAddress::new(b)
+};
+
+/// Parses the type arguments (any address form) and checks their number against the view's
+/// type parameters (the VM's `NUMBER_OF_TYPE_ARGUMENTS_MISMATCH`).
+fn type_args_of(type_args: &[String], expected: usize) -> Result<Vec<TypeTag>, ViewError> {
+    let parsed = type_args
+        .iter()
+        .map(|t| {
+            TypeTag::from_str_strict(t)
+                .map_err(|e| ViewError::BadArguments(format!("invalid type argument {t:?}: {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if parsed.len() != expected {
+        return Err(ViewError::BadArguments(format!(
+            "NUMBER_OF_TYPE_ARGUMENTS_MISMATCH: expected {expected} type arguments, got {}",
+            parsed.len()
+        )));
+    }
+    Ok(parsed)
+}
+
+fn object_abort(name: &'static str, code: u64, description: &'static str) -> Abort {
+    Abort {
+        address: AccountAddress::ONE,
+        module: "object",
+        name,
+        code,
+        description,
+    }
+}
+
+/// The framework views the devnet serves (`0x1::…`), with the framework's results on the
+/// devnet's state: the native coin in `CoinStore`s, no fungible-asset stores.
+fn framework(
+    state: &ChainState,
+    module: &str,
+    name: &str,
+    type_args: &[String],
+    args: &[Value],
+) -> Option<Result<Vec<Value>, ViewError>> {
+    let run = || -> Result<Vec<Value>, ViewError> {
+        match (module, name) {
+            // `coin::balance<CoinType>`: the `CoinStore` balance; 0 for a coin nobody holds.
+            ("coin", "balance") => {
+                let t = type_args_of(type_args, 1)?;
+                arity(args, 1)?;
+                let owner = arg_address(args, 0)?;
+                let held = if coin::is_native_coin(&t[0]) {
+                    state.balance(&owner)
+                } else {
+                    0
+                };
+                Ok(vec![move_json::u64(held)])
+            }
+            // `account::exists_at`: `exists<Account>(addr)`.
+            ("account", "exists_at") => {
+                type_args_of(type_args, 0)?;
+                arity(args, 1)?;
+                let a = arg_address(args, 0)?;
+                Ok(vec![json!(state.accounts.contains_key(&a))])
+            }
+            // `primary_fungible_store::balance<T: key>(account, metadata: Object<T>)`: the
+            // argument is built by `object::address_to_object<T>`; the only object the devnet
+            // has is the native coin's metadata `0xa` (an `ObjectCore` and a `Metadata`), and
+            // no account has a primary store, so the balance is 0.
+            ("primary_fungible_store", "balance") => {
+                let t = type_args_of(type_args, 1)?;
+                arity(args, 2)?;
+                arg_address(args, 0)?;
+                let metadata = arg_address(args, 1)?;
+                if metadata != NATIVE_FA_METADATA {
+                    return Err(object_abort(
+                        "EOBJECT_DOES_NOT_EXIST",
+                        0x60002,
+                        "An object does not exist at this address",
+                    )
+                    .into());
+                }
+                let held = matches!(&t[0], TypeTag::Struct(s)
+                    if s.address == aptos_sdk::types::AccountAddress::ONE
+                        && ((s.module.as_str(), s.name.as_str()) == ("object", "ObjectCore")
+                            || (s.module.as_str(), s.name.as_str()) == ("fungible_asset", "Metadata"))
+                        && s.type_args.is_empty());
+                if !held {
+                    return Err(object_abort(
+                        "ERESOURCE_DOES_NOT_EXIST",
+                        0x60007,
+                        "The resource is not stored at the specified address.",
+                    )
+                    .into());
+                }
+                Ok(vec![move_json::u64(0)])
+            }
+            _ => Err(ViewError::UnknownFunction(format!("0x1::{module}::{name}"))),
+        }
+    };
+    matches!(
+        (module, name),
+        ("coin", "balance") | ("account", "exists_at") | ("primary_fungible_store", "balance")
+    )
+    .then(run)
+}
+
 pub fn call(
     state: &ChainState,
     function: &str,
@@ -63,17 +175,14 @@ pub fn call(
         return Err(unknown());
     };
     let addr: AccountAddress = addr.parse().map_err(|_| unknown())?;
-    if addr == AccountAddress::ONE && module == "coin" && name == "balance" {
-        if type_args.len() != 1 || type_args[0] != NATIVE_COIN {
-            return Err(ViewError::BadArguments(format!(
-                "coin::balance takes one type argument, {NATIVE_COIN}"
-            )));
-        }
-        arity(args, 1)?;
-        return Ok(vec![move_json::u64(state.balance(&arg_address(args, 0)?))]);
+    if addr == AccountAddress::ONE {
+        return framework(state, module, name, type_args, args).unwrap_or_else(|| Err(unknown()));
     }
-    if addr != state.package || !type_args.is_empty() {
+    if addr != state.package {
         return Err(unknown());
+    }
+    if !type_args.is_empty() {
+        type_args_of(type_args, 0)?;
     }
     let pkg = state.package;
     match (module, name) {

@@ -16,6 +16,12 @@ use sha3::{Digest, Sha3_256};
 use crate::abi;
 use crate::vm::{self, ChainState, ExecFailure};
 
+mod blocks;
+mod simulate;
+
+pub use blocks::BlockInfo;
+pub use simulate::SimulateOptions;
+
 /// Largest signed transaction accepted, bytes (Aptos: 64 KiB for regular transactions).
 pub const MAX_TRANSACTION_BYTES: usize = 64 * 1024;
 /// Largest `max_gas_amount` accepted.
@@ -71,6 +77,10 @@ pub struct Node {
     last_block_micros: u64,
     user_transactions: u64,
     events: u64,
+    /// Every block, by height (height 0: genesis).
+    blocks: Vec<BlockInfo>,
+    /// The versions of each sender's committed user transactions, in sequence-number order.
+    by_sender: HashMap<AccountAddress, Vec<u64>>,
 }
 
 impl std::fmt::Debug for Node {
@@ -126,6 +136,14 @@ impl Node {
             last_block_micros: genesis_micros,
             user_transactions: 0,
             events: 0,
+            blocks: vec![BlockInfo {
+                height: 0,
+                hash: sha3_hex(&[b"block", &0u64.to_le_bytes()]),
+                timestamp_micros: genesis_micros,
+                first_version: 0,
+                last_version: 0,
+            }],
+            by_sender: HashMap::new(),
         };
         if let Some(h) = node.ledger[0]
             .to_value()
@@ -226,56 +244,17 @@ impl Node {
         if raw.chain_id.id() != self.state.chain_id {
             return Err(Rejection::vm(23, "BAD_CHAIN_ID"));
         }
-        let (public_key, signature) = match &txn.authenticator {
-            TransactionAuthenticator::Ed25519 {
-                public_key,
-                signature,
-            } => (public_key.0, signature.0),
-            _ => {
-                return Err(Rejection::input(
-                    "the devnet accepts single-key ed25519 transactions only",
-                ))
-            }
-        };
+        let (public_key, _) = ed25519_parts(&txn)?;
         if txn.verify_signature().is_err() {
             return Err(Rejection::vm(1, "INVALID_SIGNATURE"));
         }
-        let TransactionPayload::EntryFunction(ef) = &raw.payload else {
+        if !matches!(raw.payload, TransactionPayload::EntryFunction(_)) {
             return Err(Rejection::input(
                 "the devnet executes entry function payloads only",
             ));
-        };
-        let sender = AccountAddress::new(raw.sender.to_bytes());
-        let Some(account) = self.state.accounts.get(&sender) else {
-            return Err(Rejection::vm(7, "SENDING_ACCOUNT_DOES_NOT_EXIST"));
-        };
-        let auth = computestream_domain::ed25519_authentication_key(
-            &computestream_domain::PublicKey(public_key),
-        );
-        if auth.0 != account.authentication_key {
-            return Err(Rejection::vm(2, "INVALID_AUTH_KEY"));
         }
-        if raw.sequence_number < account.sequence_number {
-            return Err(Rejection::vm(3, "SEQUENCE_NUMBER_TOO_OLD"));
-        }
-        if raw.sequence_number >= account.sequence_number + MAX_SEQUENCE_AHEAD {
-            return Err(Rejection::vm(4, "SEQUENCE_NUMBER_TOO_NEW"));
-        }
-        if raw.expiration_timestamp_secs <= now_secs {
-            return Err(Rejection::vm(6, "TRANSACTION_EXPIRED"));
-        }
-        if raw.max_gas_amount > MAX_GAS_UNITS {
-            return Err(Rejection::vm(
-                13,
-                "MAX_GAS_UNITS_EXCEEDS_MAX_GAS_UNITS_BOUND",
-            ));
-        }
-        if raw.gas_unit_price < MIN_GAS_UNIT_PRICE {
-            return Err(Rejection::vm(15, "GAS_UNIT_PRICE_BELOW_MIN_BOUND"));
-        }
-        let max_fee = u128::from(raw.max_gas_amount) * u128::from(raw.gas_unit_price);
-        if u128::from(self.state.balance(&sender)) < max_fee {
-            return Err(Rejection::vm(5, "INSUFFICIENT_BALANCE_FOR_TRANSACTION_FEE"));
+        if let Err((code, name)) = self.prologue(&txn, &public_key, now_secs, false) {
+            return Err(Rejection::vm(code, name));
         }
         if self.mempool.iter().any(|p| {
             p.txn.raw_txn.sender == raw.sender
@@ -286,35 +265,7 @@ impl Node {
                 body: ApiError::new("invalid_transaction_update", "A different transaction with this sender and sequence number is already pending"),
             });
         }
-        let framework = ef.module.address.to_bytes() == AccountAddress::ONE.0;
-        let module = ef.module.name.as_str();
-        let params = abi::params(framework, module, &ef.function);
-        let payload = EntryFunctionPayload {
-            function: format!(
-                "{}::{}::{}",
-                AccountAddress::new(ef.module.address.to_bytes()).to_hex_literal(),
-                module,
-                ef.function
-            ),
-            type_arguments: ef.type_args.iter().map(|t| t.to_string()).collect(),
-            arguments: abi::args_json(params, &ef.args),
-            type_: "entry_function_payload".into(),
-        };
-        let json = PendingTransaction {
-            hash: hash.clone(),
-            sender: sender.to_hex_literal(),
-            sequence_number: raw.sequence_number.to_string(),
-            max_gas_amount: raw.max_gas_amount.to_string(),
-            gas_unit_price: raw.gas_unit_price.to_string(),
-            expiration_timestamp_secs: raw.expiration_timestamp_secs.to_string(),
-            payload: serde_json::to_value(&payload).unwrap_or(Value::Null),
-            signature: serde_json::to_value(TransactionSignature {
-                public_key: format!("0x{}", hex::encode(public_key)),
-                signature: format!("0x{}", hex::encode(signature)),
-                type_: "ed25519_signature".into(),
-            })
-            .ok(),
-        };
+        let json = pending_json(&txn, &hash)?;
         self.pending_by_hash
             .insert(hash.clone(), self.mempool.len());
         self.mempool.push(Pending {
@@ -324,6 +275,56 @@ impl Node {
         });
         metrics::counter!("computestream_devnet_transactions_submitted_total").increment(1);
         Ok(json)
+    }
+
+    /// The checks of the transaction prologue after the signature (the mempool's validation
+    /// and the VM's prologue): the sender exists, the public key matches its authentication
+    /// key, the sequence number (exactly the account's for a simulation, within
+    /// [`MAX_SEQUENCE_AHEAD`] for the mempool), expiry, gas bounds, the balance for the
+    /// largest fee. The refusal is the VM status code and name.
+    fn prologue(
+        &self,
+        txn: &SignedTransaction,
+        public_key: &[u8; 32],
+        now_secs: u64,
+        exact_sequence: bool,
+    ) -> Result<(), (u64, &'static str)> {
+        let raw = &txn.raw_txn;
+        let sender = AccountAddress::new(raw.sender.to_bytes());
+        let Some(account) = self.state.accounts.get(&sender) else {
+            return Err((7, "SENDING_ACCOUNT_DOES_NOT_EXIST"));
+        };
+        let auth = computestream_domain::ed25519_authentication_key(
+            &computestream_domain::PublicKey(*public_key),
+        );
+        if auth.0 != account.authentication_key {
+            return Err((2, "INVALID_AUTH_KEY"));
+        }
+        if raw.sequence_number < account.sequence_number {
+            return Err((3, "SEQUENCE_NUMBER_TOO_OLD"));
+        }
+        let ahead = if exact_sequence {
+            1
+        } else {
+            MAX_SEQUENCE_AHEAD
+        };
+        if raw.sequence_number >= account.sequence_number + ahead {
+            return Err((4, "SEQUENCE_NUMBER_TOO_NEW"));
+        }
+        if raw.expiration_timestamp_secs <= now_secs {
+            return Err((6, "TRANSACTION_EXPIRED"));
+        }
+        if raw.max_gas_amount > MAX_GAS_UNITS {
+            return Err((13, "MAX_GAS_UNITS_EXCEEDS_MAX_GAS_UNITS_BOUND"));
+        }
+        if raw.gas_unit_price < MIN_GAS_UNIT_PRICE {
+            return Err((15, "GAS_UNIT_PRICE_BELOW_MIN_BOUND"));
+        }
+        let max_fee = u128::from(raw.max_gas_amount) * u128::from(raw.gas_unit_price);
+        if u128::from(self.state.balance(&sender)) < max_fee {
+            return Err((5, "INSUFFICIENT_BALANCE_FOR_TRANSACTION_FEE"));
+        }
+        Ok(())
     }
 
     /// Produces one block at `now_micros`: block metadata, every executable pending
@@ -380,6 +381,9 @@ impl Node {
             if let Ok(bytes) = p.txn.to_bcs() {
                 included.push(bytes);
             }
+            let sender = AccountAddress::new(p.txn.raw_txn.sender.to_bytes());
+            let version = self.next_version();
+            self.by_sender.entry(sender).or_default().push(version);
             let t = self.execute(p, &ts);
             self.user_transactions += 1;
             self.events += t.events.len() as u64;
@@ -404,6 +408,13 @@ impl Node {
             timestamp: ts,
         };
         self.commit(Transaction::StateCheckpoint(cp));
+        self.blocks.push(BlockInfo {
+            height,
+            hash: block_id,
+            timestamp_micros: now_micros,
+            first_version: meta_version,
+            last_version: cp_version,
+        });
         metrics::counter!("computestream_devnet_blocks_total").increment(1);
         metrics::counter!("computestream_devnet_transactions_committed_total")
             .increment(included.len() as u64);
@@ -512,7 +523,7 @@ impl Node {
                 module_addr,
                 &module,
                 &ef.function,
-                ef.type_args.len(),
+                &ef.type_args,
                 &ef.args,
             );
             (gas, r)
@@ -589,4 +600,59 @@ impl Node {
             timestamp: timestamp.to_owned(),
         }
     }
+}
+
+/// The public key and signature of a single-key ed25519 transaction, the only kind the devnet
+/// admits.
+fn ed25519_parts(txn: &SignedTransaction) -> Result<([u8; 32], [u8; 64]), Rejection> {
+    match &txn.authenticator {
+        TransactionAuthenticator::Ed25519 {
+            public_key,
+            signature,
+        } => Ok((public_key.0, signature.0)),
+        _ => Err(Rejection::input(
+            "the devnet accepts single-key ed25519 transactions only",
+        )),
+    }
+}
+
+/// The pending transaction's JSON: the payload with its arguments decoded by the ABI of the
+/// function, type arguments as the node prints them.
+fn pending_json(txn: &SignedTransaction, hash: &str) -> Result<PendingTransaction, Rejection> {
+    let raw = &txn.raw_txn;
+    let (public_key, signature) = ed25519_parts(txn)?;
+    let TransactionPayload::EntryFunction(ef) = &raw.payload else {
+        return Err(Rejection::input(
+            "the devnet executes entry function payloads only",
+        ));
+    };
+    let framework = ef.module.address.to_bytes() == AccountAddress::ONE.0;
+    let module = ef.module.name.as_str();
+    let params = abi::params(framework, module, &ef.function);
+    let payload = EntryFunctionPayload {
+        function: format!(
+            "{}::{}::{}",
+            AccountAddress::new(ef.module.address.to_bytes()).to_hex_literal(),
+            module,
+            ef.function
+        ),
+        type_arguments: ef.type_args.iter().map(|t| t.to_string()).collect(),
+        arguments: abi::args_json(params, &ef.args),
+        type_: "entry_function_payload".into(),
+    };
+    Ok(PendingTransaction {
+        hash: hash.to_owned(),
+        sender: AccountAddress::new(raw.sender.to_bytes()).to_hex_literal(),
+        sequence_number: raw.sequence_number.to_string(),
+        max_gas_amount: raw.max_gas_amount.to_string(),
+        gas_unit_price: raw.gas_unit_price.to_string(),
+        expiration_timestamp_secs: raw.expiration_timestamp_secs.to_string(),
+        payload: serde_json::to_value(&payload).unwrap_or(Value::Null),
+        signature: serde_json::to_value(TransactionSignature {
+            public_key: format!("0x{}", hex::encode(public_key)),
+            signature: format!("0x{}", hex::encode(signature)),
+            type_: "ed25519_signature".into(),
+        })
+        .ok(),
+    })
 }
