@@ -17,12 +17,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use computestream_domain::Octas;
 use computestream_domain::{AccountAddress, MeteringRecord, SigningKey, METERING_GENESIS_HASH};
 use computestream_eventlog::{EnvelopeProducer, LogConsumer};
 use computestream_graphql::read_models::{self, ProviderQuery};
 use computestream_projector::{replay, ProjectorConfig};
 use computestream_runtime::{now_ms, Shutdown};
-use computestream_domain::Octas;
 use computestream_schemas::events::{MeteringTick, StreamSettled};
 use computestream_schemas::{topics, Envelope};
 use futures::{SinkExt, StreamExt};
@@ -221,8 +221,14 @@ pub async fn run(cfg: &AppConfig, a: GatewayBenchArgs) -> anyhow::Result<()> {
         .env("COMPUTESTREAM_KAFKA__TOPIC_PREFIX", &kafka.topic_prefix)
         .env("COMPUTESTREAM_GATEWAY__LISTEN", addr.to_string())
         .env("COMPUTESTREAM_GATEWAY__RATE_LIMIT_PER_MINUTE", "1000000000")
-        .env("COMPUTESTREAM_GATEWAY__NONCES_PER_MINUTE_PER_CLIENT", "1000000000")
-        .env("COMPUTESTREAM_GATEWAY__WS_MAX_CONNECTIONS_PER_CLIENT", "1000000")
+        .env(
+            "COMPUTESTREAM_GATEWAY__NONCES_PER_MINUTE_PER_CLIENT",
+            "1000000000",
+        )
+        .env(
+            "COMPUTESTREAM_GATEWAY__WS_MAX_CONNECTIONS_PER_CLIENT",
+            "1000000",
+        )
         .env("COMPUTESTREAM_GATEWAY__MAX_CONNECTIONS", "1000000")
         .env("COMPUTESTREAM_SIDE_PORT", side.to_string())
         .env("RUST_LOG", "warn")
