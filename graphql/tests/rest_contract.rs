@@ -7,9 +7,13 @@
 //! ```text
 //! CS_CONTRACT_ED25519_KEYS=<hex,...> CS_CONTRACT_SIGNED_TRANSACTIONS=<hex,...> \
 //! SCHEMATHESIS_HOOKS=graphql/tests/schemathesis/hooks.py \
-//! schemathesis run http://HOST/api/v1/openapi.json -H 'Authorization: Bearer TOKEN' \
-//!     --checks all --max-examples 60 --generation-deterministic --workers 1
+//! schemathesis --config-file schemathesis.toml run http://HOST/api/v1/openapi.json \
+//!     -H 'Authorization: Bearer TOKEN' --checks all --max-examples 60 \
+//!     --generation-deterministic --workers 1
 //! ```
+//!
+//! with a `schemathesis.toml` like the one this test writes (warnings fail; the session's
+//! address offered for `/providers/{id}/availability`).
 
 mod support;
 
@@ -108,7 +112,10 @@ async fn schemathesis_finds_nothing_against_the_served_document() {
     cfg.rate_limit_per_minute = 1_000_000;
     let gw = gateway(&s, cfg, None, stop.clone()).await;
     // Signed in as a provider, so the writes answer past their session check.
-    let token = sign_in(&Client::new(gw.addr), &provider_of_job(1)).await;
+    let me = provider_of_job(1);
+    let token = sign_in(&Client::new(gw.addr), &me).await;
+    let my_address =
+        computestream_domain::ed25519_authentication_key(&me.public_key()).to_long_string();
     let url = format!("http://{}/api/v1/openapi.json", gw.addr);
     // What is served is what schemas/ holds (openapi_drift keeps that file current).
     let served: serde_json::Value = reqwest::get(&url)
@@ -128,10 +135,26 @@ async fn schemathesis_finds_nothing_against_the_served_document() {
     // schemathesis keeps a cache (`.schemathesis/`) in its working directory.
     let work = std::env::temp_dir().join(format!("cs-schemathesis-{}", std::process::id()));
     std::fs::create_dir_all(&work).expect("a working directory for schemathesis");
+    // Every warning fails the run (one means part of the API went untested); a provider
+    // changes only its own availability, so the session's address is drawn for that path's
+    // `id` half of the time (a dictionary), the generated addresses the other half.
+    let config = work.join("schemathesis.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[warnings]\nfail-on = true\n\n\
+             [dictionaries.session]\nvalues = [\"{my_address}\"]\n\n\
+             [[operations]]\ninclude-path = \"/providers/{{id}}/availability\"\n\
+             parameters = {{ \"path.id\" = {{ dictionary = \"session\", probability = 0.5 }} }}\n"
+        ),
+    )
+    .expect("write schemathesis.toml");
     let run_in = work.clone();
     let out = tokio::task::spawn_blocking(move || {
         Command::new(st)
             .current_dir(&run_in)
+            .arg("--config-file")
+            .arg(&config)
             .args(["run", &url, "-H", &format!("Authorization: Bearer {token}")])
             .args(["--checks", "all", "--max-examples", MAX_EXAMPLES])
             // One worker: CPython 3.11's `ast.parse` is not safe across threads, and
@@ -156,7 +179,6 @@ async fn schemathesis_finds_nothing_against_the_served_document() {
     let _ = gw.task.await;
     s.db.drop_now().await;
     assert!(out.status.success(), "schemathesis found problems:\n{text}");
-    // A warning (an operation answered only 401, say) means part of the API went untested.
     assert!(!text.contains("WARNINGS"), "schemathesis warned:\n{text}");
     println!("{text}");
 }

@@ -243,7 +243,7 @@ pub async fn available(
 
 /// A job's status and outcome.
 #[utoipa::path(get, path = "/jobs/{id}/status",
-    params(("id" = String, Path, pattern = "^(0|[1-9][0-9]{0,17})$")),
+    params(("id" = String, Path, pattern = "^(0|[1-9][0-9]{0,17})$", example = "1")),
     responses((status = 200, body = JobStatusOut), Refusals))]
 pub async fn job_status(
     State(st): State<AppState>,
@@ -343,7 +343,7 @@ pub async fn history(
 /// A job's payment stream: rate, escrow, settled, refunded, remaining; its off-chain
 /// accrual for its buyer and provider only.
 #[utoipa::path(get, path = "/payments/stream/{jobId}",
-    params(("jobId" = String, Path, pattern = "^(0|[1-9][0-9]{0,17})$")),
+    params(("jobId" = String, Path, pattern = "^(0|[1-9][0-9]{0,17})$", example = "1")),
     responses((status = 200, body = StreamOut), Refusals),
     security((), ("session" = [])))]
 pub async fn stream(

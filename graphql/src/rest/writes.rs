@@ -41,6 +41,8 @@ type Written = Result<Json<PayloadOut>, GatewayError>;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({"gpuType": "H100", "vramGb": 80, "pricePerSecond": "1000",
+    "stake": "100000000"}))]
 pub struct RegisterBody {
     #[schema(pattern = "^[A-Za-z0-9 ._-]{1,64}$")]
     gpu_type: String,
@@ -79,6 +81,7 @@ pub async fn register(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({"isActive": false}))]
 pub struct AvailabilityBody {
     is_active: bool,
 }
@@ -109,6 +112,9 @@ pub async fn availability(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({"provider": "0x1", "dockerImage": "computestream/busybox:latest",
+    "maxDurationSecs": 3600, "escrowAmount": "3600000",
+    "buyerPublicKey": "0xd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"}))]
 pub struct CreateJobBody {
     #[schema(pattern = "^(0x)?[0-9a-fA-F]{1,64}$")]
     provider: String,
@@ -155,6 +161,7 @@ pub async fn create_job(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(example = json!({"jobId": "1", "amount": "5000"}))]
 pub struct DepositBody {
     #[schema(pattern = "^(0|[1-9][0-9]{0,17})$")]
     job_id: String,
