@@ -87,6 +87,7 @@ async fn a_buyer_that_stalls_within_the_grace_keeps_its_job_and_one_past_it_lose
             memory_mb: 64,
             ..SandboxPolicy::default()
         },
+        ..ExecutorConfig::default()
     };
     let caller = Caller::new(
         RestChain::new(

@@ -16,8 +16,6 @@
 //! - the restarted gateway answers from the same read models.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -32,6 +30,9 @@ use computestream_schemas::{topics, Envelope, Event};
 use computestream_testkit::chain::{devnet, expiry, identity};
 use computestream_testkit::{job_image, read_topic, TestDatabase};
 use futures::StreamExt;
+use support::processes::{base, Service};
+
+mod support;
 
 const PROVIDERS: usize = 4;
 /// Provider indices no other test uses: tests share the Docker engine, whose containers are
@@ -43,77 +44,6 @@ const MIN_KILLS: usize = 20;
 const RATE: u64 = load::PRICE_PER_SECOND;
 /// Seconds buyers may pay ahead of those served (`payment_ahead_secs`, both defaults).
 const LEAD_SECS: u64 = 5;
-const BIN: &str = env!("CARGO_BIN_EXE_computestream");
-
-/// One `computestream` process, restartable; its stderr is kept in a log file.
-struct Service {
-    name: String,
-    command: Box<dyn Fn() -> Command + Send>,
-    child: Option<Child>,
-    log: PathBuf,
-    kills: usize,
-}
-
-impl Service {
-    fn new(name: &str, dir: &Path, command: impl Fn() -> Command + Send + 'static) -> Service {
-        Service {
-            name: name.into(),
-            command: Box::new(command),
-            child: None,
-            log: dir.join(format!("{name}.log")),
-            kills: 0,
-        }
-    }
-
-    fn start(&mut self) {
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.log)
-            .expect("service log");
-        let child = (self.command)()
-            .stderr(log)
-            .spawn()
-            .unwrap_or_else(|e| panic!("spawn {}: {e}", self.name));
-        self.child = Some(child);
-    }
-
-    /// SIGKILL: no shutdown path runs.
-    fn kill(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-            self.kills += 1;
-        }
-    }
-
-    /// Stops it for good at the end (not counted as a chaos kill).
-    fn stop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-
-    fn tail(&self) -> String {
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let lines: Vec<&str> = text.lines().collect();
-        lines[lines.len().saturating_sub(15)..].join("\n")
-    }
-}
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-fn base(sub: &str, kafka: &KafkaSettings, db: &str) -> Command {
-    let mut c = computestream_testkit::service_command(BIN, sub, kafka);
-    c.env("COMPUTESTREAM_DATABASE__URL", db)
-        .env("COMPUTESTREAM_PROJECTOR__SCHEMA", "chaos");
-    c
-}
 
 struct Xorshift(u64);
 
@@ -302,7 +232,7 @@ async fn kill_9_every_service_at_random_moments_loses_nothing_and_pays_nothing_t
     {
         let (k, u, n) = (kafka.clone(), url.clone(), node_url.clone());
         services.push(Service::new("indexer", &dir, move || {
-            let mut c = base("index", &k, &u);
+            let mut c = base("index", &k, &u, "chaos");
             c.env("COMPUTESTREAM_INDEXER__NODE_URL", &n)
                 .env("COMPUTESTREAM_INDEXER__POLL_INTERVAL_MS", "50");
             c
@@ -311,7 +241,7 @@ async fn kill_9_every_service_at_random_moments_loses_nothing_and_pays_nothing_t
     {
         let (k, u) = (kafka.clone(), url.clone());
         services.push(Service::new("projector", &dir, move || {
-            let mut c = base("project", &k, &u);
+            let mut c = base("project", &k, &u, "chaos");
             c.env("COMPUTESTREAM_PROJECTOR__LINGER_MS", "20");
             c
         }));
@@ -319,7 +249,7 @@ async fn kill_9_every_service_at_random_moments_loses_nothing_and_pays_nothing_t
     {
         let (k, u, n) = (kafka.clone(), url.clone(), node_url.clone());
         services.push(Service::new("settler", &dir, move || {
-            let mut c = base("settle", &k, &u);
+            let mut c = base("settle", &k, &u, "chaos");
             c.env("COMPUTESTREAM_SETTLER__NODE_URL", &n)
                 .env(
                     "COMPUTESTREAM_SETTLER__PRIVATE_KEY",
@@ -340,7 +270,7 @@ async fn kill_9_every_service_at_random_moments_loses_nothing_and_pays_nothing_t
             gateway.clone(),
         );
         services.push(Service::new("gateway", &dir, move || {
-            let mut c = base("serve", &k, &u);
+            let mut c = base("serve", &k, &u, "chaos");
             c.env("COMPUTESTREAM_GATEWAY__LISTEN", &g)
                 .env("COMPUTESTREAM_GATEWAY__NODE_URL", &n);
             c
@@ -354,7 +284,7 @@ async fn kill_9_every_service_at_random_moments_loses_nothing_and_pays_nothing_t
         let work = dir.join(format!("provider-{p}"));
         let artifacts = format!("file://{}", dir.join("artifacts").display());
         services.push(Service::new(&format!("executor-{p}"), &dir, move || {
-            let mut c = base("execute", &k, &u);
+            let mut c = base("execute", &k, &u, "chaos");
             c.env("COMPUTESTREAM_EXECUTOR__NODE_URL", &n)
                 .env(
                     "COMPUTESTREAM_EXECUTOR__PRIVATE_KEY",

@@ -76,7 +76,13 @@ fn assert_checks_pass(out: &str) {
         out.contains("paid on chain = the newest voucher within the metered seconds plus the lead (cancelled: at most), stream closed: yes"),
         "exactness line missing:\n{out}"
     );
-    for url in ["dashboard:", "GraphQL:", "REST API:", "x402 facilitator:"] {
+    for url in [
+        "web app:",
+        "dashboard:",
+        "GraphQL:",
+        "REST API:",
+        "x402 facilitator:",
+    ] {
         assert!(out.contains(url), "the demo prints its {url} URL");
     }
 }

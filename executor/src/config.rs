@@ -73,6 +73,16 @@ pub struct ExecutorConfig {
     /// Where the buyers' x402 endpoint listens.
     #[serde(default = "default_listen")]
     pub listen: SocketAddr,
+    /// The x402 endpoint's URL as buyers reach it (behind a proxy or a public name),
+    /// announced in heartbeats (`Provider.endpoint`); default `http://{listen}`.
+    #[serde(default)]
+    pub public_url: Option<String>,
+    /// Origins allowed to pay from a browser (CORS on `/jobs/{id}`: the request header
+    /// `PAYMENT-SIGNATURE`, the response headers `PAYMENT-REQUIRED`/`PAYMENT-RESPONSE`
+    /// exposed). Empty: any origin (a voucher is a bearer of value only for its job, and
+    /// the endpoint holds no cookies); list the marketplace's origin to narrow it.
+    #[serde(default)]
+    pub cors_origins: Vec<String>,
     /// Per-job working directories (outputs are bind-mounted from here).
     #[serde(default = "default_work_dir")]
     pub work_dir: PathBuf,
@@ -117,12 +127,29 @@ fn default_heartbeat() -> u64 {
     5
 }
 
+impl ExecutorConfig {
+    /// The URL announced in heartbeats: `public_url`, else `http://{listen}` (an unspecified
+    /// listen address is announced as loopback).
+    pub fn endpoint(&self) -> String {
+        if let Some(u) = &self.public_url {
+            return u.trim_end_matches('/').to_owned();
+        }
+        let mut at = self.listen;
+        if at.ip().is_unspecified() {
+            at.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+        }
+        format!("http://{at}")
+    }
+}
+
 impl Default for ExecutorConfig {
     fn default() -> Self {
         ExecutorConfig {
             node_url: default_node_url(),
             private_key: None,
             listen: default_listen(),
+            public_url: None,
+            cors_origins: Vec::new(),
             work_dir: default_work_dir(),
             artifacts_url: default_artifacts(),
             grace_secs: default_grace(),
@@ -135,6 +162,11 @@ impl Default for ExecutorConfig {
 
 impl ExecutorConfig {
     pub fn validate(&self) -> Result<(), String> {
+        if let Some(u) = &self.public_url {
+            if !(u.starts_with("http://") || u.starts_with("https://")) {
+                return Err(format!("executor.public_url must be an http(s) URL: {u:?}"));
+            }
+        }
         let s = &self.sandbox;
         if s.memory_mb < 4 || s.cpus <= 0.0 || s.pids < 1 || s.scratch_mb < 1 {
             return Err("executor.sandbox limits must be positive (memory_mb >= 4)".into());

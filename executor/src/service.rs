@@ -127,9 +127,10 @@ impl<R: ContainerRuntime, C: JobChain> Executor<R, C> {
     }
 
     /// Binds the buyers' x402 endpoint on `config.listen` and runs until `shutdown`.
-    /// `public_url` is how buyers reach the endpoint (`None`: its bound address).
+    /// `public_url` is how buyers reach the endpoint (`None`: `executor.public_url`, else its
+    /// bound address); it is what the heartbeats announce.
     pub async fn start(
-        self,
+        mut self,
         public_url: Option<String>,
         shutdown: Shutdown,
     ) -> Result<RunningExecutor, ExecutorError> {
@@ -139,13 +140,18 @@ impl<R: ContainerRuntime, C: JobChain> Executor<R, C> {
             .await
             .map_err(ExecutorError::Listen)?;
         let addr = listener.local_addr().map_err(ExecutorError::Listen)?;
+        let public_url = public_url
+            .or_else(|| self.config.public_url.clone())
+            .unwrap_or_else(|| format!("http://{addr}"));
+        self.config.public_url = Some(public_url.clone());
         let endpoint = Arc::new(crate::x402_http::Endpoint {
             shared: self.shared.clone(),
             producer,
             runtime: self.runtime.clone(),
-            public_url: public_url.unwrap_or_else(|| format!("http://{addr}")),
+            public_url,
         });
-        let web = crate::x402_http::serve(listener, endpoint, shutdown.child());
+        let cors = crate::x402_http::cors(&self.config.cors_origins);
+        let web = crate::x402_http::serve(listener, endpoint, cors, shutdown.child());
         let task = computestream_runtime::spawn_with_server(self.run(shutdown), web);
         Ok(RunningExecutor {
             endpoint: addr,
@@ -203,6 +209,7 @@ impl<R: ContainerRuntime, C: JobChain> Executor<R, C> {
                         at_ms: now_ms(),
                         available: true,
                         running_jobs: self.shared.running_jobs(),
+                        endpoint: Some(self.config.endpoint()),
                     };
                     self.shared.export_job_states();
                     if let Err(e) = producer.send(&Envelope::heartbeat(hb)).await {

@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -21,6 +21,7 @@ use computestream_schemas::x402::{
 };
 use computestream_schemas::Envelope;
 use serde_json::json;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::container::ContainerRuntime;
 use crate::headers;
@@ -43,14 +44,37 @@ impl<R: ContainerRuntime> std::fmt::Debug for Endpoint<R> {
     }
 }
 
+/// CORS for buyers paying from a browser (x402 v2 HTTP transport: the request header
+/// `PAYMENT-SIGNATURE` is not CORS-safelisted, so the browser preflights; the answer's
+/// `PAYMENT-REQUIRED` and `PAYMENT-RESPONSE` must be exposed to the page). `origins` empty:
+/// any origin.
+pub fn cors(origins: &[String]) -> CorsLayer {
+    let allow = if origins.is_empty() {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()))
+    };
+    CorsLayer::new()
+        .allow_origin(allow)
+        .allow_methods([Method::GET])
+        .allow_headers([HeaderName::from_static("payment-signature")])
+        .expose_headers([
+            HeaderName::from_static("payment-required"),
+            HeaderName::from_static("payment-response"),
+        ])
+        .max_age(std::time::Duration::from_secs(600))
+}
+
 /// Serves the endpoint on a bound listener until `shutdown`.
 pub fn serve<R: ContainerRuntime>(
     listener: tokio::net::TcpListener,
     endpoint: Arc<Endpoint<R>>,
+    cors: CorsLayer,
     shutdown: Shutdown,
 ) -> tokio::task::JoinHandle<()> {
     let app = Router::new()
         .route("/jobs/{id}", get(job::<R>))
+        .layer(cors)
         .with_state(endpoint);
     tokio::spawn(async move {
         let _ = axum::serve(listener, app)

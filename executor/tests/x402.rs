@@ -57,6 +57,46 @@ async fn the_x402_handshake_and_every_rejection() {
     }
     let required = required.expect("a 402");
     assert_eq!(required.x402_version, 2);
+
+    // A browser pays too: the preflight for PAYMENT-SIGNATURE is allowed, and the answer's
+    // x402 headers are exposed to the page.
+    let origin = "http://marketplace.example";
+    let pre = http
+        .request(reqwest::Method::OPTIONS, &url)
+        .header("origin", origin)
+        .header("access-control-request-method", "GET")
+        .header("access-control-request-headers", "payment-signature")
+        .send()
+        .await
+        .expect("preflight");
+    assert!(pre.status().is_success(), "preflight: {}", pre.status());
+    let allowed = pre
+        .headers()
+        .get("access-control-allow-headers")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    assert!(
+        allowed.contains("payment-signature"),
+        "allow-headers: {allowed}"
+    );
+    let r = http
+        .get(&url)
+        .header("origin", origin)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status(), reqwest::StatusCode::PAYMENT_REQUIRED);
+    let exposed = r
+        .headers()
+        .get("access-control-expose-headers")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    assert!(
+        exposed.contains("payment-required") && exposed.contains("payment-response"),
+        "expose-headers: {exposed}"
+    );
     assert!(required.resource.url.ends_with("/jobs/1"));
     let offer = required.accepts[0].clone();
     assert_eq!(offer.scheme, "batch-settlement");

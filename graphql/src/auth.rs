@@ -25,6 +25,30 @@ pub fn sign_in_message(address: &AccountAddress, nonce: &str) -> String {
     )
 }
 
+/// Whether `full` is what an AIP-62 wallet's `signMessage({message, nonce})` signs for this
+/// sign-in: `APTOS\n`, then optionally `address: …`, `application: …`, `chainId: …` lines (an
+/// address line must name `address`), then `message: {message}\nnonce: {nonce}` and nothing
+/// after (the wallet standard's `fullMessage`, aptos-labs/wallet-standard `AptosSignMessageOutput`).
+pub fn is_wallet_sign_in(full: &str, address: &AccountAddress, nonce: &str) -> bool {
+    let Some(rest) = full.strip_prefix("APTOS\n") else {
+        return false;
+    };
+    let tail = format!(
+        "message: {}\nnonce: {nonce}",
+        sign_in_message(address, nonce)
+    );
+    let Some(head) = rest.strip_suffix(tail.as_str()) else {
+        return false;
+    };
+    head.split_terminator('\n').all(|line| {
+        if let Some(a) = line.strip_prefix("address: ") {
+            a.parse::<AccountAddress>().is_ok_and(|a| a == *address)
+        } else {
+            line.starts_with("application: ") || line.starts_with("chainId: ")
+        }
+    })
+}
+
 /// Bounds of the sign-in tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SessionLimits {
@@ -92,13 +116,16 @@ impl Sessions {
         Ok(n)
     }
 
-    /// Checks a signed nonce and opens a session: (token, expiry ms).
+    /// Checks a signed nonce and opens a session: (token, expiry ms). The signature is over
+    /// [`sign_in_message`] itself, or over a wallet's `full_message` that wraps it
+    /// ([`is_wallet_sign_in`]).
     pub fn sign_in(
         &self,
         address: AccountAddress,
         public_key: &str,
         nonce: &str,
         signature: &str,
+        full_message: Option<&str>,
     ) -> Result<(String, u64), GatewayError> {
         let pk: PublicKey = public_key
             .parse()
@@ -116,7 +143,16 @@ impl Sessions {
                 "the key is not this address's".into(),
             ));
         }
-        if !pk.verify_strict(sign_in_message(&address, nonce).as_bytes(), &sig) {
+        let signed =
+            match full_message {
+                None => sign_in_message(&address, nonce),
+                Some(f) if is_wallet_sign_in(f, &address, nonce) => f.to_owned(),
+                Some(_) => return Err(GatewayError::BadInput(
+                    "fullMessage is not a wallet's signMessage of this sign-in's message and nonce"
+                        .into(),
+                )),
+            };
+        if !pk.verify_strict(signed.as_bytes(), &sig) {
             return Err(GatewayError::Forbidden(
                 "the signature does not verify".into(),
             ));
@@ -214,11 +250,11 @@ mod tests {
         let sig = key.sign(sign_in_message(&address, &n).as_bytes());
         let pk = key.public_key().to_string();
         let (token, _) = s
-            .sign_in(address, &pk, &n, &sig.to_string())
+            .sign_in(address, &pk, &n, &sig.to_string(), None)
             .expect("signed in");
         assert_eq!(s.who(&token), Some(address));
         assert!(
-            s.sign_in(address, &pk, &n, &sig.to_string()).is_err(),
+            s.sign_in(address, &pk, &n, &sig.to_string(), None).is_err(),
             "nonce used"
         );
         let n2 = s.nonce(address, None).expect("nonce");
@@ -229,9 +265,60 @@ mod tests {
                 address,
                 &other.public_key().to_string(),
                 &n2,
-                &bad.to_string()
+                &bad.to_string(),
+                None
             )
             .is_err());
         assert_eq!(s.who("nope"), None);
+    }
+
+    #[test]
+    fn a_wallets_full_message_signs_in_and_nothing_else_does() {
+        let key = SigningKey::from_seed([6; 32]);
+        let address = ed25519_authentication_key(&key.public_key());
+        let s = Sessions::new(LIMITS);
+        let pk = key.public_key().to_string();
+        let n = s.nonce(address, None).expect("nonce");
+        let message = sign_in_message(&address, &n);
+        // What AIP-62 wallets sign for signMessage({message, nonce, address: true}).
+        let full = format!(
+            "APTOS\naddress: {}\napplication: https://app.example\nchainId: 4\nmessage: {message}\nnonce: {n}",
+            address.to_hex_literal()
+        );
+        assert!(is_wallet_sign_in(&full, &address, &n));
+        let sig = key.sign(full.as_bytes());
+        let (token, _) = s
+            .sign_in(address, &pk, &n, &sig.to_string(), Some(&full))
+            .expect("signed in");
+        assert_eq!(s.who(&token), Some(address));
+
+        let other = ed25519_authentication_key(&SigningKey::from_seed([7; 32]).public_key());
+        for bad in [
+            format!("message: {message}\nnonce: {n}"),
+            format!("APTOS\nmessage: {message}\nnonce: {n}\nextra"),
+            format!("APTOS\nmessage: {message}\nnonce: other"),
+            format!(
+                "APTOS\naddress: {}\nmessage: {message}\nnonce: {n}",
+                other.to_long_string()
+            ),
+            format!("APTOS\nsomething: else\nmessage: {message}\nnonce: {n}"),
+        ] {
+            assert!(!is_wallet_sign_in(&bad, &address, &n), "{bad:?}");
+        }
+        let n2 = s.nonce(address, None).expect("nonce");
+        let wrapped = format!(
+            "APTOS\nmessage: {}\nnonce: {n2}",
+            sign_in_message(&address, &n2)
+        );
+        let sig2 = key.sign(wrapped.as_bytes());
+        let forged = format!(
+            "APTOS\nchainId: 9\nmessage: {}\nnonce: {n2}",
+            sign_in_message(&address, &n2)
+        );
+        assert!(
+            s.sign_in(address, &pk, &n2, &sig2.to_string(), Some(&forged))
+                .is_err(),
+            "the signature must be over the full message given"
+        );
     }
 }

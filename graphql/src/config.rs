@@ -13,6 +13,9 @@ pub struct GatewayConfig {
     /// Node REST base URL: where signed transactions are submitted.
     #[serde(default = "default_node_url")]
     pub node_url: String,
+    /// The web app's files and what its `/config.json` says (`[gateway.web]`).
+    #[serde(default)]
+    pub web: crate::web_app::WebAppConfig,
     /// Production mode: no introspection, no playground; with `allowlist`, only the
     /// listed documents run.
     #[serde(default)]
@@ -112,7 +115,7 @@ fn default_depth() -> usize {
     10
 }
 fn default_complexity() -> usize {
-    1_000
+    2_000
 }
 fn default_body() -> usize {
     64 * 1024
@@ -186,6 +189,7 @@ impl Default for GatewayConfig {
         GatewayConfig {
             listen: default_listen(),
             node_url: default_node_url(),
+            web: Default::default(),
             production: false,
             allowlist: Vec::new(),
             max_depth: default_depth(),
@@ -219,6 +223,7 @@ impl Default for GatewayConfig {
 
 impl GatewayConfig {
     pub fn validate(&self) -> Result<(), String> {
+        self.web.validate()?;
         if self.max_depth == 0 || self.max_complexity == 0 || self.max_body_bytes < 1024 {
             return Err("gateway limits must be positive (max_body_bytes >= 1024)".into());
         }

@@ -31,6 +31,7 @@ pub mod schema;
 mod service;
 mod services;
 mod submit;
+pub mod web_app;
 pub mod ws;
 
 pub use config::GatewayConfig;

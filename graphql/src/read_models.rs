@@ -16,6 +16,7 @@ pub struct ProviderRow {
     pub is_active: bool,
     pub registered_at: String,
     pub last_heartbeat_at: Option<String>,
+    pub endpoint: Option<String>,
     pub reputation_bps: i64,
     pub jobs_completed: i64,
     pub jobs_failed: i64,
@@ -128,10 +129,12 @@ pub async fn providers(pool: &PgPool, q: &ProviderQuery) -> Result<Vec<ProviderR
                   p.is_active AS "is_active!",
                   to_char(p.registered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "registered_at!",
                   to_char(p.last_heartbeat_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_heartbeat_at,
+                  e.endpoint AS "endpoint?",
                   COALESCE(r.reputation_bps, 0) AS "reputation_bps!",
                   COALESCE(r.jobs_completed, 0) AS "jobs_completed!",
                   COALESCE(r.jobs_failed, 0) AS "jobs_failed!"
            FROM providers p LEFT JOIN provider_reputation r ON r.address = p.address
+                LEFT JOIN provider_endpoints e ON e.provider = p.address
            WHERE ($1::text IS NULL OR p.gpu_type = $1)
              AND ($2::int IS NULL OR p.vram_gb >= $2)
              AND ($3::numeric IS NULL OR p.price_per_second <= $3::numeric)
@@ -165,10 +168,12 @@ pub async fn providers_by_address(
                   p.is_active AS "is_active!",
                   to_char(p.registered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "registered_at!",
                   to_char(p.last_heartbeat_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_heartbeat_at,
+                  e.endpoint AS "endpoint?",
                   COALESCE(r.reputation_bps, 0) AS "reputation_bps!",
                   COALESCE(r.jobs_completed, 0) AS "jobs_completed!",
                   COALESCE(r.jobs_failed, 0) AS "jobs_failed!"
            FROM providers p LEFT JOIN provider_reputation r ON r.address = p.address
+                LEFT JOIN provider_endpoints e ON e.provider = p.address
            WHERE p.address = ANY($1)"#,
         addresses,
     )

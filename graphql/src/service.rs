@@ -176,8 +176,23 @@ pub fn app(config: &GatewayConfig, services: Services) -> Router {
             .allow_methods(Any)
             .allow_headers(Any),
     };
-    Router::new()
-        .route("/", get(dashboard))
+    let browser = crate::web_app::BrowserConfig::new(
+        &config.web,
+        &config.node_url,
+        state.services.chain_id,
+        &state.services.package,
+    );
+    let files = config.web.files();
+    let root = match &files {
+        Some(dir) => {
+            tracing::info!(dir = %dir.display(), "serving the web app at /");
+            Router::new().route("/dashboard", get(dashboard))
+        }
+        None => Router::new()
+            .route("/", get(dashboard))
+            .route("/dashboard", get(dashboard)),
+    };
+    root.merge(crate::web_app::routes(browser, files.as_deref()))
         .route("/graphql", get(graphiql).post(graphql))
         .route("/graphql/ws", get(crate::ws::endpoint))
         .merge(crate::rest::routes())

@@ -116,7 +116,7 @@ async fn the_dashboard_shows_the_accrued_amount_rise() {
         .call(
             reqwest::Method::POST,
             &format!("/session/{sid}/url"),
-            Some(json!({"url": format!("http://{}/?job=1&token={token}", gw.addr)})),
+            Some(json!({"url": format!("http://{}/dashboard?job=1&token={token}", gw.addr)})),
         )
         .await;
     // Job 1 keeps being metered from now on (the browser is up: its start-up time on a

@@ -59,6 +59,8 @@ pub struct ProvidersPlan {
     pub avail: BTreeMap<String, Newest<bool>>,
     pub unstaked: BTreeMap<String, Newest<i64>>,
     pub heartbeats: BTreeMap<(String, i64), (bool, i32)>,
+    /// The newest announced x402 endpoint per provider: (at ms, URL).
+    pub endpoints: BTreeMap<String, (i64, String)>,
 }
 
 /// Jobs: creations and the newest status change (with the time it started running, if
@@ -155,10 +157,21 @@ pub fn plan<'a>(events: &[&'a Envelope]) -> Result<Plan<'a>, StoreError> {
                 at,
             ),
             Event::ProviderHeartbeat(x) => {
+                let at = i64_of(x.at_ms, "at_ms")?;
                 p.providers.heartbeats.insert(
-                    (x.provider.to_long_string(), i64_of(x.at_ms, "at_ms")?),
+                    (x.provider.to_long_string(), at),
                     (x.available, i32_of(x.running_jobs, "running_jobs")?),
                 );
+                if let Some(url) = &x.endpoint {
+                    let e = p
+                        .providers
+                        .endpoints
+                        .entry(x.provider.to_long_string())
+                        .or_insert((at, url.clone()));
+                    if at >= e.0 {
+                        *e = (at, url.clone());
+                    }
+                }
             }
             Event::JobEvidenceCommitted(x) => newest(
                 &mut p.jobs.evidence,

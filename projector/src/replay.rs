@@ -121,7 +121,7 @@ pub async fn replay(
 }
 
 /// The read-model tables, in a fixed order (what replay equality compares).
-pub const TABLES: [&str; 14] = [
+pub const TABLES: [&str; 15] = [
     "providers",
     "jobs",
     "escrows",
@@ -134,6 +134,7 @@ pub const TABLES: [&str; 14] = [
     "settlement_items",
     "payment_ticks",
     "provider_heartbeats",
+    "provider_endpoints",
     "job_usage_minute",
     "provider_earnings_minute",
 ];

@@ -184,6 +184,7 @@ pub fn marketplace(jobs: u64, seconds: u64, t0_ms: u64) -> Vec<Envelope> {
                     at_ms: at,
                     available: true,
                     running_jobs: 10,
+                    endpoint: Some(format!("http://10.0.0.{}:8090", job % 200)),
                 }));
             }
             if s % 60 == 0 {

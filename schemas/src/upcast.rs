@@ -9,6 +9,7 @@
 //!
 //! History:
 //! - `provider_heartbeat` v1 -> v2: v2 added `running_jobs` (v1 writers did not count; 0).
+//! - `provider_heartbeat` v2 -> v3: v3 added `endpoint` (v2 writers announced none; null).
 
 use serde_json::Value;
 
@@ -36,6 +37,7 @@ pub fn to_current(kind: EventKind, version: u16, mut payload: Value) -> Result<V
 fn step(kind: EventKind, from: u16, payload: Value) -> Result<Value, SchemaError> {
     match (kind, from) {
         (EventKind::ProviderHeartbeat, 1) => heartbeat_v1_to_v2(payload),
+        (EventKind::ProviderHeartbeat, 2) => heartbeat_v2_to_v3(payload),
         _ => Err(SchemaError::NoUpcaster {
             kind: kind.as_str().to_owned(),
             version: from,
@@ -44,13 +46,29 @@ fn step(kind: EventKind, from: u16, payload: Value) -> Result<Value, SchemaError
 }
 
 fn heartbeat_v1_to_v2(mut payload: Value) -> Result<Value, SchemaError> {
-    let obj = payload
+    object_of(&mut payload, EventKind::ProviderHeartbeat, 1)?
+        .entry("running_jobs")
+        .or_insert(Value::from(0u32));
+    Ok(payload)
+}
+
+fn heartbeat_v2_to_v3(mut payload: Value) -> Result<Value, SchemaError> {
+    object_of(&mut payload, EventKind::ProviderHeartbeat, 2)?
+        .entry("endpoint")
+        .or_insert(Value::Null);
+    Ok(payload)
+}
+
+fn object_of(
+    payload: &mut Value,
+    kind: EventKind,
+    version: u16,
+) -> Result<&mut serde_json::Map<String, Value>, SchemaError> {
+    payload
         .as_object_mut()
         .ok_or_else(|| SchemaError::BadPayload {
-            kind: EventKind::ProviderHeartbeat.as_str().to_owned(),
-            version: 1,
+            kind: kind.as_str().to_owned(),
+            version,
             reason: "payload is not an object".to_owned(),
-        })?;
-    obj.entry("running_jobs").or_insert(Value::from(0u32));
-    Ok(payload)
+        })
 }

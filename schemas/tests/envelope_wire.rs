@@ -213,6 +213,7 @@ fn one_of_each() -> Vec<Envelope> {
             at_ms: 5_000,
             available: true,
             running_jobs: 1,
+            endpoint: Some("http://127.0.0.1:8090".into()),
         }),
         Envelope::settlement_submitted(
             9,
@@ -308,7 +309,26 @@ fn heartbeat_v1_is_upcast() {
     let env = Envelope::from_json(v1).expect("v1 heartbeat is readable");
     assert_eq!(env.schema_version, 1);
     match env.event {
-        Event::ProviderHeartbeat(h) => assert_eq!(h.running_jobs, 0),
+        Event::ProviderHeartbeat(h) => {
+            assert_eq!(h.running_jobs, 0);
+            assert_eq!(h.endpoint, None);
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+#[test]
+fn heartbeat_v2_is_upcast_without_an_endpoint() {
+    let v2 = br#"{"id":"heartbeat:0x0202020202020202020202020202020202020202020202020202020202020202:5","kind":"provider_heartbeat","schema_version":2,
+        "source":"executor:0x0202020202020202020202020202020202020202020202020202020202020202","chain_version":null,"stream_second":null,
+        "occurred_at_ms":5000,"aggregate_key":"provider:0x0202020202020202020202020202020202020202020202020202020202020202",
+        "payload":{"provider":"0x0202020202020202020202020202020202020202020202020202020202020202","at_ms":5000,"available":true,"running_jobs":3}}"#;
+    let env = Envelope::from_json(v2).expect("v2 heartbeat is readable");
+    match env.event {
+        Event::ProviderHeartbeat(h) => {
+            assert_eq!(h.running_jobs, 3);
+            assert_eq!(h.endpoint, None);
+        }
         other => panic!("unexpected {other:?}"),
     }
 }

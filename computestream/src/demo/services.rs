@@ -139,11 +139,17 @@ pub async fn start(d: Wiring<'_>) -> anyhow::Result<Running> {
     );
     tasks.push(detach(settler.task));
 
-    // The gateway: GraphQL, subscriptions, the REST API and the dashboard, over the demo's
-    // read models and topics.
+    // The gateway: the web app, GraphQL, subscriptions, the REST API and the dashboard, over
+    // the demo's read models and topics. On the demo's own devnet the web app gets its faucet.
+    let mut web = cfg.gateway.web.clone();
+    if web.faucet_url.is_none() && d.chain.devnet.is_some() {
+        web.faucet_url = Some(node_url.trim_end_matches("/v1").to_owned());
+    }
+    let web_files = web.files();
     let gateway = Gateway {
         config: GatewayConfig {
             node_url: node_url.clone(),
+            web,
             ..cfg.gateway.clone()
         },
         pool: d.pool.clone(),
@@ -155,7 +161,20 @@ pub async fn start(d: Wiring<'_>) -> anyhow::Result<Running> {
     .start(d.shutdown.child())
     .await
     .context("starting the gateway (gateway.listen in use?)")?;
-    println!("  dashboard:               http://{}/", gateway.addr);
+    match web_files {
+        Some(dir) => println!(
+            "  web app:                 http://{}/  (files: {})",
+            gateway.addr,
+            dir.display()
+        ),
+        None => {
+            println!("  web app:                 not built (scripts/web.sh build); dashboard at /")
+        }
+    }
+    println!(
+        "  dashboard:               http://{}/dashboard",
+        gateway.addr
+    );
     println!(
         "  GraphQL:                 http://{0}/graphql  (subscriptions ws://{0}/graphql/ws)",
         gateway.addr

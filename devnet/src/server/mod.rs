@@ -81,7 +81,38 @@ pub fn router(devnet: Shared) -> Router {
         .route("/mint", post(faucet::mint))
         .route("/fund", post(faucet::fund))
         .fallback(not_found)
+        .layer(cors())
         .with_state(devnet)
+}
+
+/// Browsers (the web app, wallets in a page) call the node from another origin, and the
+/// official SDK sends its requests with `credentials: "include"`: the node's CORS mirrors the
+/// request's origin and headers and allows credentials (aptos-core `api/src/runtime.rs`
+/// builds poem's `Cors` with `allow_credentials(true)`), `GET`/`POST`, and the `X-Aptos-*`
+/// answer headers are readable.
+fn cors() -> tower_http::cors::CorsLayer {
+    use axum::http::{HeaderName, Method};
+    use computestream_nodeapi::headers as h;
+    use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
+    let exposed = [
+        h::CHAIN_ID,
+        h::LEDGER_VERSION,
+        h::LEDGER_OLDEST_VERSION,
+        h::LEDGER_TIMESTAMP,
+        h::EPOCH,
+        h::BLOCK_HEIGHT,
+        h::OLDEST_BLOCK_HEIGHT,
+        h::GAS_USED,
+        h::CURSOR,
+    ]
+    .map(HeaderName::from_static);
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::mirror_request())
+        .allow_credentials(true)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers(AllowHeaders::mirror_request())
+        .expose_headers(exposed)
+        .max_age(std::time::Duration::from_secs(600))
 }
 
 /// Builds an answer with the ledger headers of the moment.

@@ -71,6 +71,7 @@ impl Rig {
                 memory_mb: 64,
                 ..SandboxPolicy::default()
             },
+            ..ExecutorConfig::default()
         }
     }
 

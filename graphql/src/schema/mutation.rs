@@ -78,7 +78,9 @@ impl MutationRoot {
         })
     }
 
-    /// Step 2: the signed message opens a session bound to the address.
+    /// Step 2: the signed message opens a session bound to the address. `signature` is over
+    /// the challenge's `message`, or, from a wallet's `signMessage({message, nonce})`, over
+    /// its `fullMessage` (`APTOS\n…message: …\nnonce: …`), passed as `fullMessage`.
     async fn sign_in(
         &self,
         ctx: &Context<'_>,
@@ -86,11 +88,12 @@ impl MutationRoot {
         public_key: String,
         nonce: String,
         signature: String,
+        full_message: Option<String>,
     ) -> async_graphql::Result<Session> {
         let a = parse_address(&address)?;
         let (token, exp) = services(ctx)
             .sessions
-            .sign_in(a, &public_key, &nonce, &signature)
+            .sign_in(a, &public_key, &nonce, &signature, full_message.as_deref())
             .gql()?;
         Ok(Session {
             token,

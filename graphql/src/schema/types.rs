@@ -154,6 +154,9 @@ pub struct Provider {
     pub is_active: bool,
     pub registered_at: String,
     pub last_heartbeat_at: Option<String>,
+    /// The provider's x402 endpoint (buyers pay `GET {endpoint}/jobs/{id}`), as its
+    /// executor announced it in its newest heartbeat; null before the first one.
+    pub endpoint: Option<String>,
     /// Reputation in basis points (10000 = perfect); see docs/ANALYTICS.md.
     pub reputation_bps: i32,
     pub jobs_completed: i32,
@@ -172,6 +175,7 @@ impl From<ProviderRow> for Provider {
             is_active: r.is_active,
             registered_at: r.registered_at,
             last_heartbeat_at: r.last_heartbeat_at,
+            endpoint: r.endpoint,
             reputation_bps: small(r.reputation_bps),
             jobs_completed: small(r.jobs_completed),
             jobs_failed: small(r.jobs_failed),

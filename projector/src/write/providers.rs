@@ -118,6 +118,27 @@ pub async fn write(
         .execute(&mut **tx)
         .await?;
     }
+    if !plan.endpoints.is_empty() {
+        // Its own table: a heartbeat may come before the provider's registration.
+        let (mut a, mut t, mut u) = (vec![], vec![], vec![]);
+        for (addr, (at, url)) in &plan.endpoints {
+            a.push(addr.clone());
+            t.push(*at);
+            u.push(url.clone());
+        }
+        sqlx::query!(
+            r#"INSERT INTO provider_endpoints (provider, endpoint, announced_at)
+               SELECT a, u, TIMESTAMPTZ 'epoch' + t * INTERVAL '1 millisecond'
+               FROM UNNEST($1::text[], $2::bigint[], $3::text[]) AS x(a, t, u)
+               ON CONFLICT (provider) DO UPDATE SET endpoint = EXCLUDED.endpoint, announced_at = EXCLUDED.announced_at
+               WHERE provider_endpoints.announced_at <= EXCLUDED.announced_at"#,
+            &a,
+            &t,
+            &u
+        )
+        .execute(&mut **tx)
+        .await?;
+    }
     if !plan.heartbeats.is_empty() {
         let (mut a, mut t, mut av, mut rj) = (vec![], vec![], vec![], vec![]);
         for ((addr, at), (available, running)) in &plan.heartbeats {

@@ -243,6 +243,7 @@ pub fn history() -> Vec<Envelope> {
                 at_ms: T0 + s * 1_000,
                 available: true,
                 running_jobs: 1,
+                endpoint: Some(format!("http://provider.example:{}", 8000 + s)),
             }));
         }
     }

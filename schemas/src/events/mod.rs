@@ -120,7 +120,7 @@ event_registry! {
     // Off chain
     MeteringTick => "metering_tick", version 1, OffChain;
     VoucherReceived => "voucher_received", version 1, OffChain;
-    ProviderHeartbeat => "provider_heartbeat", version 2, OffChain;
+    ProviderHeartbeat => "provider_heartbeat", version 3, OffChain;
     SettlementSubmitted => "settlement_submitted", version 1, OffChain;
     SettlementConfirmed => "settlement_confirmed", version 1, OffChain;
     SettlementFailed => "settlement_failed", version 1, OffChain;

@@ -23,13 +23,17 @@ pub struct VoucherReceived {
 
 /// "This provider is alive." Keeps a provider listed as available.
 ///
-/// v1 had no `running_jobs`; the upcaster sets it to 0.
+/// v1 had no `running_jobs` (the upcaster sets 0); v2 had no `endpoint` (none).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ProviderHeartbeat {
     pub provider: AccountAddress,
     pub at_ms: u64,
     pub available: bool,
     pub running_jobs: u32,
+    /// The provider's x402 endpoint as buyers reach it (`executor.public_url`, an http(s)
+    /// base URL: buyers call `GET {endpoint}/jobs/{id}`); none when not announced.
+    #[serde(default)]
+    pub endpoint: Option<String>,
 }
 
 /// One stream's part of a settlement batch.

@@ -1,0 +1,83 @@
+//! `computestream` services as separate processes, restartable, each with its stderr in a
+//! log file (the chaos test kills them; the web app test runs them as a user would).
+
+#![allow(dead_code)] // each test binary uses its own part
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+
+use computestream_eventlog::KafkaSettings;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_computestream");
+
+/// One `computestream` process, restartable; its stderr is kept in a log file.
+pub struct Service {
+    pub name: String,
+    command: Box<dyn Fn() -> Command + Send>,
+    child: Option<Child>,
+    pub log: PathBuf,
+    pub kills: usize,
+}
+
+impl Service {
+    pub fn new(name: &str, dir: &Path, command: impl Fn() -> Command + Send + 'static) -> Service {
+        Service {
+            name: name.into(),
+            command: Box::new(command),
+            child: None,
+            log: dir.join(format!("{name}.log")),
+            kills: 0,
+        }
+    }
+
+    pub fn start(&mut self) {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)
+            .expect("service log");
+        let child = (self.command)()
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawn {}: {e}", self.name));
+        self.child = Some(child);
+    }
+
+    /// SIGKILL: no shutdown path runs.
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+            self.kills += 1;
+        }
+    }
+
+    /// Stops it for good at the end (not counted as a chaos kill).
+    pub fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// The last lines of its log.
+    pub fn tail(&self) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(15)..].join("\n")
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// `computestream {sub}` on this test's broker namespace, database and read-model schema.
+pub fn base(sub: &str, kafka: &KafkaSettings, db: &str, schema: &str) -> Command {
+    let mut c = computestream_testkit::service_command(BIN, sub, kafka);
+    c.env("COMPUTESTREAM_DATABASE__URL", db)
+        .env("COMPUTESTREAM_PROJECTOR__SCHEMA", schema);
+    c
+}
