@@ -11,6 +11,7 @@ mod project;
 mod serve;
 mod settle;
 mod side;
+mod verify;
 
 use std::path::PathBuf;
 
@@ -73,6 +74,9 @@ enum Command {
     Topics,
     /// Run the end-to-end demo on the local stack with a live terminal summary.
     Demo(demo::DemoArgs),
+    /// Check a job's evidence (metering chain, vouchers, the on-chain commitment and what
+    /// was paid) from the log, or a bundle offline; exits 1 when it does not hold.
+    Verify(verify::VerifyArgs),
 }
 
 #[tokio::main]
@@ -96,5 +100,11 @@ async fn main() -> anyhow::Result<()> {
         Command::Migrate => ops::migrate(&cfg).await,
         Command::Topics => ops::create_topics(&cfg).await,
         Command::Demo(args) => demo::run(&cfg, args).await,
+        Command::Verify(args) => {
+            if !verify::run(&cfg, args).await? {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
     }
 }

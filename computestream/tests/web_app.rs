@@ -235,6 +235,72 @@ async fn a_provider_and_a_buyer_use_the_marketplace_in_a_browser() {
         dir.display(),
         logs(&services)
     );
+
+    // Anyone can check job 1's evidence (docs/DISPUTES.md): from the log, then offline from
+    // the bundle it wrote; a bundle whose history was rewritten is refused at its second.
+    let bundle = dir.join("job-1.json");
+    let verify = |args: &[&str]| {
+        let mut c = base("verify", &kafka, &url, SCHEMA);
+        c.args(args).stdout(std::process::Stdio::piped());
+        c.output().expect("run computestream verify")
+    };
+    let mut verdict = verify(&["1", "--out", &bundle.display().to_string()]);
+    for _ in 0..100 {
+        if verdict.status.success() {
+            break;
+        }
+        // The provider's commitment may still be on its way into the log.
+        std::thread::sleep(Duration::from_millis(200));
+        verdict = verify(&["1", "--out", &bundle.display().to_string()]);
+    }
+    let text = String::from_utf8_lossy(&verdict.stdout).into_owned();
+    assert!(verdict.status.success(), "verify 1:\n{text}");
+    assert!(text.contains("the evidence holds"), "{text}");
+    let offline = verify(&["--bundle", &bundle.display().to_string()]);
+    assert!(
+        offline.status.success(),
+        "{}",
+        String::from_utf8_lossy(&offline.stdout)
+    );
+    let mut b: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&bundle).expect("bundle")).expect("json");
+    // The gateway shows the same commitment (job.evidence).
+    let mut shown = serde_json::Value::Null;
+    for _ in 0..100 {
+        let r: serde_json::Value = http
+            .post(format!("http://{gateway}/graphql"))
+            .json(&serde_json::json!({
+                "query": "{ job(id: \"1\") { evidence { meteringHead meteredSeconds version } } }"
+            }))
+            .send()
+            .await
+            .expect("graphql")
+            .json()
+            .await
+            .expect("json");
+        shown = r["data"]["job"]["evidence"].clone();
+        if !shown.is_null() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(shown["meteringHead"], b["commitment"]["metering_head"]);
+    assert_eq!(
+        shown["meteredSeconds"],
+        serde_json::json!(b["commitment"]["metered_seconds"].to_string())
+    );
+    let records = b["records"].as_array_mut().expect("records");
+    assert!(records.len() >= 10, "the job was metered");
+    records[4]["record"]["cpu_usage_micros"] = serde_json::json!(123_456_789u64);
+    std::fs::write(&bundle, serde_json::to_vec(&b).expect("json")).expect("write");
+    let tampered = verify(&["--bundle", &bundle.display().to_string()]);
+    let text = String::from_utf8_lossy(&tampered.stdout).into_owned();
+    assert_eq!(tampered.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("second 5"),
+        "the rewritten second is named: {text}"
+    );
+
     for mut s in services {
         s.stop();
     }

@@ -32,7 +32,7 @@ pub mod x402_http;
 
 pub use artifacts::ArtifactStore;
 pub use buyer::{Buyer, BuyerError, Paid, Payment, DEFAULT_LEAD_SECS};
-pub use chain::{JobChain, Outcome};
+pub use chain::{Evidence, JobChain, Outcome};
 pub use config::{ExecutorConfig, SandboxPolicy};
 pub use container::ContainerRuntime;
 pub use docker::{create_body, DockerRuntime};

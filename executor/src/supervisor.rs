@@ -16,7 +16,7 @@ use computestream_schemas::events::MeteringTick;
 use computestream_schemas::Envelope;
 
 use crate::artifacts::ArtifactStore;
-use crate::chain::{JobChain, Outcome};
+use crate::chain::{Evidence, JobChain, Outcome};
 use crate::container::{ContainerError, ContainerRuntime, Exit};
 use crate::sandbox::{container_spec, JobRequest};
 use crate::state::ExecutorState;
@@ -28,6 +28,13 @@ use computestream_runtime::now_ms;
 pub struct MeteringHead {
     pub second: u64,
     pub hash: RecordHash,
+}
+
+fn evidence_of(head: &MeteringHead) -> Evidence {
+    Evidence {
+        metering_head: head.hash,
+        metered_seconds: head.second,
+    }
 }
 
 impl Default for MeteringHead {
@@ -121,6 +128,24 @@ impl<R: ContainerRuntime, C: JobChain> JobContext<R, C> {
         }
     }
 
+    /// Commits the metering chain's head of a job that ended by cancellation, retrying while
+    /// the node is unavailable (the chain refuses a second commitment).
+    async fn commit_evidence(&self, job_id: u64, evidence: Evidence) {
+        for attempt in 1..=5u32 {
+            match self.chain.commit_evidence(job_id, &evidence).await {
+                Ok(_) => return,
+                Err(e) if e.is_retryable() => {
+                    tracing::warn!(job_id, error = %e, attempt, "committing the evidence failed; retrying");
+                    tokio::time::sleep(Duration::from_secs(u64::from(attempt))).await;
+                }
+                Err(e) => {
+                    tracing::error!(job_id, error = %e, "the evidence could not be committed");
+                    return;
+                }
+            }
+        }
+    }
+
     fn failed(job_id: u64, exit_code: u64, reason: String) -> Outcome {
         Outcome {
             job_id,
@@ -129,6 +154,7 @@ impl<R: ContainerRuntime, C: JobChain> JobContext<R, C> {
             reason,
             output_url: String::new(),
             output_cid: String::new(),
+            evidence: None,
         }
     }
 
@@ -180,6 +206,7 @@ impl<R: ContainerRuntime, C: JobChain> JobContext<R, C> {
                 let _ = self.runtime.stop(&container, 2).await;
                 let _ = self.runtime.remove(&container).await;
                 self.shared.set_container(job_id, None);
+                self.commit_evidence(job_id, evidence_of(&head)).await;
                 return;
             }
             Stop::Exited(exit) if exit.oom_killed => Self::failed(
@@ -203,6 +230,7 @@ impl<R: ContainerRuntime, C: JobChain> JobContext<R, C> {
                     reason: String::new(),
                     output_url: String::new(),
                     output_cid: String::new(),
+                    evidence: None,
                 };
                 match self.artifacts.store_outputs(&out).await {
                     Ok(Some(s)) => {
@@ -230,6 +258,8 @@ impl<R: ContainerRuntime, C: JobChain> JobContext<R, C> {
                 ),
             ),
         };
+        let mut outcome = outcome;
+        outcome.evidence = Some(evidence_of(&head));
         let _ = self.runtime.remove(&container).await;
         self.shared.set_container(job_id, None);
         self.shared

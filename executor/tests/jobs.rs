@@ -48,11 +48,13 @@ async fn jobs_run_sandboxed_and_report_their_outcomes() {
         0,
     )
     .await;
+    // Job 7: paid, then cancelled by its buyer.
+    create_job(&rig.running, 6, rig.provider, &forever, 600, 1_000_000, 0).await;
 
     let stop = Shutdown::new();
     let exec = rig.executor(rig.config(), stop.clone()).await;
     let url = format!("http://{}", exec.endpoint);
-    let payers: Vec<_> = [(0, 1), (1, 2), (2, 3), (3, 4)]
+    let payers: Vec<_> = [(0, 1), (1, 2), (2, 3), (3, 4), (6, 7)]
         .into_iter()
         .map(|(buyer, job)| rig.pay_until_done(buyer, job, url.clone()))
         .collect();
@@ -87,6 +89,31 @@ async fn jobs_run_sandboxed_and_report_their_outcomes() {
     }
     assert_eq!(rig.wait_terminal(5, 120).await.0, JobStatus::Failed as u8);
     assert_eq!(rig.wait_terminal(6, 60).await.0, JobStatus::Failed as u8);
+    // Job 7 runs a few seconds, then its buyer cancels it.
+    for _ in 0..300 {
+        if rig.verified_metering_or_zero(7).await >= 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let cancel = computestream_devnet::load::sign_call(
+        computestream_testkit::chain::identity(),
+        computestream_devnet::load::buyer_seed(6),
+        1,
+        "job_registry",
+        "update_job_status",
+        vec![
+            aptos_sdk::aptos_bcs::to_bytes(&7u64).expect("bcs"),
+            aptos_sdk::aptos_bcs::to_bytes(&(JobStatus::Cancelled as u8)).expect("bcs"),
+        ],
+        computestream_testkit::chain::expiry(),
+    )
+    .expect("sign");
+    rig.running
+        .submit_all(vec![cancel.to_bcs().expect("bcs")])
+        .await
+        .expect("cancel");
+    assert_eq!(rig.wait_terminal(7, 60).await.0, JobStatus::Cancelled as u8);
     for p in payers {
         p.await.expect("payer");
     }
@@ -120,6 +147,28 @@ async fn jobs_run_sandboxed_and_report_their_outcomes() {
 
     // Metering: job 2 ran about 3 seconds; every record verifies and chains.
     assert!(rig.verified_metering(2).await >= 3);
+
+    // Evidence (docs/DISPUTES.md): every job that ran committed the head of its metering
+    // chain and its seconds on chain, with its outcome or after its cancellation (job 7);
+    // the job that never started (6) committed nothing.
+    for job in [1u64, 2, 3, 4, 5, 7] {
+        let committed = rig
+            .committed_evidence(job)
+            .await
+            .unwrap_or_else(|| panic!("job {job}: no evidence committed"));
+        let (head, seconds) = rig.metering_head(job).await;
+        assert_eq!(
+            committed.metering_head, head,
+            "job {job}: the committed head"
+        );
+        assert_eq!(
+            committed.metered_seconds, seconds,
+            "job {job}: the committed seconds"
+        );
+        assert_eq!(committed.provider, rig.provider);
+    }
+    assert!(rig.verified_metering(7).await >= 3);
+    assert!(rig.committed_evidence(6).await.is_none());
     stop.trigger();
     exec.task
         .await

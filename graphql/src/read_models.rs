@@ -39,6 +39,10 @@ pub struct JobRow {
     pub reason: String,
     pub output_url: Option<String>,
     pub output_cid: Option<String>,
+    /// What the provider committed on chain when the job ended (migration 0006).
+    pub metering_head: Option<String>,
+    pub metered_seconds: Option<String>,
+    pub evidence_version: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -199,7 +203,9 @@ pub async fn jobs(
                   to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "created_at!",
                   to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS started_at,
                   to_char(ended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ended_at,
-                  exit_code::text AS exit_code, reason AS "reason!", output_url, output_cid
+                  exit_code::text AS exit_code, reason AS "reason!", output_url, output_cid,
+                  metering_head, metered_seconds::text AS metered_seconds,
+                  evidence_version::text AS evidence_version
            FROM jobs
            WHERE ($1::text IS NULL OR buyer = $1)
              AND ($2::text IS NULL OR provider = $2)
@@ -228,7 +234,9 @@ pub async fn jobs_by_id(pool: &PgPool, ids: &[i64]) -> Result<Vec<JobRow>, Gatew
                   to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "created_at!",
                   to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS started_at,
                   to_char(ended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS ended_at,
-                  exit_code::text AS exit_code, reason AS "reason!", output_url, output_cid
+                  exit_code::text AS exit_code, reason AS "reason!", output_url, output_cid,
+                  metering_head, metered_seconds::text AS metered_seconds,
+                  evidence_version::text AS evidence_version
            FROM jobs WHERE job_id = ANY($1)"#,
         ids,
     )

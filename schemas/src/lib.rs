@@ -24,6 +24,7 @@ mod envelope;
 mod error;
 mod event_id;
 pub mod events;
+pub mod evidence;
 mod json_schema;
 pub mod move_abi;
 pub mod sample;

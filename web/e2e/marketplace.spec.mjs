@@ -131,6 +131,8 @@ test('buyer rents, pays per second, sees a settlement, cancels and is refunded',
   const settled = await waitOctas(page, '[data-testid="total-settled"]', (v) => v > 0n, 5_000);
   const escrow = await waitOctas(page, '[data-testid="total-escrow"]', (v) => v > 0n, 5_000);
   assert.equal(settled + refunded, escrow, 'escrow = settled + refunded once the stream is closed');
+  // The provider committed its metering evidence on chain after the cancellation.
+  await page.locator('[data-testid="job-evidence"]', { hasText: 's metered' }).waitFor({ timeout: 60_000 }).catch(failedOn(page, 'evidence'));
   await SHOTS(page, 'buyer-refunded');
 
   // The provider's console shows the job and its earnings.

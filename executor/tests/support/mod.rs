@@ -239,14 +239,43 @@ fn uuid_like() -> String {
 }
 
 impl Rig {
-    /// Every metering record of `stream` in the log, checked as one gapless, unforked,
-    /// correctly signed chain; returns the seconds attested.
-    pub async fn verified_metering(&self, stream: u64) -> u64 {
-        use computestream_domain::{MeteringChain, MeteringVerdict};
-        let ctx = VoucherContext {
-            chain_id: identity().chain_id,
-            package: identity().package,
-        };
+    /// What the provider committed on chain for `job` (`EvidenceCommitted`, as indexed),
+    /// waiting up to ~10 s for it to be indexed.
+    pub async fn committed_evidence(
+        &self,
+        job: u64,
+    ) -> Option<computestream_schemas::events::JobEvidenceCommitted> {
+        for _ in 0..100 {
+            let found = self
+                .events(topics::CHAIN_EVENTS)
+                .await
+                .into_iter()
+                .find_map(|e| match e.event {
+                    Event::JobEvidenceCommitted(c) if c.job_id == job => Some(c),
+                    _ => None,
+                });
+            if found.is_some() {
+                return found;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        None
+    }
+
+    /// The head of `stream`'s metering chain in the log: (SHA3-256 of the last record, its
+    /// second); the genesis hash and 0 when nothing was metered.
+    pub async fn metering_head(&self, stream: u64) -> (computestream_domain::RecordHash, u64) {
+        match self.metering_records(stream).await.last() {
+            Some(t) => (t.record.hash(), t.record.second),
+            None => (computestream_domain::METERING_GENESIS_HASH, 0),
+        }
+    }
+
+    /// `stream`'s signed metering records in the log, by second.
+    pub async fn metering_records(
+        &self,
+        stream: u64,
+    ) -> Vec<computestream_domain::SignedMeteringRecord> {
         let mut ticks: Vec<_> = self
             .events(topics::METERING)
             .await
@@ -257,6 +286,26 @@ impl Rig {
             })
             .collect();
         ticks.sort_by_key(|t| t.record.second);
+        ticks
+    }
+
+    /// [`Rig::verified_metering`], or 0 while nothing is in the log yet.
+    pub async fn verified_metering_or_zero(&self, stream: u64) -> u64 {
+        if self.metering_head(stream).await.1 == 0 {
+            return 0;
+        }
+        self.verified_metering(stream).await
+    }
+
+    /// Every metering record of `stream` in the log, checked as one gapless, unforked,
+    /// correctly signed chain; returns the seconds attested.
+    pub async fn verified_metering(&self, stream: u64) -> u64 {
+        use computestream_domain::{MeteringChain, MeteringVerdict};
+        let ctx = VoucherContext {
+            chain_id: identity().chain_id,
+            package: identity().package,
+        };
+        let ticks = self.metering_records(stream).await;
         let first = ticks.first().expect("metering records");
         let mut chain = MeteringChain::new(ctx, stream, first.provider_public_key);
         for t in &ticks {

@@ -262,6 +262,18 @@ impl Job {
     async fn docker_image(&self) -> &str {
         &self.0.docker_image
     }
+    /// The metering evidence the provider committed on chain when the job ended; null before.
+    async fn evidence(&self) -> Option<JobEvidence> {
+        let j = &self.0;
+        match (&j.metering_head, &j.metered_seconds, &j.evidence_version) {
+            (Some(h), Some(s), Some(v)) => Some(JobEvidence {
+                metering_head: h.clone(),
+                metered_seconds: s.clone(),
+                version: v.clone(),
+            }),
+            _ => None,
+        }
+    }
     async fn status(&self) -> JobStatus {
         JobStatus::from_db(&self.0.status)
     }
@@ -315,6 +327,19 @@ pub struct StreamSettlement {
     pub paid_now: String,
     pub paid_total: String,
     pub settled_at: String,
+}
+
+/// What the provider committed on chain when the job ended (`job_registry::
+/// EvidenceCommitted`; docs/DISPUTES.md): public chain facts. `computestream verify JOB`
+/// checks the job's records and vouchers against them.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct JobEvidence {
+    /// SHA3-256 of the provider's last metering record, 0x-hex.
+    pub metering_head: String,
+    /// Seconds metered (u64 as a decimal string).
+    pub metered_seconds: String,
+    /// The chain version of the transaction that committed it.
+    pub version: String,
 }
 
 #[derive(Debug, Clone)]

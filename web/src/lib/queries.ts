@@ -168,6 +168,7 @@ export const JOB_VIEW = `
   query JobView($id: ID!, $range: SeriesRange) {
     job(id: $id) {
       ${JOB_FIELDS}
+      evidence { meteringHead meteredSeconds version }
       provider { ${PROVIDER_FIELDS} }
       stream {
         ${STREAM_FIELDS}
@@ -178,9 +179,17 @@ export const JOB_VIEW = `
   }
 `;
 
+/** What the provider committed on chain when the job ended (docs/DISPUTES.md). */
+export interface JobEvidence {
+  meteringHead: string;
+  meteredSeconds: string;
+  version: string;
+}
+
 export interface JobViewData {
   job:
     | (JobSummary & {
+        evidence: JobEvidence | null;
         provider: ProviderSummary | null;
         stream: (PaymentStream & { series: SeriesPoint[]; settlements: StreamSettlement[] }) | null;
       })

@@ -485,6 +485,23 @@ function JobView({ id }: { id: bigint }) {
               </dd>
             </div>
             <div>
+              <dt className="stat-label">Metering evidence on chain</dt>
+              <dd className="break-all text-xs" data-testid="job-evidence">
+                {job?.evidence ? (
+                  <>
+                    {job.evidence.meteredSeconds} s metered, head{' '}
+                    <span className="font-mono" title={job.evidence.meteringHead}>
+                      {job.evidence.meteringHead.slice(0, 10)}…
+                    </span>{' '}
+                    (version {job.evidence.version}); anyone can check it with{' '}
+                    <code className="font-mono">computestream verify {job.id}</code>
+                  </>
+                ) : (
+                  'committed by the provider when the job ends'
+                )}
+              </dd>
+            </div>
+            <div>
               <dt className="stat-label">URL</dt>
               <dd className="break-all text-xs">
                 {outputUrl ? (
