@@ -3,6 +3,7 @@
 # (nisshi) and the Docker engine with a locally imported test image.
 #
 #   scripts/stack.sh up [--durable]   install what is missing, start what is not running
+#   scripts/stack.sh fresh-broker     stop an in-memory broker (the next `up` starts it empty)
 #   scripts/stack.sh down             stop what `up` started
 #   scripts/stack.sh env              print the connection settings (eval-able)
 #   scripts/stack.sh status           show what is running
@@ -116,6 +117,7 @@ start_broker() {
     --advertised-listener-url "tcp://127.0.0.1:$BROKER_PORT" \
     --storage-engine "$storage" >"$LOG_DIR/broker.log" 2>&1 &
   echo $! >"$STATE_DIR/broker.pid"
+  echo "$storage" >"$STATE_DIR/broker.storage"
   wait_for 30 "the broker" port_open "$BROKER_PORT"
 }
 
@@ -213,7 +215,18 @@ case "$cmd" in
     stop_pidfile dockerd
     pg_ctlcluster 15 main stop 2>/dev/null || true
     ;;
+  fresh-broker)
+    # An in-memory broker that served earlier test runs holds all their topics, and the debug
+    # build slows down with their number: stop it so that `up` starts an empty one. A durable
+    # broker (the demo's log) is left alone.
+    case "$(cat "$STATE_DIR/broker.storage" 2>/dev/null || echo memory://)" in
+      memory://*)
+        stop_pidfile broker
+        for _ in $(seq 1 50); do port_open "$BROKER_PORT" || break; sleep 0.2; done
+        ;;
+    esac
+    ;;
   env) print_env ;;
   status) status ;;
-  *) die "usage: $0 up [--durable] | down | env | status" ;;
+  *) die "usage: $0 up [--durable] | fresh-broker | down | env | status" ;;
 esac

@@ -59,6 +59,14 @@ pub struct BuyerSettings {
     /// Seconds to pay ahead of what was served (the executor caps it).
     #[serde(default = "default_lead")]
     pub lead_secs: u64,
+    /// The gateway's GraphQL URL, where `buy` finds the job's provider's x402 endpoint
+    /// (`Job.provider.endpoint`) when `--executor` is not given.
+    #[serde(default = "default_gateway_url")]
+    pub gateway_url: String,
+}
+
+fn default_gateway_url() -> String {
+    "http://127.0.0.1:8080/graphql".into()
 }
 
 impl Default for BuyerSettings {
@@ -66,6 +74,7 @@ impl Default for BuyerSettings {
         BuyerSettings {
             key: None,
             lead_secs: default_lead(),
+            gateway_url: default_gateway_url(),
         }
     }
 }

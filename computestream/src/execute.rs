@@ -55,9 +55,11 @@ pub async fn run(cfg: &AppConfig, public_url: Option<String>) -> anyhow::Result<
 
 #[derive(Debug, clap::Args)]
 pub struct BuyArgs {
-    /// The executor's x402 endpoint, e.g. http://127.0.0.1:8403.
+    /// The executor's x402 endpoint, e.g. http://127.0.0.1:8403; default: the job's
+    /// provider's endpoint as the gateway knows it (`buyer.gateway_url`, `Provider.endpoint`,
+    /// announced in the executor's heartbeats).
     #[arg(long)]
-    executor: String,
+    executor: Option<String>,
     /// The job to pay for.
     #[arg(long)]
     job: u64,
@@ -76,6 +78,36 @@ pub struct BuyArgs {
     lead: Option<u64>,
 }
 
+/// The x402 endpoint of job `job`'s provider, asked of the gateway at `graphql_url`.
+async fn provider_endpoint(graphql_url: &str, job: u64) -> anyhow::Result<String> {
+    let query = serde_json::json!({
+        "query": "query($id: ID!) { job(id: $id) { provider { address endpoint } } }",
+        "variables": { "id": job.to_string() },
+    });
+    let body: serde_json::Value = reqwest::Client::new()
+        .post(graphql_url)
+        .json(&query)
+        .send()
+        .await
+        .with_context(|| format!("asking the gateway at {graphql_url} for job {job}'s provider"))?
+        .json()
+        .await
+        .context("the gateway's answer is not JSON")?;
+    let provider = &body["data"]["job"]["provider"];
+    anyhow::ensure!(
+        !provider.is_null(),
+        "the gateway does not know job {job} or its provider (yet): {}",
+        body["errors"]
+    );
+    match provider["endpoint"].as_str() {
+        Some(e) if e.starts_with("http://") || e.starts_with("https://") => Ok(e.to_owned()),
+        _ => anyhow::bail!(
+            "provider {} has announced no x402 endpoint (its executor is not running?); pass --executor",
+            provider["address"]
+        ),
+    }
+}
+
 /// Pays the job every second for what was served plus the lead (one voucher catches up
 /// after a stall), until it ends or `--seconds` are paid.
 pub async fn buy(cfg: &AppConfig, a: BuyArgs) -> anyhow::Result<()> {
@@ -86,13 +118,18 @@ pub async fn buy(cfg: &AppConfig, a: BuyArgs) -> anyhow::Result<()> {
             anyhow::bail!("no buyer key: set buyer.key (COMPUTESTREAM_BUYER__KEY) or --key")
         }
     };
+    let executor = match &a.executor {
+        Some(e) => e.clone(),
+        None => provider_endpoint(&cfg.buyer.gateway_url, a.job).await?,
+    };
+    println!("paying job {} at {executor}", a.job);
     let buyer = Buyer::new(SigningKey::from_seed(seed), cfg.chain_id, cfg.package)
         .with_lead(a.lead.unwrap_or(cfg.buyer.lead_secs));
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        match buyer.pay_due(&a.executor, a.job).await {
+        match buyer.pay_due(&executor, a.job).await {
             Ok(Payment::NothingDue) => {}
             Ok(Payment::Paid(p)) => {
                 let status = p.body["status"].as_str().unwrap_or("?").to_owned();

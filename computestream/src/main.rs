@@ -81,8 +81,19 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    computestream_runtime::telemetry::init_tracing();
     let cli = Cli::parse();
+    // Every HTTPS client of every command (node, gateway, executor, facilitator) uses it.
+    computestream_chain::install_tls_provider();
+    match &cli.command {
+        // The demo's terminal is its live summary: its services log to a file.
+        Command::Demo(args) => {
+            let path = args.log_file();
+            computestream_runtime::telemetry::init_tracing_to_file(&path)
+                .map_err(|e| anyhow::anyhow!("opening the demo's log {}: {e}", path.display()))?;
+            println!("logs: {}", path.display());
+        }
+        _ => computestream_runtime::telemetry::init_tracing(),
+    }
     let cfg: config::AppConfig = computestream_runtime::config::load(cli.config.as_deref())?;
     match cli.command {
         Command::Devnet => devnet::run(&cfg).await,

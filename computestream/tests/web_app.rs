@@ -301,6 +301,31 @@ async fn a_provider_and_a_buyer_use_the_marketplace_in_a_browser() {
         "the rewritten second is named: {text}"
     );
 
+    // `computestream buy` finds the provider's endpoint through the gateway (no --executor):
+    // job 1 has ended, so it learns that from the executor and stops.
+    let bought = base("buy", &kafka, &url, SCHEMA)
+        .args(["--job", "1"])
+        .env(
+            "COMPUTESTREAM_BUYER__GATEWAY_URL",
+            format!("http://{gateway}/graphql"),
+        )
+        .env("COMPUTESTREAM_BUYER__KEY", "11".repeat(32))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .expect("run computestream buy");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&bought.stdout),
+        String::from_utf8_lossy(&bought.stderr)
+    );
+    assert!(bought.status.success(), "buy: {text}");
+    assert!(
+        text.contains(&format!("paying job 1 at http://{x402}")),
+        "{text}"
+    );
+    assert!(text.contains("job 1 ended"), "{text}");
+
     for mut s in services {
         s.stop();
     }

@@ -18,6 +18,24 @@ pub fn init_tracing() {
         .try_init();
 }
 
+/// Installs the `tracing` subscriber writing to `path` (appended, no colours) instead of
+/// stderr: for commands whose terminal is a live display (the demo). Errors when the file
+/// cannot be opened.
+pub fn init_tracing_to_file(path: &std::path::Path) -> std::io::Result<()> {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::sync::Mutex::new(file))
+        .with_ansi(false)
+        .with_target(false)
+        .try_init();
+    Ok(())
+}
+
 static PROMETHEUS: OnceLock<PrometheusHandle> = OnceLock::new();
 
 /// Installs the process-wide Prometheus recorder once and returns its handle.

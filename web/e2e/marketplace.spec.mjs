@@ -93,6 +93,13 @@ test('buyer rents, pays per second, sees a settlement, cancels and is refunded',
   await page.goto(`${BASE_URL}/`);
   const row = page.locator(`[data-testid="provider-row"][data-address="${providerAddress}"]`);
   await row.waitFor({ timeout: 30_000 });
+  // The first load as a new visitor sees it (fresh context, nothing cached): navigation
+  // timing of the marketplace page, and until the provider list is on screen.
+  const timing = await page.evaluate(() => {
+    const [nav] = performance.getEntriesByType('navigation');
+    return { domContentLoaded: Math.round(nav.domContentLoadedEventEnd), load: Math.round(nav.loadEventEnd), listed: Math.round(performance.now()) };
+  });
+  console.log(`first load of /: DOMContentLoaded ${timing.domContentLoaded} ms, load ${timing.load} ms, providers listed by ${timing.listed} ms`);
   await SHOTS(page, 'marketplace');
   await row.getByTestId('rent').click();
   await page.waitForURL(/\/jobs\/new\/\?provider=/);

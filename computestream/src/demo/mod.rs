@@ -53,6 +53,19 @@ pub struct DemoArgs {
     /// JSON file of funded ed25519 keys: `{"settler": "..", "providers": [..], "buyers": [..]}`.
     #[arg(long, requires = "node_url")]
     keys: Option<std::path::PathBuf>,
+    /// Where the services' logs go (the terminal shows the live summary); default
+    /// `computestream-demo.log` in the system's temporary directory.
+    #[arg(long)]
+    log_file: Option<std::path::PathBuf>,
+}
+
+impl DemoArgs {
+    /// The log file of this run.
+    pub fn log_file(&self) -> std::path::PathBuf {
+        self.log_file
+            .clone()
+            .unwrap_or_else(|| std::env::temp_dir().join("computestream-demo.log"))
+    }
 }
 
 pub async fn run(cfg: &AppConfig, args: DemoArgs) -> anyhow::Result<()> {

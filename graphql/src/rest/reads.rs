@@ -31,6 +31,10 @@ pub struct ProviderOut {
     /// RFC 3339 UTC, milliseconds.
     #[schema(format = DateTime)]
     pub last_heartbeat_at: Option<String>,
+    /// The provider's x402 endpoint (buyers pay `GET {endpoint}/jobs/{id}`), from its
+    /// executor's newest heartbeat; null before the first.
+    #[schema(pattern = "^https?://")]
+    pub endpoint: Option<String>,
     /// Basis points (0..=10000).
     pub reputation_bps: i64,
 }
@@ -45,6 +49,7 @@ impl From<ProviderRow> for ProviderOut {
             stake: p.stake,
             is_active: p.is_active,
             last_heartbeat_at: p.last_heartbeat_at,
+            endpoint: p.endpoint,
             reputation_bps: p.reputation_bps,
         }
     }
