@@ -14,6 +14,9 @@
 //!   outputs of exactly one container start, and the engine reported no second start;
 //! - replaying the log into a fresh schema reproduces every read model exactly;
 //! - the restarted gateway answers from the same read models.
+//!
+//! One test in one file past ~600 lines on purpose: its phases (setup, chaos, the checks) read
+//! top to bottom; process handling is shared in `support/processes.rs`.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};

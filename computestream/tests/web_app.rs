@@ -21,7 +21,7 @@ use computestream_domain::{ed25519_authentication_key, SigningKey};
 use computestream_schemas::topics;
 use computestream_testkit::chain::devnet;
 use computestream_testkit::{job_image, TestDatabase};
-use support::processes::{base, Service};
+use support::processes::{base, OwnBroker, Service};
 
 const SCHEMA: &str = "web";
 
@@ -47,7 +47,10 @@ async fn a_provider_and_a_buyer_use_the_marketplace_in_a_browser() {
     );
 
     let db = TestDatabase::fresh().await;
-    let kafka = computestream_testkit::kafka();
+    let dir = std::env::temp_dir().join(format!("cs-web-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let broker = OwnBroker::start(&dir);
+    let kafka = broker.kafka.clone();
     computestream_eventlog::admin::ensure_topics(&kafka, &topics::ALL)
         .await
         .expect("topics");
@@ -80,8 +83,6 @@ async fn a_provider_and_a_buyer_use_the_marketplace_in_a_browser() {
         .expect("faucet");
     assert!(minted.status().is_success(), "mint: {}", minted.status());
 
-    let dir = std::env::temp_dir().join(format!("cs-web-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
     let node_url = running.rest_url();
     let faucet_url = node_url.trim_end_matches("/v1").to_owned();
     let url = db.url.clone();
@@ -330,6 +331,7 @@ async fn a_provider_and_a_buyer_use_the_marketplace_in_a_browser() {
         s.stop();
     }
     devnet_stop.trigger();
+    drop(broker);
     db.drop_now().await;
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -13,7 +13,7 @@ use computestream_domain::{
 use computestream_eventlog::EnvelopeProducer;
 use computestream_runtime::Shutdown;
 use computestream_schemas::events::MeteringTick;
-use computestream_schemas::Envelope;
+use computestream_schemas::{Envelope, Event};
 
 use crate::artifacts::ArtifactStore;
 use crate::chain::{Evidence, JobChain, Outcome};
@@ -417,7 +417,7 @@ impl<R: ContainerRuntime, C: JobChain> JobContext<R, C> {
                     // The whole seconds it ran since the last tick are served too.
                     let served = metered_before + began.elapsed().as_secs();
                     self.meter_until(job, head, served, (0, 0), &mut unsent);
-                    self.flush(&mut unsent).await;
+                    self.flush_all(head, &mut unsent).await;
                     return match exit {
                         Ok(Ok(exit)) => Stop::Exited(exit),
                         Ok(Err(e)) => {
@@ -429,7 +429,7 @@ impl<R: ContainerRuntime, C: JobChain> JobContext<R, C> {
                 }
                 _ = stop.wait() => {
                     wait.abort();
-                    self.flush(&mut unsent).await;
+                    self.flush_all(head, &mut unsent).await;
                     return if self.shared.is_cancelled(job.job_id) { Stop::Cancelled } else { Stop::Shutdown };
                 }
                 _ = tick.tick() => {}
@@ -453,12 +453,14 @@ impl<R: ContainerRuntime, C: JobChain> JobContext<R, C> {
             if head.second >= job.max_duration_secs {
                 let _ = self.runtime.stop(container, 2).await;
                 wait.abort();
+                self.flush_all(head, &mut unsent).await;
                 return Stop::MaxDuration;
             }
             let paid = self.shared.paid_seconds(job.job_id);
             if head.second > paid.saturating_add(self.config.grace_secs) {
                 let _ = self.runtime.stop(container, 2).await;
                 wait.abort();
+                self.flush_all(head, &mut unsent).await;
                 return Stop::Unpaid {
                     paid,
                     served: head.second,
@@ -469,6 +471,34 @@ impl<R: ContainerRuntime, C: JobChain> JobContext<R, C> {
 
     /// Publishes metering records in order; what fails stays queued (the chain of records
     /// must stay gapless), and is retried next second.
+    /// When the job ends: publishes every queued record, retrying for up to about a minute
+    /// (the records are the job's evidence and nothing meters them again). What still fails
+    /// is dropped and `head` goes back to the last record stored, so the evidence committed
+    /// on chain is the chain of records in the log.
+    async fn flush_all(&self, head: &mut MeteringHead, unsent: &mut Vec<Envelope>) {
+        for attempt in 1..=40u64 {
+            self.flush(unsent).await;
+            if unsent.is_empty() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(250 * attempt.min(8))).await;
+        }
+        if let Some(Event::MeteringTick(t)) = unsent.first().map(|e| &e.event) {
+            let r = &t.record.record;
+            tracing::error!(
+                stream_id = r.stream_id,
+                second = r.second,
+                queued = unsent.len(),
+                "metering records could not be stored; the evidence ends before them"
+            );
+            *head = MeteringHead {
+                second: r.second.saturating_sub(1),
+                hash: r.prev_hash,
+            };
+        }
+        unsent.clear();
+    }
+
     async fn flush(&self, unsent: &mut Vec<Envelope>) {
         while let Some(env) = unsent.first() {
             match self.producer.send(env).await {

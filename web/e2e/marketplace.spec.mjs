@@ -120,21 +120,21 @@ test('buyer rents, pays per second, sees a settlement, cancels and is refunded',
 
   // Paying: the page's payer holds a voucher for at least PAY_SECONDS seconds.
   await page.getByTestId('payer').waitFor().catch(failedOn(page, 'job-view'));
-  await waitOctas(page, '[data-testid="payer"]', (v) => v >= PAY_SECONDS * rate, 90_000, 'data-charged');
-  const before = await waitOctas(page, '[data-testid="payment-chart"]', (v) => v > 0n, 30_000, 'data-max').catch(failedOn(page, 'chart'));
+  await waitOctas(page, '[data-testid="payer"]', (v) => v >= PAY_SECONDS * rate, 180_000, 'data-charged');
+  const before = await waitOctas(page, '[data-testid="payment-chart"]', (v) => v > 0n, 180_000, 'data-max').catch(failedOn(page, 'chart'));
   await page.waitForTimeout(3000);
-  const later = await waitOctas(page, '[data-testid="payment-chart"]', (v) => v > before, 30_000, 'data-max');
+  const later = await waitOctas(page, '[data-testid="payment-chart"]', (v) => v > before, 180_000, 'data-max');
   assert.ok(later > before, 'the chart rises');
 
   // A settlement lands on chain.
-  await page.locator('[data-testid="settlements"] tbody tr td a, [data-testid="settlements"] tbody tr td span.font-mono').first().waitFor({ timeout: 90_000 });
+  await page.locator('[data-testid="settlements"] tbody tr td a, [data-testid="settlements"] tbody tr td span.font-mono').first().waitFor({ timeout: 180_000 });
   await waitOctas(page, '[data-testid="total-settled"]', (v) => v > 0n, 30_000);
   await SHOTS(page, 'buyer-paying');
 
   // Cancel, then the stream closes and refunds the rest.
   await page.getByTestId('cancel-job').click();
   await page.locator('[data-testid="job-status"]', { hasText: 'cancelled' }).waitFor({ timeout: 60_000 });
-  const refunded = await waitOctas(page, '[data-testid="total-refunded"]', (v) => v > 0n, 90_000);
+  const refunded = await waitOctas(page, '[data-testid="total-refunded"]', (v) => v > 0n, 180_000);
   const settled = await waitOctas(page, '[data-testid="total-settled"]', (v) => v > 0n, 5_000);
   const escrow = await waitOctas(page, '[data-testid="total-escrow"]', (v) => v > 0n, 5_000);
   assert.equal(settled + refunded, escrow, 'escrow = settled + refunded once the stream is closed');

@@ -1,5 +1,7 @@
 // A stand-in for `computestream serve` + executor + settler, for browser tests of the web app
 // before (or without) the Rust stack. Only for tests: it keeps its read model in memory.
+// One file past ~600 lines on purpose: a self-contained stand-in that the smoke test starts
+// as one process.
 //
 //  - serves web/out and /config.json (the node proxied at /node, so no CORS is needed for it),
 //  - GraphQL over HTTP (POST /graphql) and graphql-transport-ws (/graphql/ws), against the

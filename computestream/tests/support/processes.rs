@@ -77,7 +77,57 @@ impl Drop for Service {
 /// `computestream {sub}` on this test's broker namespace, database and read-model schema.
 pub fn base(sub: &str, kafka: &KafkaSettings, db: &str, schema: &str) -> Command {
     let mut c = computestream_testkit::service_command(BIN, sub, kafka);
+    if let Ok(level) = std::env::var("CS_SERVICE_LOG") {
+        // Service logs at another level for a failing run (they go to each service's file).
+        c.env("RUST_LOG", level);
+    }
     c.env("COMPUTESTREAM_DATABASE__URL", db)
         .env("COMPUTESTREAM_PROJECTOR__SCHEMA", schema);
     c
+}
+
+/// A broker of the test's own (the stack's nisshi build, in memory, on a free port), so a
+/// long test does not share the stack's broker with every earlier test's topics: the debug
+/// build slows down as they pile up, and a pipeline test was seen to stall on it.
+pub struct OwnBroker {
+    child: Child,
+    pub kafka: KafkaSettings,
+}
+
+impl OwnBroker {
+    pub fn start(dir: &Path) -> OwnBroker {
+        let port = computestream_testkit::free_port();
+        let url = format!("tcp://127.0.0.1:{port}");
+        let log = std::fs::File::create(dir.join("broker.log")).expect("broker log");
+        let child = Command::new("nisshi")
+            .args([
+                "broker",
+                "--listener-url",
+                &url,
+                "--advertised-listener-url",
+                &url,
+            ])
+            .args(["--storage-engine", "memory://nisshi/"])
+            .stdout(std::process::Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("nisshi (scripts/stack.sh up installs it; its bin directory on PATH)");
+        for _ in 0..300 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        OwnBroker {
+            child,
+            kafka: KafkaSettings::new(format!("127.0.0.1:{port}")).with_topic_prefix("web."),
+        }
+    }
+}
+
+impl Drop for OwnBroker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

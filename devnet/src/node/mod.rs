@@ -1,5 +1,9 @@
 //! The devnet node: admission of signed transactions (the mempool's validation), blocks,
 //! execution through [`crate::vm`], and the committed ledger in the node's JSON shapes.
+//!
+//! Kept in one file past ~600 lines on purpose: admission, block production and the ledger's
+//! reads share one lock and one state, and read best side by side; what stands alone is
+//! already apart (`blocks.rs`, `simulate.rs`).
 
 use std::collections::HashMap;
 

@@ -32,8 +32,7 @@ pub struct ProviderOut {
     #[schema(format = DateTime)]
     pub last_heartbeat_at: Option<String>,
     /// The provider's x402 endpoint (buyers pay `GET {endpoint}/jobs/{id}`), from its
-    /// executor's newest heartbeat; null before the first.
-    #[schema(pattern = "^https?://")]
+    /// executor's newest heartbeat (an http or https URL); null before the first.
     pub endpoint: Option<String>,
     /// Basis points (0..=10000).
     pub reputation_bps: i64,
