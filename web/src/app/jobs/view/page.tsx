@@ -1,5 +1,8 @@
 'use client';
 
+// The job page in one file past ~600 lines on purpose: its sections share the job's state
+// (payer, stream history, live updates); the parts that stand alone are components.
+
 import { useWallet } from '@aptos-labs/wallet-adapter-react';
 import Link from 'next/link';
 import { useSearchParams } from 'next/navigation';
