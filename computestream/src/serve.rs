@@ -23,6 +23,7 @@ pub async fn run(cfg: &AppConfig) -> anyhow::Result<()> {
         kafka: cfg.kafka.clone(),
         chain_id: cfg.chain_id,
         package: cfg.package,
+        payment_ahead_secs: cfg.settler.payment_ahead_secs,
         health: side.health.clone(),
     }
     .start(side.shutdown.clone())

@@ -11,8 +11,8 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use computestream_domain::evidence::{verify, EvidenceBundle, Verdict, BUNDLE_FORMAT};
-use computestream_eventlog::tails;
-use computestream_schemas::{evidence, topics, Envelope};
+use computestream_eventlog::job_log;
+use computestream_schemas::evidence;
 
 use crate::config::AppConfig;
 
@@ -46,19 +46,10 @@ pub async fn run(cfg: &AppConfig, args: VerifyArgs) -> anyhow::Result<bool> {
             b
         }
         (None, Some(job)) => {
-            let mut envelopes = Vec::new();
-            for spec in [topics::CHAIN_EVENTS, topics::METERING] {
-                let records =
-                    tails::read_all(&cfg.kafka, &cfg.kafka.topic(spec.name), spec.partitions)
-                        .await
-                        .with_context(|| format!("reading {}", spec.name))?;
-                // Records that are not envelopes are the dead-letter path's business.
-                envelopes.extend(
-                    records
-                        .iter()
-                        .filter_map(|r| Envelope::from_json(&r.payload).ok()),
-                );
-            }
+            // Only the job's two partitions (every event of a job shares its key).
+            let envelopes = job_log::job_envelopes(&cfg.kafka, job)
+                .await
+                .context("reading the job's partitions of the chain and metering topics")?;
             let b = evidence::gather(
                 job,
                 cfg.chain_id,

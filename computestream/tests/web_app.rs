@@ -219,6 +219,8 @@ async fn a_provider_and_a_buyer_use_the_marketplace_in_a_browser() {
             .env("PROVIDER_KEY", key)
             .env("JOB_IMAGE", img)
             .env("PAY_SECONDS", "10")
+            // A fresh devnet: the buyer's job is job 1 (a watcher opens its page first).
+            .env("NEXT_JOB_ID", "1")
             .output()
     })
     .await
@@ -265,13 +267,13 @@ async fn a_provider_and_a_buyer_use_the_marketplace_in_a_browser() {
     );
     let mut b: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&bundle).expect("bundle")).expect("json");
-    // The gateway shows the same commitment (job.evidence).
+    // The gateway shows the same commitment and the same verdict (job.evidence).
     let mut shown = serde_json::Value::Null;
     for _ in 0..100 {
         let r: serde_json::Value = http
             .post(format!("http://{gateway}/graphql"))
             .json(&serde_json::json!({
-                "query": "{ job(id: \"1\") { evidence { meteringHead meteredSeconds version } } }"
+                "query": "{ job(id: \"1\") { evidence { meteringHead meteredSeconds version verification { holds signedSeconds head } } } }"
             }))
             .send()
             .await
@@ -289,6 +291,15 @@ async fn a_provider_and_a_buyer_use_the_marketplace_in_a_browser() {
     assert_eq!(
         shown["meteredSeconds"],
         serde_json::json!(b["commitment"]["metered_seconds"].to_string())
+    );
+    assert_eq!(shown["verification"]["holds"], true, "{shown}");
+    assert_eq!(
+        shown["verification"]["head"],
+        b["commitment"]["metering_head"]
+    );
+    assert_eq!(
+        shown["verification"]["signedSeconds"],
+        shown["meteredSeconds"]
     );
     let records = b["records"].as_array_mut().expect("records");
     assert!(records.len() >= 10, "the job was metered");

@@ -8,7 +8,9 @@
 //!   aggregate, partitioned by murmur2 of the key (the Java client's rule);
 //! - [`LogConsumer`]: a consumer with auto-commit off and explicitly assigned partitions
 //!   and offsets, for consumers that store their offsets with their effects;
-//! - [`tails`]: partition watermarks, for resuming from what the log already holds.
+//! - [`tails`]: partition watermarks, for resuming from what the log already holds, and
+//!   reading partitions up to their current end;
+//! - [`job_log`]: one job's events (its two partitions), for evidence checks.
 //!
 //! The broker used in development and CI is nisshi (Kafka protocol, no transactions);
 //! production points the same settings at Apache Kafka, Redpanda or MSK.
@@ -16,6 +18,7 @@
 pub mod admin;
 mod consumer;
 mod error;
+pub mod job_log;
 mod producer;
 mod settings;
 pub mod tails;

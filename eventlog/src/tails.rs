@@ -11,17 +11,26 @@ pub async fn watermarks(
     topic: &str,
     partitions: i32,
 ) -> Result<Vec<(i64, i64)>, EventLogError> {
+    let parts: Vec<(String, i32)> = (0..partitions).map(|p| (topic.to_owned(), p)).collect();
+    marks_of(settings, parts).await
+}
+
+/// `(low, high)` watermarks of each `(topic, partition)` of `parts`, in order.
+async fn marks_of(
+    settings: &KafkaSettings,
+    parts: Vec<(String, i32)>,
+) -> Result<Vec<(i64, i64)>, EventLogError> {
     let settings = settings.clone();
-    let topic = topic.to_owned();
     tokio::task::spawn_blocking(move || {
         let consumer: BaseConsumer = settings
             .client_config("computestream-tails")
             .create()
             .map_err(|e| EventLogError::Setup(e.to_string()))?;
-        (0..partitions)
-            .map(|p| {
+        parts
+            .iter()
+            .map(|(topic, p)| {
                 consumer
-                    .fetch_watermarks(&topic, p, settings.timeout())
+                    .fetch_watermarks(topic, *p, settings.timeout())
                     .map_err(|e| EventLogError::kafka("fetch watermarks", e))
             })
             .collect()
@@ -80,28 +89,56 @@ pub async fn read_all(
     topic: &str,
     partitions: i32,
 ) -> Result<Vec<crate::LogRecord>, EventLogError> {
-    let marks = watermarks(settings, topic, partitions).await?;
-    let total: i64 = marks.iter().map(|(l, h)| h - l).sum();
+    let parts: Vec<(String, i32)> = (0..partitions).map(|p| (topic.to_owned(), p)).collect();
+    read_partitions(settings, &parts).await
+}
+
+/// Every record of the named `(topic, partition)`s from its first offset up to where the
+/// partition ended when reading began, sorted by topic, partition and offset.
+///
+/// Errors: [`EventLogError::Setup`] when a partition stops delivering before its end for
+/// longer than the settings' timeout; Kafka errors as they come.
+pub async fn read_partitions(
+    settings: &KafkaSettings,
+    parts: &[(String, i32)],
+) -> Result<Vec<crate::LogRecord>, EventLogError> {
+    let mut starts = Vec::new();
+    // Per partition: the offset of its last record when reading began.
+    let mut last: std::collections::HashMap<(String, i32), i64> = Default::default();
+    let marks = marks_of(settings, parts.to_vec()).await?;
+    for ((topic, partition), (low, high)) in parts.iter().zip(marks) {
+        if high > low {
+            starts.push((topic.clone(), *partition, low));
+            last.insert((topic.clone(), *partition), high - 1);
+        }
+    }
     let mut out = Vec::new();
-    if total == 0 {
+    if last.is_empty() {
         return Ok(out);
     }
     let consumer = crate::LogConsumer::new(settings, "computestream-reader")?;
-    let starts: Vec<(i32, i64)> = marks
-        .iter()
-        .enumerate()
-        .map(|(p, (l, _))| (p as i32, *l))
-        .collect();
-    consumer.assign(topic, &starts)?;
-    while (out.len() as i64) < total {
+    consumer.assign_many(&starts)?;
+    while !last.is_empty() {
         let r = tokio::time::timeout(settings.timeout(), consumer.next())
             .await
             .map_err(|_| {
-                EventLogError::Setup(format!("{topic}: no record within the timeout"))
+                EventLogError::Setup(format!(
+                    "{} partition(s) stopped delivering before their end",
+                    last.len()
+                ))
             })??;
+        let key = (r.topic.clone(), r.partition);
+        match last.get(&key) {
+            Some(&end) if r.offset >= end => {
+                last.remove(&key);
+            }
+            Some(_) => {}
+            // Past its end (a record produced since reading began): not part of this read.
+            None => continue,
+        }
         out.push(r);
     }
-    out.sort_by_key(|r| (r.partition, r.offset));
+    out.sort_by(|a, b| (&a.topic, a.partition, a.offset).cmp(&(&b.topic, b.partition, b.offset)));
     Ok(out)
 }
 

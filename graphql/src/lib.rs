@@ -8,6 +8,7 @@
 //! - the seed's REST API under `/api/v1` (`rest`), its OpenAPI document generated from the
 //!   handlers and served at `/api/v1/openapi.json`, exported to
 //!   `schemas/openapi/rest-v1.json` ([`openapi_json`]);
+//! - the verdict on a job's evidence from the log ([`evidence_check`], docs/DISPUTES.md);
 //! - protection: depth and complexity limits, body size and per-client rate limits, CORS,
 //!   no introspection and an optional persisted-query allowlist in production;
 //! - the dashboard (`/`, one static page, no build step);
@@ -19,6 +20,7 @@ mod config;
 mod connection_caps;
 pub mod document_limits;
 mod error;
+pub mod evidence_check;
 pub mod expiring_map;
 pub mod limits;
 pub mod listener;

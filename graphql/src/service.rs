@@ -217,6 +217,8 @@ pub struct Gateway {
     pub kafka: KafkaSettings,
     pub chain_id: u8,
     pub package: AccountAddress,
+    /// The deployment's payment lead (`settler.payment_ahead_secs`), for evidence checks.
+    pub payment_ahead_secs: u64,
     pub health: Health,
 }
 
@@ -266,6 +268,12 @@ impl Gateway {
             chain,
             package: self.package,
             chain_id: self.chain_id,
+            evidence: crate::evidence_check::EvidenceChecker::new(
+                self.kafka.clone(),
+                self.chain_id,
+                self.package,
+                self.payment_ahead_secs,
+            ),
         };
         let app = app(&self.config, services);
         let listener = tokio::net::TcpListener::bind(self.config.listen)

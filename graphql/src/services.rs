@@ -1,5 +1,6 @@
 //! What the GraphQL resolvers and the REST handlers share: the read-model pool, the live
-//! feed, sign-in sessions, the chain (for submissions) and the deployment.
+//! feed, sign-in sessions, the chain (for submissions), the evidence checker and the
+//! deployment.
 
 use std::sync::Arc;
 
@@ -7,6 +8,7 @@ use computestream_domain::AccountAddress;
 use sqlx::PgPool;
 
 use crate::auth::Sessions;
+use crate::evidence_check::EvidenceChecker;
 use crate::live::LiveFeed;
 
 /// What resolvers share.
@@ -18,4 +20,6 @@ pub struct Services {
     pub chain: Option<computestream_chain::RestChain>,
     pub package: AccountAddress,
     pub chain_id: u8,
+    /// Checks jobs' evidence from the log (`Job.evidence.verification`).
+    pub evidence: EvidenceChecker,
 }

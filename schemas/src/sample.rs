@@ -14,7 +14,9 @@ const CHAIN: u8 = 4;
 /// `jobs` jobs (10 per provider) each metered for `seconds` seconds, starting at `t0_ms`:
 /// registrations, creation with escrow and stream, running, a tick every second, a voucher
 /// every 10 s, a heartbeat per provider every 30 s, an on-chain settlement (with its
-/// settler batch) every 60 s, completion and close with refund.
+/// settler batch) every 60 s, completion with the metering evidence committed, and close
+/// with refund. With `seconds` a multiple of 10, every job's evidence verifies
+/// ([`computestream_domain::evidence::verify`]).
 pub fn marketplace(jobs: u64, seconds: u64, t0_ms: u64) -> Vec<Envelope> {
     let package = AccountAddress::new([0xc5; 32]);
     let settler = AccountAddress::new([0x0d; 32]);
@@ -248,9 +250,11 @@ pub fn marketplace(jobs: u64, seconds: u64, t0_ms: u64) -> Vec<Envelope> {
             }
         }
         let end = t0_ms + (seconds + 1) * 1_000;
+        // `report_outcome`: the status change and the evidence commitment, one transaction.
+        let reported = next_version();
         out.push(Envelope::chain(
             CHAIN,
-            next_version(),
+            reported,
             0,
             end,
             JobStatusChanged {
@@ -262,6 +266,18 @@ pub fn marketplace(jobs: u64, seconds: u64, t0_ms: u64) -> Vec<Envelope> {
                 reason: String::new(),
                 output_url: None,
                 output_cid: None,
+            },
+        ));
+        out.push(Envelope::chain(
+            CHAIN,
+            reported,
+            1,
+            end,
+            JobEvidenceCommitted {
+                job_id: job,
+                provider: p,
+                metering_head: prev,
+                metered_seconds: seconds,
             },
         ));
         let v = next_version();
@@ -304,4 +320,23 @@ pub fn marketplace(jobs: u64, seconds: u64, t0_ms: u64) -> Vec<Envelope> {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use computestream_domain::evidence::verify;
+
+    #[test]
+    fn every_job_of_the_sample_has_evidence_that_verifies() {
+        let history = marketplace(12, 30, 1_795_000_020_000);
+        let package = AccountAddress::new([0xc5; 32]);
+        for job in 1..=12 {
+            let bundle = crate::evidence::gather(job, CHAIN, package, 0, &history)
+                .unwrap_or_else(|e| panic!("job {job}: {e}"));
+            let verdict = verify(&bundle);
+            assert!(verdict.holds(), "job {job}: {:?}", verdict.findings);
+            assert_eq!(verdict.signed_seconds, 30);
+        }
+    }
 }

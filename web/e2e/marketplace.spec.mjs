@@ -22,6 +22,9 @@ const BASE_URL = (process.env.BASE_URL ?? '').replace(/\/$/, '');
 const PROVIDER_KEY = process.env.PROVIDER_KEY;
 const BUYER_KEY = process.env.BUYER_KEY ?? `0x${randomBytes(32).toString('hex')}`;
 const PAY_SECONDS = BigInt(process.env.PAY_SECONDS ?? '10');
+// The id the buyer's job will get (1 on a fresh devnet): a watcher opens its page before the
+// job exists, and must still follow it live (the page subscribes once the job is indexed).
+const NEXT_JOB_ID = process.env.NEXT_JOB_ID;
 const SHOTS = screenshots(process.env.SCREENSHOT_DIR ?? path.join(import.meta.dirname ?? '.', 'artifacts', 'marketplace'));
 const log = (m) => process.env.E2E_VERBOSE && console.log(m);
 
@@ -101,6 +104,17 @@ test('buyer rents, pays per second, sees a settlement, cancels and is refunded',
   });
   console.log(`first load of /: DOMContentLoaded ${timing.domContentLoaded} ms, load ${timing.load} ms, providers listed by ${timing.listed} ms`);
   await SHOTS(page, 'marketplace');
+
+  // A watcher (no wallet) on the page of the job before it exists.
+  let watcher = null;
+  if (NEXT_JOB_ID) {
+    const wctx = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    watcher = await wctx.newPage();
+    await watcher.goto(`${BASE_URL}/jobs/view/?id=${NEXT_JOB_ID}`);
+    await watcher.getByText(`No job #${NEXT_JOB_ID} yet`).waitFor({ timeout: 30_000 }).catch(failedOn(watcher, 'watcher-before'));
+  } else {
+    log('NEXT_JOB_ID not set: no watcher page');
+  }
   await row.getByTestId('rent').click();
   await page.waitForURL(/\/jobs\/new\/\?provider=/);
 
@@ -140,7 +154,22 @@ test('buyer rents, pays per second, sees a settlement, cancels and is refunded',
   assert.equal(settled + refunded, escrow, 'escrow = settled + refunded once the stream is closed');
   // The provider committed its metering evidence on chain after the cancellation.
   await page.locator('[data-testid="job-evidence"]', { hasText: 's metered' }).waitFor({ timeout: 60_000 }).catch(failedOn(page, 'evidence'));
+  // The page checks it: the signed records chain to the head committed on chain, and what
+  // the chain paid is the newest voucher (the gateway runs `computestream verify`'s check).
+  const verdict = page.locator('[data-testid="evidence-verdict"][data-holds="true"]');
+  await verdict.waitFor({ timeout: 60_000 }).catch(failedOn(page, 'evidence-verdict'));
+  assert.ok(BigInt((await verdict.getAttribute('data-signed-seconds')) ?? '0') >= PAY_SECONDS, 'the verdict counts the signed seconds');
   await SHOTS(page, 'buyer-refunded');
+
+  // The watcher followed the job from before it existed: its status and settlements, live.
+  if (watcher) {
+    assert.equal(jobId, NEXT_JOB_ID, 'the job got the id the watcher waited for');
+    await watcher.locator('[data-testid="job-status"]', { hasText: 'cancelled' }).waitFor({ timeout: 60_000 }).catch(failedOn(watcher, 'watcher'));
+    await waitOctas(watcher, '[data-testid="total-settled"]', (v) => v > 0n, 30_000).catch(failedOn(watcher, 'watcher'));
+    await watcher.locator('[data-testid="evidence-verdict"][data-holds="true"]').waitFor({ timeout: 60_000 }).catch(failedOn(watcher, 'watcher'));
+    await SHOTS(watcher, 'watcher');
+    await watcher.context().close();
+  }
 
   // The provider's console shows the job and its earnings.
   const pctx = await walletContext(browser, PROVIDER_KEY, log);

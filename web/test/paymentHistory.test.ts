@@ -20,6 +20,19 @@ const stream: PaymentStream = {
 const t0 = Date.parse(stream.openedAt);
 
 describe('payment history', () => {
+  it('shows a visitor who is not a party the settlements only (private series and totals are null)', () => {
+    const visitor: PaymentStream = { ...stream, accrued: null, vouchered: null, attestedSeconds: null };
+    const pts = historyPoints(
+      visitor,
+      null,
+      [{ version: '77', cumulativeAmount: '2100', paidNow: '2000', paidTotal: '2000', settledAt: '2026-01-01T00:00:21.000Z' }],
+      10,
+      t0 + 31_000,
+    );
+    const last = pts[pts.length - 1]!;
+    expect(last).toMatchObject({ accrued: 0n, settled: 2000n, refunded: 0n });
+  });
+
   it('starts from the stream history, not from zero at page load', () => {
     const pts = historyPoints(
       stream,

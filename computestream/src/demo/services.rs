@@ -156,6 +156,7 @@ pub async fn start(d: Wiring<'_>) -> anyhow::Result<Running> {
         kafka: d.kafka.clone(),
         chain_id: id.chain_id,
         package: id.package,
+        payment_ahead_secs: cfg.settler.payment_ahead_secs,
         health: d.health.clone(),
     }
     .start(d.shutdown.child())

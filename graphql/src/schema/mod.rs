@@ -3,6 +3,7 @@
 //! there is no `Float` anywhere (inputs or outputs).
 
 mod args;
+mod evidence;
 mod loaders;
 mod mutation;
 mod query;
@@ -13,6 +14,7 @@ use async_graphql::dataloader::DataLoader;
 use async_graphql::Schema;
 
 use crate::services::Services;
+pub use evidence::{EvidenceVerification, JobEvidence};
 use loaders::{ProviderLoader, StreamLoader};
 pub use mutation::{MutationRoot, Session, SignInChallenge, TransactionPayload};
 pub use query::QueryRoot;

@@ -4,6 +4,7 @@ use async_graphql::dataloader::DataLoader;
 use async_graphql::{ComplexObject, Context, Enum, InputObject, Object, SimpleObject, ID};
 
 use super::args::*;
+use super::evidence::JobEvidence;
 use super::loaders::*;
 use crate::auth::{party_of_job, SignedIn};
 use crate::error::Gql;
@@ -262,11 +263,13 @@ impl Job {
     async fn docker_image(&self) -> &str {
         &self.0.docker_image
     }
-    /// The metering evidence the provider committed on chain when the job ended; null before.
+    /// The metering evidence the provider committed on chain when the job ended, and its
+    /// verification; null before.
     async fn evidence(&self) -> Option<JobEvidence> {
         let j = &self.0;
         match (&j.metering_head, &j.metered_seconds, &j.evidence_version) {
             (Some(h), Some(s), Some(v)) => Some(JobEvidence {
+                job_id: j.job_id as u64,
                 metering_head: h.clone(),
                 metered_seconds: s.clone(),
                 version: v.clone(),
@@ -327,19 +330,6 @@ pub struct StreamSettlement {
     pub paid_now: String,
     pub paid_total: String,
     pub settled_at: String,
-}
-
-/// What the provider committed on chain when the job ended (`job_registry::
-/// EvidenceCommitted`; docs/DISPUTES.md): public chain facts. `computestream verify JOB`
-/// checks the job's records and vouchers against them.
-#[derive(SimpleObject, Debug, Clone)]
-pub struct JobEvidence {
-    /// SHA3-256 of the provider's last metering record, 0x-hex.
-    pub metering_head: String,
-    /// Seconds metered (u64 as a decimal string).
-    pub metered_seconds: String,
-    /// The chain version of the transaction that committed it.
-    pub version: String,
 }
 
 #[derive(Debug, Clone)]

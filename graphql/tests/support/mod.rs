@@ -62,6 +62,7 @@ pub async fn gateway(
         kafka: s.kafka.clone(),
         chain_id: 4,
         package: AccountAddress::new([0xc5; 32]),
+        payment_ahead_secs: 2,
         health: health.clone(),
     }
     .start(shutdown)

@@ -161,8 +161,10 @@ fn provider_key(a: &computestream_domain::AccountAddress) -> String {
     format!("provider:{}", a.to_long_string())
 }
 
-/// A stream's id is its job's id, so job, escrow and stream events share this key.
-fn job_key(job_id: u64) -> String {
+/// The Kafka key of every event of job `job_id` (its escrow, its stream, its metering
+/// records and vouchers): a stream's id is its job's id, so they share one partition per
+/// topic ([`crate::topics::partition_for`]).
+pub fn job_key(job_id: u64) -> String {
     format!("job:{job_id}")
 }
 

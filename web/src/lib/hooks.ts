@@ -9,6 +9,7 @@ import { useApp } from '@/app/providers';
 import { explainError, type ChainErrorInfo } from './abort';
 import { waitForSuccess } from './chain';
 import type { Variables } from './graphql';
+import { resubscribeDelayMs } from './backoff';
 
 export interface QueryState<T> {
   data: T | null;
@@ -57,6 +58,12 @@ export function useQuery<T>(
 }
 
 /** A GraphQL subscription over graphql-transport-ws; `onData` may change between renders. */
+/**
+ * A live subscription. The WebSocket client reconnects by itself; an error for the operation
+ * (the gateway refusing or ending it, e.g. a job its read models do not hold yet, or a
+ * subscriber that fell behind) ends it, so it is subscribed again after
+ * {@link resubscribeDelayMs}; data resets the count.
+ */
 export function useSubscription<T>(
   query: string,
   variables: Variables,
@@ -71,13 +78,32 @@ export function useSubscription<T>(
 
   useEffect(() => {
     if (opts.skip) return;
-    setState({ connected: true, error: null });
-    const stop = gql.subscribe<T>(query, JSON.parse(key) as Variables, {
-      next: (d) => handler.current(d),
-      error: (error) => setState({ connected: false, error }),
-      complete: () => setState((s) => ({ ...s, connected: false })),
-    });
-    return () => stop();
+    let stop: (() => void) | null = null;
+    let retry: ReturnType<typeof setTimeout> | null = null;
+    let errors = 0;
+    let live = true;
+    const start = () => {
+      setState({ connected: true, error: null });
+      stop = gql.subscribe<T>(query, JSON.parse(key) as Variables, {
+        next: (d) => {
+          errors = 0;
+          handler.current(d);
+        },
+        error: (error) => {
+          setState({ connected: false, error });
+          stop = null;
+          errors += 1;
+          if (live) retry = setTimeout(start, resubscribeDelayMs(errors));
+        },
+        complete: () => setState((s) => ({ ...s, connected: false })),
+      });
+    };
+    start();
+    return () => {
+      live = false;
+      if (retry !== null) clearTimeout(retry);
+      stop?.();
+    };
   }, [gql, query, key, opts.skip, session]);
 
   return state;

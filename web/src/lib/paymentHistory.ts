@@ -24,8 +24,9 @@ interface Step {
 /** The history of a stream as chart points, one per instant something changed. */
 export function historyPoints(
   stream: PaymentStream,
-  series: SeriesPoint[],
-  settlements: StreamSettlement[],
+  /** Null for a visitor who is not a party (the series is private): no accrual steps. */
+  series: readonly SeriesPoint[] | null,
+  settlements: readonly StreamSettlement[],
   bucketSecs: number,
   nowMs: number,
 ): PaymentPoint[] {
@@ -33,7 +34,7 @@ export function historyPoints(
   const opened = timeMs(stream.openedAt) ?? nowMs;
   const steps: Step[] = [];
   let cum = 0n;
-  const buckets = [...series].sort((a, b) => (timeMs(a.at) ?? 0) - (timeMs(b.at) ?? 0));
+  const buckets = [...(series ?? [])].sort((a, b) => (timeMs(a.at) ?? 0) - (timeMs(b.at) ?? 0));
   for (const b of buckets) {
     cum += octas(b.amount);
     const end = Math.min((timeMs(b.at) ?? opened) + bucketSecs * 1000, nowMs);

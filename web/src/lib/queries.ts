@@ -52,9 +52,12 @@ export interface PaymentStream {
   jobId: string;
   ratePerSecond: string;
   escrow: string;
-  attestedSeconds: string;
-  vouchered: string;
-  accrued: string;
+  /** Private to the job's buyer and provider: null for anyone else. */
+  attestedSeconds: string | null;
+  /** Private to the job's buyer and provider: null for anyone else. */
+  vouchered: string | null;
+  /** Private to the job's buyer and provider: null for anyone else. */
+  accrued: string | null;
   settled: string;
   refunded: string;
   remaining: string;
@@ -186,12 +189,42 @@ export interface JobEvidence {
   version: string;
 }
 
+/** The verdict on a job's evidence (`Job.evidence.verification`; `computestream verify`). */
+export interface EvidenceVerification {
+  holds: boolean;
+  signedSeconds: string;
+  head: string;
+  committedHead: string | null;
+  committedSeconds: string | null;
+  newestVoucher: string | null;
+  paid: string;
+  firstFailure: string | null;
+  findings: string[];
+}
+
+/** Expensive on the gateway (it reads the job's records from the log): asked only once the evidence is committed. */
+export const JOB_EVIDENCE_CHECK = `
+  query JobEvidenceCheck($id: ID!) {
+    job(id: $id) {
+      id
+      evidence {
+        verification { holds signedSeconds head committedHead committedSeconds newestVoucher paid firstFailure findings }
+      }
+    }
+  }
+`;
+
+export interface JobEvidenceCheckData {
+  job: { id: string; evidence: { verification: EvidenceVerification } | null } | null;
+}
+
 export interface JobViewData {
   job:
     | (JobSummary & {
         evidence: JobEvidence | null;
         provider: ProviderSummary | null;
-        stream: (PaymentStream & { series: SeriesPoint[]; settlements: StreamSettlement[] }) | null;
+        /** `series` is private to the job's buyer and provider: null for anyone else. */
+        stream: (PaymentStream & { series: SeriesPoint[] | null; settlements: StreamSettlement[] }) | null;
       })
     | null;
 }
@@ -252,9 +285,10 @@ export const SUB_PAYMENT_STREAM = `
 export interface PaymentStreamUpdate {
   kind: string;
   jobId: string;
-  attestedSeconds: string;
-  accrued: string;
-  vouchered: string;
+  /** Private to the job's buyer and provider: null for anyone else (who gets no ticks or vouchers). */
+  attestedSeconds: string | null;
+  accrued: string | null;
+  vouchered: string | null;
   settled: string;
   refunded: string;
   atMs: string;

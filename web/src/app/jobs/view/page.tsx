@@ -1,7 +1,7 @@
 'use client';
 
-// The job page in one file past ~600 lines on purpose: its sections share the job's state
-// (payer, stream history, live updates); the parts that stand alone are components.
+// The job page: its sections share the job's state (payer, stream history, live updates);
+// the parts that stand alone are components (PayerPanel, JobOutput, the chart).
 
 import { useWallet } from '@aptos-labs/wallet-adapter-react';
 import Link from 'next/link';
@@ -14,6 +14,8 @@ import { Address, TxLink } from '@/components/Address';
 import { Amount } from '@/components/Amount';
 import { PaymentChart } from '@/components/Charts';
 import { ErrorBox } from '@/components/ErrorBox';
+import { JobOutput } from '@/components/JobOutput';
+import { PayerPanel } from '@/components/PayerPanel';
 import { TxStatus } from '@/components/TxStatus';
 import { parseMove } from '@/lib/amount';
 import { hashOfVersion, jobIdFromTransaction, makeAptos, payloads } from '@/lib/chain';
@@ -36,7 +38,6 @@ import {
 } from '@/lib/queries';
 import { loadJobKey, pendingKeys, saveJobKey } from '@/lib/sessionKeys';
 import { usePayer } from '@/lib/usePayer';
-import type { PayerState } from '@/lib/x402';
 
 const ACTIVE = new Set(['PENDING', 'RUNNING']);
 
@@ -86,124 +87,6 @@ function Timeline({
             </li>
           ))}
         </ul>
-      )}
-    </div>
-  );
-}
-
-function PayerPanel({
-  state,
-  endpoint,
-  endpointError,
-  hasKey,
-  active,
-  paying,
-  setPaying,
-  lead,
-  setLead,
-  otherTab,
-}: {
-  state: PayerState | null;
-  endpoint: string | null;
-  endpointError: unknown;
-  hasKey: boolean;
-  active: boolean;
-  paying: boolean;
-  setPaying: (v: boolean) => void;
-  lead: string;
-  setLead: (v: string) => void;
-  otherTab: boolean;
-}) {
-  const phaseText: Record<string, string> = {
-    starting: 'starting',
-    paying: 'paying every second',
-    waiting: 'paid ahead; waiting for the provider to serve',
-    provider_not_ready: 'the provider has not opened this job yet',
-    escrow_exhausted: 'the escrow is used up: top it up to keep the job running',
-    retrying: 'retrying',
-    finished: 'the job ended',
-    closed: 'the stream is closed',
-    stopped: 'stopped',
-  };
-  return (
-    <div className="card space-y-3" data-testid="payer" data-phase={state?.phase ?? 'idle'} data-charged={state?.charged.toString() ?? '0'}>
-      <div className="flex items-center justify-between">
-        <h3 className="font-semibold">x402 payments from this page</h3>
-        {active && hasKey && endpoint && (
-          <label className="flex items-center gap-2 text-sm">
-            <input type="checkbox" checked={paying} onChange={(e) => setPaying(e.target.checked)} data-testid="pay-toggle" />
-            pay every second
-          </label>
-        )}
-      </div>
-      {!hasKey && (
-        <p className="text-sm text-slate-500">
-          This browser does not hold this job&apos;s voucher key (it was created elsewhere), so it cannot pay for it.
-        </p>
-      )}
-      {hasKey && !endpoint && (
-        <div className="text-sm text-amber-800">
-          The provider publishes no x402 endpoint.
-          {endpointError ? <ErrorBox error={endpointError} /> : null}
-        </div>
-      )}
-      {otherTab && <p className="text-sm text-amber-800">Another tab of this browser is paying for this job.</p>}
-      {endpoint && (
-        <p className="truncate text-xs text-slate-500" title={endpoint}>
-          endpoint <span className="font-mono">{endpoint}</span>
-        </p>
-      )}
-      {state && (
-        <dl className="grid grid-cols-2 gap-3 text-sm md:grid-cols-3">
-          <div>
-            <dt className="stat-label">State</dt>
-            <dd data-testid="payer-phase">{phaseText[state.phase] ?? state.phase}</dd>
-          </div>
-          <div>
-            <dt className="stat-label">Charged (voucher held)</dt>
-            <dd>
-              <Amount octas={state.charged} testId="payer-charged" />
-            </dd>
-          </div>
-          <div>
-            <dt className="stat-label">Seconds served / paid</dt>
-            <dd className="font-mono">
-              {state.servedSeconds?.toString() ?? '—'} / {state.paidSeconds?.toString() ?? '—'}
-            </dd>
-          </div>
-          <div>
-            <dt className="stat-label">Vouchers signed</dt>
-            <dd className="font-mono" data-testid="payer-vouchers">
-              {state.vouchers}
-            </dd>
-          </div>
-          <div>
-            <dt className="stat-label">Requests</dt>
-            <dd className="font-mono">{state.requests}</dd>
-          </div>
-          <div>
-            <dt className="stat-label">Last paid</dt>
-            <dd>{state.lastPaidAtMs ? formatClock(state.lastPaidAtMs) : '—'}</dd>
-          </div>
-        </dl>
-      )}
-      {state?.lastReason && (
-        <p className="text-xs text-amber-800" data-testid="payer-reason">
-          last answer: <span className="font-mono">{state.lastReason}</span>
-        </p>
-      )}
-      {active && hasKey && (
-        <div className="flex items-center gap-2 text-xs text-slate-500">
-          <label htmlFor="lead">pay ahead by</label>
-          <input
-            id="lead"
-            className="input w-16 py-0.5"
-            inputMode="numeric"
-            value={lead}
-            onChange={(e) => setLead(e.target.value.replace(/[^0-9]/g, ''))}
-          />
-          <span>second(s) of what was served</span>
-        </div>
       )}
     </div>
   );
@@ -300,7 +183,8 @@ function JobView({ id }: { id: bigint }) {
   );
   const endpoint = endpointQ.data?.provider?.endpoint ?? null;
 
-  // 3. Live: payment updates on top of the history, status changes.
+  // 3. Live: payment updates on top of the history, status changes. Subscribed once the job
+  // is indexed: the gateway refuses a subscription to a job its read models do not hold yet.
   const [points, setPoints] = useState<PaymentPoint[] | null>(null);
   const buffered = useRef<PaymentStreamUpdate[]>([]);
   const [statusUpdates, setStatusUpdates] = useState<JobStatusUpdate[]>([]);
@@ -333,7 +217,7 @@ function JobView({ id }: { id: bigint }) {
     },
     [refetchView],
   );
-  const paySub = useSubscription(SUB_PAYMENT_STREAM, { jobId: idStr }, onPayment);
+  const paySub = useSubscription(SUB_PAYMENT_STREAM, { jobId: idStr }, onPayment, { skip: !indexed });
   const onStatus = useCallback(
     (d: { jobStatus: JobStatusUpdate }) => {
       setStatusUpdates((s) => [...s, d.jobStatus]);
@@ -342,7 +226,7 @@ function JobView({ id }: { id: bigint }) {
     },
     [refetchView],
   );
-  useSubscription(SUB_JOB_STATUS, { jobId: idStr }, onStatus);
+  useSubscription(SUB_JOB_STATUS, { jobId: idStr }, onStatus, { skip: !indexed });
 
   // 4. Paying.
   const sessionKey = useMemo(() => loadJobKey(config.chainId, config.package, id), [config, id]);
@@ -364,6 +248,9 @@ function JobView({ id }: { id: bigint }) {
   const [topUp, setTopUp] = useState('');
   const [topUpError, setTopUpError] = useState<string | null>(null);
   const isBuyer = account && job ? sameAddress(account.address.toString(), job.buyer) : false;
+
+  // A visitor who is not the buyer or the provider does not see the metering (null fields).
+  const privateTotals = job?.stream ? (job.stream.accrued ?? null) === null : false;
 
   if (brief.error && !brief.data) return <ErrorBox error={brief.error} title={`Could not load job #${idStr}`} />;
   if (brief.data && !indexed) {
@@ -429,12 +316,13 @@ function JobView({ id }: { id: bigint }) {
       <TxStatus tx={tx} />
 
       <div className="grid grid-cols-2 gap-3 md:grid-cols-6" data-testid="stream-totals">
+        {/* Accrued and vouchered are private to the buyer and the provider (null for others). */}
         {(
           [
             ['Rate / s', stream?.ratePerSecond],
             ['Escrow', stream?.escrow ?? job.escrowAmount],
-            ['Accrued', current?.accrued ?? stream?.accrued],
-            ['Vouchered', current?.vouchered ?? stream?.vouchered],
+            ['Accrued', privateTotals ? null : (current?.accrued ?? stream?.accrued)],
+            ['Vouchered', privateTotals ? null : (current?.vouchered ?? stream?.vouchered)],
             ['Settled', current?.settled ?? stream?.settled],
             ['Refunded', current?.refunded ?? stream?.refunded],
           ] as const
@@ -454,7 +342,9 @@ function JobView({ id }: { id: bigint }) {
             <h3 className="font-semibold">Payment stream</h3>
             <span className="flex items-center gap-2 text-xs text-slate-500">
               <span className={`h-2 w-2 rounded-full ${paySub.error ? 'bg-rose-500' : 'bg-emerald-500'}`} />
-              {stream ? `stream ${stream.status} · ${stream.attestedSeconds} s attested · max ${formatDuration(BigInt(job.maxDurationSecs))}` : 'no stream yet'}
+              {stream
+                ? `stream ${stream.status} · ${privateTotals ? 'metering private to the buyer and provider' : `${stream.attestedSeconds} s attested`} · max ${formatDuration(BigInt(job.maxDurationSecs))}`
+                : 'no stream yet'}
             </span>
           </div>
           <PaymentChart points={points ?? []} />
@@ -480,43 +370,13 @@ function JobView({ id }: { id: bigint }) {
         />
         <div className="card space-y-3">
           <h3 className="font-semibold">Output</h3>
-          <dl className="space-y-2 text-sm">
-            <div>
-              <dt className="stat-label">CID</dt>
-              <dd className="break-all font-mono text-xs" data-testid="output-cid">
-                {outputCid ?? '—'}
-              </dd>
-            </div>
-            <div>
-              <dt className="stat-label">Metering evidence on chain</dt>
-              <dd className="break-all text-xs" data-testid="job-evidence">
-                {job?.evidence ? (
-                  <>
-                    {job.evidence.meteredSeconds} s metered, head{' '}
-                    <span className="font-mono" title={job.evidence.meteringHead}>
-                      {job.evidence.meteringHead.slice(0, 10)}…
-                    </span>{' '}
-                    (version {job.evidence.version}); anyone can check it with{' '}
-                    <code className="font-mono">computestream verify {job.id}</code>
-                  </>
-                ) : (
-                  'committed by the provider when the job ends'
-                )}
-              </dd>
-            </div>
-            <div>
-              <dt className="stat-label">URL</dt>
-              <dd className="break-all text-xs">
-                {outputUrl ? (
-                  <a href={outputUrl} target="_blank" rel="noreferrer" className="text-indigo-700 underline">
-                    {outputUrl}
-                  </a>
-                ) : (
-                  '—'
-                )}
-              </dd>
-            </div>
-          </dl>
+          <JobOutput
+            jobId={job.id}
+            outputCid={outputCid}
+            outputUrl={outputUrl}
+            evidence={job.evidence}
+            closed={stream?.status === 'closed'}
+          />
           {isBuyer && active && stream?.status !== 'closed' && (
             <form onSubmit={deposit} className="flex items-end gap-2 border-t border-slate-100 pt-3">
               <div>

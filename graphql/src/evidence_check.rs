@@ -1,0 +1,118 @@
+//! The verdict on a job's evidence for `Job.evidence.verification` (docs/DISPUTES.md): the
+//! job's events read from the log (only its two partitions:
+//! [`computestream_eventlog::job_log::job_envelopes`]), gathered into a bundle
+//! ([`computestream_schemas::evidence::gather`]) and checked by the same pure function as
+//! `computestream verify` ([`computestream_domain::evidence::verify`]).
+//!
+//! Reading a partition costs work in proportion to it, and anyone may ask: one check runs at
+//! a time, a final verdict (stream closed) is kept for a day and an open job's for five
+//! seconds, in bounded maps.
+
+use std::sync::{Arc, Mutex};
+
+use computestream_domain::evidence::{verify, Verdict};
+use computestream_domain::AccountAddress;
+use computestream_eventlog::{job_log, KafkaSettings};
+use computestream_runtime::now_ms;
+use computestream_schemas::evidence::{gather, GatherError};
+use tokio::sync::Semaphore;
+
+use crate::expiring_map::ExpiringMap;
+use crate::GatewayError;
+
+/// Verdicts kept once the stream is closed (nothing the verdict reads changes after it).
+const FINAL_TTL_MS: u64 = 24 * 3600 * 1000;
+const FINAL_CAPACITY: usize = 10_000;
+/// Verdicts on jobs whose stream is still open (a settlement may still land).
+const OPEN_TTL_MS: u64 = 5_000;
+const OPEN_CAPACITY: usize = 1_000;
+
+/// Checks jobs' evidence from the log, one at a time, with bounded caches.
+#[derive(Debug, Clone)]
+pub struct EvidenceChecker {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    kafka: KafkaSettings,
+    chain_id: u8,
+    package: AccountAddress,
+    payment_ahead_secs: u64,
+    one_at_a_time: Semaphore,
+    final_verdicts: Mutex<ExpiringMap<u64, Arc<Verdict>>>,
+    open_verdicts: Mutex<ExpiringMap<u64, Arc<Verdict>>>,
+}
+
+impl EvidenceChecker {
+    /// `payment_ahead_secs`: the deployment's lead (`settler.payment_ahead_secs`), part of
+    /// the paid-amount rule.
+    pub fn new(
+        kafka: KafkaSettings,
+        chain_id: u8,
+        package: AccountAddress,
+        payment_ahead_secs: u64,
+    ) -> Self {
+        EvidenceChecker {
+            inner: Arc::new(Inner {
+                kafka,
+                chain_id,
+                package,
+                payment_ahead_secs,
+                one_at_a_time: Semaphore::new(1),
+                final_verdicts: Mutex::new(ExpiringMap::new(FINAL_CAPACITY, FINAL_TTL_MS)),
+                open_verdicts: Mutex::new(ExpiringMap::new(OPEN_CAPACITY, OPEN_TTL_MS)),
+            }),
+        }
+    }
+
+    fn cached(&self, job_id: u64) -> Option<Arc<Verdict>> {
+        let now = now_ms();
+        for map in [&self.inner.final_verdicts, &self.inner.open_verdicts] {
+            let mut m = map.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some((v, _)) = m.get(&job_id, now) {
+                return Some(v.clone());
+            }
+        }
+        None
+    }
+
+    /// The verdict on job `job_id`'s evidence as the log holds it now.
+    ///
+    /// Errors: [`GatewayError::NotFound`] when the log holds no `JobCreated` or
+    /// `StreamOpened` for it; [`GatewayError::Log`] when the log cannot be read (retryable).
+    pub async fn check(&self, job_id: u64) -> Result<Arc<Verdict>, GatewayError> {
+        if let Some(v) = self.cached(job_id) {
+            return Ok(v);
+        }
+        let _permit = self
+            .inner
+            .one_at_a_time
+            .acquire()
+            .await
+            .map_err(|_| GatewayError::Config("the evidence checker is closed".into()))?;
+        // Someone else may have checked it while this one waited.
+        if let Some(v) = self.cached(job_id) {
+            return Ok(v);
+        }
+        let envelopes = job_log::job_envelopes(&self.inner.kafka, job_id).await?;
+        let bundle = gather(
+            job_id,
+            self.inner.chain_id,
+            self.inner.package,
+            self.inner.payment_ahead_secs,
+            &envelopes,
+        )
+        .map_err(|e: GatherError| GatewayError::NotFound(e.to_string()))?;
+        let verdict = Arc::new(verify(&bundle));
+        let map = if bundle.terms.closed {
+            &self.inner.final_verdicts
+        } else {
+            &self.inner.open_verdicts
+        };
+        map.lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(job_id, verdict.clone(), now_ms());
+        Ok(verdict)
+    }
+}

@@ -1,0 +1,126 @@
+'use client';
+
+// A job's outputs and its evidence: the CID and URL the provider reported, the metering
+// evidence it committed on chain, and the verdict of checking the job's signed records and
+// vouchers against it (docs/DISPUTES.md; the gateway runs `computestream verify`'s check).
+
+import { useEffect } from 'react';
+
+import { Amount } from '@/components/Amount';
+import { ErrorBox } from '@/components/ErrorBox';
+import { useQuery } from '@/lib/hooks';
+import { JOB_EVIDENCE_CHECK, type JobEvidence, type JobEvidenceCheckData } from '@/lib/queries';
+
+function short(hash: string): string {
+  return hash.length > 12 ? `${hash.slice(0, 10)}…` : hash;
+}
+
+/** The verdict on the job's evidence, asked once it is committed and again when the stream closes. */
+function EvidenceVerdict({ jobId, closed }: { jobId: string; closed: boolean }) {
+  const q = useQuery<JobEvidenceCheckData>(JOB_EVIDENCE_CHECK, { id: jobId });
+  const refetch = q.refetch;
+  useEffect(() => {
+    if (closed) refetch();
+  }, [closed, refetch]);
+  const v = q.data?.job?.evidence?.verification ?? null;
+  if (q.error && !v) return <ErrorBox error={q.error} title="Could not check the evidence" />;
+  if (!v) {
+    return (
+      <p className="text-xs text-slate-500" data-testid="evidence-verdict" data-holds="">
+        checking the signed records against the chain…
+      </p>
+    );
+  }
+  return (
+    <div
+      className={`rounded-lg border p-2 text-xs ${v.holds ? 'border-emerald-200 bg-emerald-50 text-emerald-900' : 'border-rose-200 bg-rose-50 text-rose-900'}`}
+      data-testid="evidence-verdict"
+      data-holds={String(v.holds)}
+      data-signed-seconds={v.signedSeconds}
+    >
+      <div className="font-semibold">{v.holds ? 'Verified' : 'Does not verify'}</div>
+      <div>
+        {v.signedSeconds} s signed by the provider in one chain, head{' '}
+        <span className="font-mono" title={v.head}>
+          {short(v.head)}
+        </span>
+        ; on chain: {v.committedHead ? (
+          <>
+            {v.committedSeconds} s, head{' '}
+            <span className="font-mono" title={v.committedHead}>
+              {short(v.committedHead)}
+            </span>
+          </>
+        ) : (
+          'nothing committed'
+        )}
+      </div>
+      <div>
+        paid on chain <Amount octas={v.paid} />; newest valid voucher {v.newestVoucher ? <Amount octas={v.newestVoucher} /> : 'none'}
+      </div>
+      {v.firstFailure && (
+        <div className="mt-1" data-testid="evidence-first-failure">
+          first failure: {v.firstFailure}
+          {v.findings.length > 1 ? ` (and ${v.findings.length - 1} more)` : ''}
+        </div>
+      )}
+    </div>
+  );
+}
+
+export function JobOutput({
+  jobId,
+  outputCid,
+  outputUrl,
+  evidence,
+  closed,
+}: {
+  jobId: string;
+  outputCid: string | null;
+  outputUrl: string | null;
+  evidence: JobEvidence | null;
+  closed: boolean;
+}) {
+  return (
+    <dl className="space-y-2 text-sm">
+      <div>
+        <dt className="stat-label">CID</dt>
+        <dd className="break-all font-mono text-xs" data-testid="output-cid">
+          {outputCid ?? '—'}
+        </dd>
+      </div>
+      <div>
+        <dt className="stat-label">Metering evidence on chain</dt>
+        <dd className="space-y-1 break-all text-xs" data-testid="job-evidence">
+          {evidence ? (
+            <>
+              <div>
+                {evidence.meteredSeconds} s metered, head{' '}
+                <span className="font-mono" title={evidence.meteringHead}>
+                  {short(evidence.meteringHead)}
+                </span>{' '}
+                (version {evidence.version}); anyone can check it with{' '}
+                <code className="font-mono">computestream verify {jobId}</code>
+              </div>
+              <EvidenceVerdict jobId={jobId} closed={closed} />
+            </>
+          ) : (
+            'committed by the provider when the job ends'
+          )}
+        </dd>
+      </div>
+      <div>
+        <dt className="stat-label">URL</dt>
+        <dd className="break-all text-xs">
+          {outputUrl ? (
+            <a href={outputUrl} target="_blank" rel="noreferrer" className="text-indigo-700 underline">
+              {outputUrl}
+            </a>
+          ) : (
+            '—'
+          )}
+        </dd>
+      </div>
+    </dl>
+  );
+}
