@@ -204,7 +204,7 @@ async fn kill_9_every_service_at_random_moments_loses_nothing_and_pays_nothing_t
         &format!("echo start >> /out/starts.txt; i=0; while [ $i -lt {JOB_SECONDS} ]; do i=$((i+1)); echo step $i; sleep 1; done; echo done > /out/result.txt"),
     )
     .await;
-    let root = SigningKey::from_hex(&DevnetConfig::default().root_seed)
+    let root = SigningKey::from_hex(DevnetConfig::default().root_seed.expose())
         .expect("root seed")
         .seed();
     let workload = load::build_at(

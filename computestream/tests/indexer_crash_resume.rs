@@ -78,7 +78,7 @@ async fn kill_9_at_random_moments_loses_and_duplicates_nothing() {
         block_time_ms: 10,
         ..DevnetConfig::default()
     };
-    let seed = SigningKey::from_hex(&config.root_seed)
+    let seed = SigningKey::from_hex(config.root_seed.expose())
         .expect("seed")
         .seed();
     let running = computestream_devnet::start(id(), config, shutdown.clone())

@@ -2,6 +2,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use computestream_domain::AccountAddress;
+use computestream_runtime::Secret;
 use serde::Deserialize;
 
 /// `[devnet]` configuration.
@@ -17,9 +18,10 @@ pub struct DevnetConfig {
     /// An empty block is produced at least this often, milliseconds (the clock moves on).
     #[serde(default = "default_idle_block_ms")]
     pub idle_block_ms: u64,
-    /// Seed of the faucet's funding account (64 hex digits); deterministic by default.
+    /// Seed of the faucet's funding account (64 hex digits); deterministic by default. A
+    /// secret: never printed or logged.
     #[serde(default = "default_root_seed")]
-    pub root_seed: String,
+    pub root_seed: Secret<String>,
     /// Append-only journal of blocks; with it, a restart replays the ledger and keeps every
     /// version, hash and balance. Without it the ledger lives in memory.
     #[serde(default)]
@@ -50,8 +52,8 @@ fn default_idle_block_ms() -> u64 {
     1_000
 }
 
-fn default_root_seed() -> String {
-    format!("0x{}", "0d".repeat(32))
+fn default_root_seed() -> Secret<String> {
+    Secret::new(format!("0x{}", "0d".repeat(32)))
 }
 
 impl DevnetConfig {
@@ -59,8 +61,9 @@ impl DevnetConfig {
         if self.block_time_ms == 0 || self.idle_block_ms < self.block_time_ms {
             return Err("devnet.block_time_ms must be > 0 and <= devnet.idle_block_ms".into());
         }
-        computestream_domain::SigningKey::from_hex(&self.root_seed)
+        computestream_domain::SigningKey::from_hex(self.root_seed.expose())
             .map(|_| ())
+            // The key's error never quotes the seed itself.
             .map_err(|e| format!("devnet.root_seed: {e}"))
     }
 }

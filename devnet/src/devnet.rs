@@ -52,7 +52,7 @@ impl Devnet {
     /// Builds the devnet at genesis, then replays the journal if there is one.
     pub fn open(id: ChainIdentity, config: DevnetConfig) -> Result<Devnet, DevnetError> {
         config.validate().map_err(DevnetError::Config)?;
-        let seed = SigningKey::from_hex(&config.root_seed)
+        let seed = SigningKey::from_hex(config.root_seed.expose())
             .map_err(|e| DevnetError::Config(e.to_string()))?;
         let root = Ed25519Account::from_private_key_bytes(&seed.seed())
             .map_err(|e| DevnetError::Config(e.to_string()))?;
@@ -127,7 +127,7 @@ impl Devnet {
             ));
         }
         config.validate().map_err(DevnetError::Config)?;
-        let seed = SigningKey::from_hex(&config.root_seed)
+        let seed = SigningKey::from_hex(config.root_seed.expose())
             .map_err(|e| DevnetError::Config(e.to_string()))?;
         let root = Ed25519Account::from_private_key_bytes(&seed.seed())
             .map_err(|e| DevnetError::Config(e.to_string()))?;

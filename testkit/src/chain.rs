@@ -44,7 +44,7 @@ pub fn expiry() -> u64 {
 /// `load::ESCROW` octas at `load::PRICE_PER_SECOND`. The settler account is funded.
 pub async fn devnet_with_jobs(providers: usize, jobs: usize) -> (Running, Shutdown) {
     let (running, stop) = devnet().await;
-    let root = SigningKey::from_hex(&DevnetConfig::default().root_seed)
+    let root = SigningKey::from_hex(DevnetConfig::default().root_seed.expose())
         .expect("root seed")
         .seed();
     let w = load::build(

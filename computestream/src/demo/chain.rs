@@ -121,7 +121,7 @@ pub async fn local(
         block_time_ms: 100,
         ..devnet.clone()
     };
-    let root = SigningKey::from_hex(&devnet_cfg.root_seed)?.seed();
+    let root = SigningKey::from_hex(devnet_cfg.root_seed.expose())?.seed();
     let running = computestream_devnet::start(id, devnet_cfg, shutdown)
         .await
         .context("starting the devnet (devnet.listen in use?)")?;
