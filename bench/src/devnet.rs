@@ -57,7 +57,7 @@ pub async fn run(a: DevnetBenchArgs) -> anyhow::Result<()> {
         block_time_ms: 20,
         ..DevnetConfig::default()
     };
-    let seed = SigningKey::from_hex(&config.root_seed)?.seed();
+    let seed = SigningKey::from_hex(config.root_seed.expose())?.seed();
     let plan = LoadPlan {
         providers: a.providers,
         jobs: a.jobs,

@@ -25,7 +25,7 @@ pub async fn chain_with_streams(
         block_time_ms: 100,
         ..DevnetConfig::default()
     };
-    let seed = SigningKey::from_hex(&devnet_cfg.root_seed)?.seed();
+    let seed = SigningKey::from_hex(devnet_cfg.root_seed.expose())?.seed();
     let running = computestream_devnet::start(id, devnet_cfg, stop).await?;
     let t = Instant::now();
     let w = load::build(

@@ -47,7 +47,7 @@ pub async fn run(cfg: &AppConfig, a: IndexerBenchArgs) -> anyhow::Result<()> {
         block_time_ms: 50,
         ..DevnetConfig::default()
     };
-    let seed = SigningKey::from_hex(&config.root_seed)?.seed();
+    let seed = SigningKey::from_hex(config.root_seed.expose())?.seed();
     let plan = LoadPlan {
         providers: a.providers,
         jobs: a.jobs,

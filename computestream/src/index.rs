@@ -3,11 +3,11 @@
 use std::time::Duration;
 
 use anyhow::Context;
-use computestream_indexer::{Indexer, RestSource};
+use computestream_indexer::{FromVersion, Indexer, RestSource};
 
 use crate::config::AppConfig;
 
-pub async fn run(cfg: &AppConfig, from_version: Option<u64>) -> anyhow::Result<()> {
+pub async fn run(cfg: &AppConfig, from_version: Option<FromVersion>) -> anyhow::Result<()> {
     let side = crate::side::start(cfg).await?;
     let (shutdown, health) = (side.shutdown.clone(), side.health.clone());
     tracing::info!(node = %cfg.indexer.node_url, side = %side.addr, "indexer starting");

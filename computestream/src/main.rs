@@ -38,10 +38,14 @@ enum Command {
     Devnet,
     /// Index the chain's ComputeStream events into the log (resumes from its checkpoint).
     Index {
-        /// Re-index from this version instead of resuming (operators; consumers are
-        /// idempotent on event ids, so records already in the log are harmless).
+        /// Re-index from this version instead of resuming (operators). Events already in
+        /// the log are skipped by id; a version past the log's end is refused (a gap).
         #[arg(long)]
         from_version: Option<u64>,
+        /// With --from-version past the log's end: index from there anyway, leaving the
+        /// versions in between out of the log.
+        #[arg(long, requires = "from_version")]
+        accept_gap: bool,
     },
     /// Keep the read models from the log (chain, metering and settlement topics).
     Project,
@@ -51,6 +55,10 @@ enum Command {
         /// Unix milliseconds: rewind the live projector to the first records at or after it.
         #[arg(long)]
         from_timestamp: Option<i64>,
+        /// Proceed although the log holds less than the live read models applied (a lost
+        /// or cut log, another topic prefix); without it such a replay or rewind is refused.
+        #[arg(long)]
+        accept_loss: bool,
     },
     /// Redeem x402 vouchers on chain in batches and serve the x402 facilitator.
     Settle,
@@ -97,9 +105,24 @@ async fn main() -> anyhow::Result<()> {
     let cfg: config::AppConfig = computestream_runtime::config::load(cli.config.as_deref())?;
     match cli.command {
         Command::Devnet => devnet::run(&cfg).await,
-        Command::Index { from_version } => index::run(&cfg, from_version).await,
+        Command::Index {
+            from_version,
+            accept_gap,
+        } => {
+            index::run(
+                &cfg,
+                from_version.map(|version| computestream_indexer::FromVersion {
+                    version,
+                    accept_gap,
+                }),
+            )
+            .await
+        }
         Command::Project => project::run(&cfg).await,
-        Command::Replay { from_timestamp } => project::replay(&cfg, from_timestamp).await,
+        Command::Replay {
+            from_timestamp,
+            accept_loss,
+        } => project::replay(&cfg, from_timestamp, accept_loss).await,
         Command::Settle => settle::run(&cfg).await,
         Command::Execute { public_url } => execute::run(&cfg, public_url).await,
         Command::Buy(args) => execute::buy(&cfg, args).await,

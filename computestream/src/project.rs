@@ -27,10 +27,14 @@ pub async fn run(cfg: &AppConfig) -> anyhow::Result<()> {
     result.context("projector stopped")
 }
 
-pub async fn replay(cfg: &AppConfig, from_timestamp: Option<i64>) -> anyhow::Result<()> {
+pub async fn replay(
+    cfg: &AppConfig,
+    from_timestamp: Option<i64>,
+    accept_loss: bool,
+) -> anyhow::Result<()> {
     if let Some(at_ms) = from_timestamp {
         let pool = store::open(cfg.database.url.expose(), &cfg.projector.schema, 2).await?;
-        let moved = rebuild::rewind_to_time(&pool, &cfg.kafka, at_ms)
+        let moved = rebuild::rewind_to_time(&pool, &cfg.kafka, at_ms, accept_loss)
             .await
             .context("rewind")?;
         println!(
@@ -44,6 +48,7 @@ pub async fn replay(cfg: &AppConfig, from_timestamp: Option<i64>) -> anyhow::Res
         &cfg.kafka,
         &cfg.projector.schema,
         &cfg.projector,
+        accept_loss,
     )
     .await
     .context("replay")?;

@@ -14,7 +14,7 @@ fn workload_commits_and_conserves_value() {
         chain_id: 4,
         package: AccountAddress::new([0xc5; 32]),
     };
-    let seed = SigningKey::from_hex(&DevnetConfig::default().root_seed)
+    let seed = SigningKey::from_hex(DevnetConfig::default().root_seed.expose())
         .expect("seed")
         .seed();
     let root = ed25519_authentication_key(&SigningKey::from_seed(seed).public_key());

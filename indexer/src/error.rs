@@ -14,6 +14,8 @@ pub enum IndexerError {
         chain: u8,
         package: String,
     },
+    #[error("refused: indexing from version {from} would skip versions {next}..{from} (the log ends before {next}); pass --accept-gap to proceed anyway")]
+    Gap { from: u64, next: u64 },
     #[error("the node serves chain {node}, this indexer is configured for chain {configured}")]
     WrongChain { node: u8, configured: u8 },
     #[error("chain source: {0}")]

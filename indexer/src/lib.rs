@@ -23,5 +23,5 @@ pub use config::IndexerConfig;
 pub use error::IndexerError;
 pub use progress::Checkpoint;
 pub use rest_source::RestSource;
-pub use run::{run, Indexer};
+pub use run::{run, start_version, FromVersion, Indexer};
 pub use source::{ChainSource, LedgerHead, SourceError};

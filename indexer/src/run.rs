@@ -54,11 +54,42 @@ impl<S> std::fmt::Debug for Indexer<S> {
     }
 }
 
-/// Runs `indexer` until `shutdown`. `from_version` re-indexes from that version (operators);
+/// An operator's `index --from-version`: where to index from instead of the checkpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FromVersion {
+    pub version: u64,
+    /// Index from past the log's end although the versions in between were never indexed
+    /// (their events would be missing from the log); refused without it.
+    pub accept_gap: bool,
+}
+
+/// Where indexing starts: from the checkpoint's next version (`checkpoint_next`), from
+/// `start_version` on an empty log, or from an operator's version. Re-indexing from at or
+/// before where the log ends is allowed (events already in the log are skipped by id, so the
+/// log keeps every chain event once); from past it is a gap, refused unless accepted.
+///
+/// Errors: [`IndexerError::Gap`].
+pub fn start_version(
+    from: Option<FromVersion>,
+    checkpoint_next: Option<u64>,
+    start_version: u64,
+) -> Result<u64, IndexerError> {
+    let next = checkpoint_next.unwrap_or(start_version);
+    match from {
+        None => Ok(next),
+        Some(f) if f.version <= next || f.accept_gap => Ok(f.version),
+        Some(f) => Err(IndexerError::Gap {
+            from: f.version,
+            next,
+        }),
+    }
+}
+
+/// Runs `indexer` until `shutdown`. `from` re-indexes from that version (operators);
 /// otherwise the indexer resumes from its checkpoint.
 pub async fn run<S: ChainSource>(
     indexer: Indexer<S>,
-    from_version: Option<u64>,
+    from_version: Option<FromVersion>,
     shutdown: Shutdown,
 ) -> Result<(), IndexerError> {
     indexer.run(from_version, shutdown).await
@@ -75,7 +106,7 @@ struct Batch {
 impl<S: ChainSource> Indexer<S> {
     pub async fn run(
         self,
-        from_version: Option<u64>,
+        from_version: Option<FromVersion>,
         shutdown: Shutdown,
     ) -> Result<(), IndexerError> {
         self.config.validate().map_err(IndexerError::Config)?;
@@ -100,16 +131,16 @@ impl<S: ChainSource> Indexer<S> {
             }
         }
         let chain_topic = self.kafka.topic(topics::CHAIN_EVENTS.name);
-        let (mut next, mut skip) = match (from_version, &checkpoint) {
-            (Some(v), _) => (v, HashSet::new()),
-            (None, Some(cp)) => (
-                cp.next_version,
-                progress::ids_after(&self.kafka, &cp.partition_ends).await?,
-            ),
-            (None, None) => (
-                self.config.start_version,
-                progress::ids_after(&self.kafka, &[]).await?,
-            ),
+        let mut next = start_version(
+            from_version,
+            checkpoint.as_ref().map(|cp| cp.next_version),
+            self.config.start_version,
+        )?;
+        // The ids already in the log past what the checkpoint covers (all of them when
+        // re-indexing), so no chain event is written twice.
+        let mut skip: HashSet<String> = match (&checkpoint, from_version) {
+            (Some(cp), None) => progress::ids_after(&self.kafka, &cp.partition_ends).await?,
+            _ => progress::ids_after(&self.kafka, &[]).await?,
         };
         let mut ends: Vec<i64> =
             tails::watermarks(&self.kafka, &chain_topic, topics::CHAIN_EVENTS.partitions)
@@ -314,4 +345,48 @@ impl<S: ChainSource> Indexer<S> {
 
 fn version_of(id: &str) -> Option<u64> {
     computestream_schemas::EventId::chain_position_of(id).map(|(v, _)| v)
+}
+
+#[cfg(test)]
+mod start_tests {
+    use super::*;
+
+    fn from(version: u64, accept_gap: bool) -> Option<FromVersion> {
+        Some(FromVersion {
+            version,
+            accept_gap,
+        })
+    }
+
+    #[test]
+    fn resumes_from_the_checkpoint_or_the_configured_start() {
+        assert_eq!(start_version(None, Some(120), 0).ok(), Some(120));
+        assert_eq!(start_version(None, None, 7).ok(), Some(7));
+    }
+
+    #[test]
+    fn re_indexing_at_or_before_the_log_end_is_allowed() {
+        assert_eq!(start_version(from(50, false), Some(120), 0).ok(), Some(50));
+        assert_eq!(
+            start_version(from(120, false), Some(120), 0).ok(),
+            Some(120)
+        );
+        assert_eq!(start_version(from(0, false), None, 0).ok(), Some(0));
+    }
+
+    #[test]
+    fn a_gap_past_the_log_end_is_refused_unless_accepted() {
+        assert!(matches!(
+            start_version(from(121, false), Some(120), 0),
+            Err(IndexerError::Gap {
+                from: 121,
+                next: 120
+            })
+        ));
+        assert!(matches!(
+            start_version(from(9, false), None, 3),
+            Err(IndexerError::Gap { from: 9, next: 3 })
+        ));
+        assert_eq!(start_version(from(121, true), Some(120), 0).ok(), Some(121));
+    }
 }

@@ -15,6 +15,10 @@ pub enum StoreError {
     BadSchema(String),
     #[error("replay verification failed: {0}")]
     Verify(String),
+    /// The log holds less than the live read models applied (replay and rewind refuse it
+    /// unless the operator accepts the loss): one line per thing missing.
+    #[error("refused: the log holds less than the live read models applied:\n  {}\n(pass --accept-loss to proceed anyway)", .0.join("\n  "))]
+    LogShort(Vec<String>),
     #[error("offset {offset} for {topic}/{partition} is not a valid next offset")]
     BadOffset {
         topic: String,
@@ -32,7 +36,8 @@ impl StoreError {
             | StoreError::BadOffset { .. }
             | StoreError::OutOfRange(_)
             | StoreError::BadSchema(_)
-            | StoreError::Verify(_) => false,
+            | StoreError::Verify(_)
+            | StoreError::LogShort(_) => false,
             StoreError::Log(e) => e.is_retryable(),
             StoreError::Db(e) => match e {
                 sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => true,

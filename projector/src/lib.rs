@@ -5,7 +5,8 @@
 //! the single source of truth, embedded here at build time; forward only), the
 //! [`OffsetStore`] (consumer offsets written in the same transaction as the rows they
 //! produced), [`apply`] (set-based, idempotent writes of a batch of events), the
-//! [`Projector`] service, partition maintenance ([`store`]) and [`replay`].
+//! [`Projector`] service, partition maintenance ([`store`]) and [`replay`] (which
+//! [`replay_guard`] keeps from serving less than it replaces).
 
 pub mod apply;
 mod copy_binary;
@@ -13,6 +14,7 @@ mod error;
 mod offsets;
 pub mod plan;
 pub mod replay;
+pub mod replay_guard;
 pub mod rollups;
 mod service;
 pub mod store;

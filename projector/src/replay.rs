@@ -8,6 +8,7 @@ use computestream_eventlog::{tails, KafkaSettings};
 use computestream_runtime::{Health, Shutdown};
 use sqlx::{Connection, PgPool};
 
+use crate::replay_guard::{self, Progress};
 use crate::rollups::RollupKeeper;
 use crate::{store, Projector, ProjectorConfig, StoreError, INPUTS};
 
@@ -78,13 +79,40 @@ pub async fn verify(pool: &PgPool) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// The live schema's progress, when it exists (read before a rebuild starts: the live
+/// projector keeps applying while the rebuild runs, and the rebuild reads the log up to
+/// where it ended when it started).
+async fn live_progress(url: &str, live: &str) -> Result<Option<Progress>, StoreError> {
+    let mut admin = sqlx::PgConnection::connect(url).await?;
+    let has_offsets: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = 'consumer_offsets')",
+    )
+    .bind(live)
+    .fetch_one(&mut admin)
+    .await?;
+    admin.close().await?;
+    if !has_offsets {
+        return Ok(None);
+    }
+    let pool = store::open(url, live, 2).await?;
+    let p = Progress::of(&pool).await;
+    store::close(&pool).await;
+    p.map(Some)
+}
+
 /// Rebuilds into a fresh schema, verifies, and swaps it in place of `live` in one
 /// transaction. The old schema is kept as `{live}_retired_{unix}` for rollback.
+///
+/// Errors: [`StoreError::LogShort`] when the rebuild did not reach the live models'
+/// progress ([`replay_guard::shortfall`]) and `accept_loss` is false — the rebuilt schema
+/// is dropped and the live one keeps serving; [`StoreError::Verify`] when the rebuild breaks
+/// an invariant.
 pub async fn replay(
     url: &str,
     kafka: &KafkaSettings,
     live: &str,
     config: &ProjectorConfig,
+    accept_loss: bool,
 ) -> Result<ReplayReport, StoreError> {
     store::check_schema_name(live)?;
     let stamp = SystemTime::now()
@@ -92,10 +120,22 @@ pub async fn replay(
         .map(|d| d.as_secs())
         .unwrap_or(0);
     let fresh = format!("{live}_replay_{stamp}");
+    let before = live_progress(url, live).await?;
     let (pool, records) = build(url, kafka, &fresh, config).await?;
     verify(&pool).await?;
+    let missing = match &before {
+        Some(live_progress) => replay_guard::shortfall(live_progress, &Progress::of(&pool).await?),
+        None => Vec::new(),
+    };
     store::close(&pool).await;
     let mut admin = sqlx::PgConnection::connect(url).await?;
+    if !missing.is_empty() && !accept_loss {
+        sqlx::query(&format!("DROP SCHEMA {fresh} CASCADE"))
+            .execute(&mut admin)
+            .await?;
+        admin.close().await?;
+        return Err(StoreError::LogShort(missing));
+    }
     let retired = format!("{live}_retired_{stamp}");
     let mut tx = admin.begin().await?;
     let exists: bool =
@@ -162,12 +202,21 @@ pub async fn table_contents(pool: &PgPool) -> Result<Vec<(String, Vec<String>)>,
 /// to consistent rollups; on TimescaleDB the continuous aggregate's refresh policy picks up
 /// the re-applied ticks.
 /// Returns how many partitions moved.
+///
+/// Errors: [`StoreError::LogShort`], unless `accept_loss`, when the log cannot hold what the
+/// rewind would re-apply: a partition ends below the offset the live models applied (the
+/// log lost records), retention removed its first records and the time may fall among
+/// them, or the live models applied topics this configuration does not read (another topic
+/// prefix). Nothing moves then.
 pub async fn rewind_to_time(
     pool: &PgPool,
     kafka: &KafkaSettings,
     at_ms: i64,
+    accept_loss: bool,
 ) -> Result<usize, StoreError> {
     let mut moved = 0;
+    let applied = Progress::of(pool).await?.offsets;
+    let mut missing = Vec::new();
     let mut tx = pool.begin().await?;
     for spec in INPUTS {
         let topic = kafka.topic(spec.name);
@@ -176,7 +225,21 @@ pub async fn rewind_to_time(
             Err(e) if e.is_unknown_topic() => continue,
             Err(e) => return Err(e.into()),
         };
-        for (p, offset) in offsets.into_iter().enumerate() {
+        let marks = tails::watermarks(kafka, &topic, spec.partitions).await?;
+        for (p, (offset, (low, high))) in offsets.into_iter().zip(marks).enumerate() {
+            let done_up_to = applied
+                .get(&(topic.clone(), p as i32))
+                .copied()
+                .unwrap_or(0);
+            if high < done_up_to {
+                missing.push(format!(
+                    "{topic}[{p}]: the log ends at offset {high}, below the {done_up_to} the live models applied"
+                ));
+            } else if low > 0 && offset == low {
+                missing.push(format!(
+                    "{topic}[{p}]: retention removed offsets below {low}; records at or after {at_ms} ms may be among them"
+                ));
+            }
             let done = sqlx::query(
                 "UPDATE consumer_offsets SET next_offset = $4, updated_at = now()
                  WHERE consumer = $1 AND topic = $2 AND partition = $3 AND next_offset > $4",
@@ -189,6 +252,20 @@ pub async fn rewind_to_time(
             .await?;
             moved += done.rows_affected() as usize;
         }
+    }
+    // Offsets stored for topics this configuration does not read: another topic prefix.
+    let read: Vec<String> = INPUTS.iter().map(|s| kafka.topic(s.name)).collect();
+    for ((topic, p), next) in &applied {
+        if !read.contains(topic) && *next > 0 {
+            missing.push(format!(
+                "{topic}[{p}]: the live models applied up to offset {next} of a topic this configuration does not read (topic prefix {:?})",
+                kafka.topic_prefix
+            ));
+        }
+    }
+    if !missing.is_empty() && !accept_loss {
+        tx.rollback().await?;
+        return Err(StoreError::LogShort(missing));
     }
     // TimescaleDB refreshes its continuous aggregate where the re-applied ticks change it.
     if RollupKeeper::of_schema(&mut *tx).await? == RollupKeeper::Projector {

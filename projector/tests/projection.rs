@@ -126,7 +126,7 @@ async fn every_kind_lands_and_replay_reproduces_every_table() {
     // Replay swaps atomically: the live schema is the rebuilt one, the old kept.
     live.close().await;
     fresh.close().await;
-    let report = replay::replay(&db.url, &kafka, "live", &config)
+    let report = replay::replay(&db.url, &kafka, "live", &config, false)
         .await
         .expect("replay swap");
     assert!(report.retired.is_some());
@@ -204,7 +204,7 @@ async fn replay_from_a_timestamp_restores_lost_rows() {
         sqlx::query(sql).execute(&damaged).await.expect("damage");
     }
     assert_ne!(dump(&damaged).await, dump(&clean).await);
-    let moved = replay::rewind_to_time(&damaged, &kafka, (T0 + 40_000) as i64)
+    let moved = replay::rewind_to_time(&damaged, &kafka, (T0 + 40_000) as i64, false)
         .await
         .expect("rewind");
     assert!(moved > 0);

@@ -317,11 +317,11 @@ async fn timescale_replay_swap_keeps_hypertables_aggregates_and_jobs() {
     let kafka = kafka();
     publish(&kafka, &history()).await;
     let config = timescale_config();
-    let first = replay::replay(&ts.url, &kafka, "computestream", &config)
+    let first = replay::replay(&ts.url, &kafka, "computestream", &config, false)
         .await
         .expect("first replay (no live schema yet)");
     assert!(first.retired.is_none());
-    let report = replay::replay(&ts.url, &kafka, "computestream", &config)
+    let report = replay::replay(&ts.url, &kafka, "computestream", &config, false)
         .await
         .expect("replay and swap");
     let retired = report.retired.expect("the old schema is retired");
