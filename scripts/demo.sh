@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
-eval "$(scripts/stack.sh up)"
+# The demo's log lives in the durable broker (SQLite storage): a broker restart keeps it.
+eval "$(scripts/stack.sh up --durable)"
 cargo build --locked -q -p computestream
 # The web app served at / (built from its lockfile once; Node.js and chromium installed if missing).
 scripts/web.sh build || echo "demo: the web app was not built (scripts/web.sh build); the gateway serves the dashboard at /" >&2

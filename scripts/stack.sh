@@ -2,7 +2,10 @@
 # The local stack ComputeStream runs against: PostgreSQL 15, a Kafka-protocol broker
 # (nisshi) and the Docker engine with a locally imported test image.
 #
-#   scripts/stack.sh up [--durable]   install what is missing, start what is not running
+#   scripts/stack.sh up [--durable]   install what is missing, start what is not running;
+#                                     --durable: the broker whose log survives restarts
+#                                     (SQLite storage, port 9093; the demo's), else the
+#                                     in-memory one (port 9092; the tests')
 #   scripts/stack.sh fresh-broker     stop an in-memory broker (the next `up` starts it empty)
 #   scripts/stack.sh down             stop what `up` started
 #   scripts/stack.sh env              print the connection settings (eval-able)
@@ -28,6 +31,7 @@ esac
 NISSHI_ROOT=${CS_NISSHI_ROOT:-$NISSHI_DEFAULT_ROOT}
 NISSHI_BIN=$NISSHI_ROOT/bin/nisshi
 BROKER_PORT=${CS_BROKER_PORT:-9092}
+DURABLE_BROKER_PORT=${CS_DURABLE_BROKER_PORT:-9093}
 PG_PORT=5432
 PG_USER=computestream
 PG_PASSWORD=computestream
@@ -106,19 +110,21 @@ SELECT 'CREATE DATABASE computestream OWNER $PG_USER'
 SQL
 }
 
-start_broker() {
-  local durable=$1
-  if port_open "$BROKER_PORT"; then return 0; fi
-  local storage="memory://nisshi/"
-  if [ "$durable" = 1 ]; then storage="sqlite://$STATE_DIR/broker.db"; fi
-  log "starting the nisshi broker ($NISSHI_PROFILE build) on 127.0.0.1:$BROKER_PORT ($storage)"
+start_broker() { # start_broker DURABLE(0|1): the in-memory broker, or the durable one
+  local durable=$1 name=broker port=$BROKER_PORT storage="memory://nisshi/"
+  if [ "$durable" = 1 ]; then
+    # An absolute path: the URL's path is read relative to the working directory, so it
+    # carries the leading "/" after "sqlite:///" (sqlite:////var/lib/...).
+    name=broker-durable port=$DURABLE_BROKER_PORT storage="sqlite:///$STATE_DIR/broker.db"
+  fi
+  if port_open "$port"; then return 0; fi
+  log "starting the nisshi broker ($NISSHI_PROFILE build) on 127.0.0.1:$port ($storage)"
   nohup "$NISSHI_BIN" broker \
-    --listener-url "tcp://127.0.0.1:$BROKER_PORT" \
-    --advertised-listener-url "tcp://127.0.0.1:$BROKER_PORT" \
-    --storage-engine "$storage" >"$LOG_DIR/broker.log" 2>&1 &
-  echo $! >"$STATE_DIR/broker.pid"
-  echo "$storage" >"$STATE_DIR/broker.storage"
-  wait_for 30 "the broker" port_open "$BROKER_PORT"
+    --listener-url "tcp://127.0.0.1:$port" \
+    --advertised-listener-url "tcp://127.0.0.1:$port" \
+    --storage-engine "$storage" >"$LOG_DIR/$name.log" 2>&1 &
+  echo $! >"$STATE_DIR/$name.pid"
+  wait_for 30 "the broker ($storage)" port_open "$port"
 }
 
 start_docker() {
@@ -167,10 +173,12 @@ install_chart_tools() {
   fi
 }
 
-print_env() {
+print_env() { # print_env DURABLE(0|1)
+  local port=$BROKER_PORT
+  [ "${1:-0}" = 1 ] && port=$DURABLE_BROKER_PORT
   cat <<ENV
 export COMPUTESTREAM_DATABASE__URL=postgres://$PG_USER:$PG_PASSWORD@127.0.0.1:$PG_PORT/computestream
-export COMPUTESTREAM_KAFKA__BROKERS=127.0.0.1:$BROKER_PORT
+export COMPUTESTREAM_KAFKA__BROKERS=127.0.0.1:$port
 export CS_TEST_IMAGE=$TEST_IMAGE
 export PATH=$NISSHI_ROOT/bin:$TOOLS_ROOT/bin:\$PATH
 ENV
@@ -188,7 +196,8 @@ stop_pidfile() {
 
 status() {
   port_open "$PG_PORT" && echo "postgres: up (:$PG_PORT)" || echo "postgres: down"
-  port_open "$BROKER_PORT" && echo "broker:   up (:$BROKER_PORT)" || echo "broker:   down"
+  port_open "$BROKER_PORT" && echo "broker:   up (:$BROKER_PORT, in memory)" || echo "broker:   down (:$BROKER_PORT, in memory)"
+  port_open "$DURABLE_BROKER_PORT" && echo "durable broker: up (:$DURABLE_BROKER_PORT, $STATE_DIR/broker.db)" || echo "durable broker: down"
   docker info >/dev/null 2>&1 && echo "docker:   up" || echo "docker:   down"
 }
 
@@ -208,25 +217,22 @@ case "$cmd" in
       import_test_image
       status
     } >&2
-    print_env
+    print_env "$durable"
     ;;
   down)
     stop_pidfile broker
+    stop_pidfile broker-durable
     stop_pidfile dockerd
     pg_ctlcluster 15 main stop 2>/dev/null || true
     ;;
   fresh-broker)
-    # An in-memory broker that served earlier test runs holds all their topics, and the debug
-    # build slows down with their number: stop it so that `up` starts an empty one. A durable
-    # broker (the demo's log) is left alone.
-    case "$(cat "$STATE_DIR/broker.storage" 2>/dev/null || echo memory://)" in
-      memory://*)
-        stop_pidfile broker
-        for _ in $(seq 1 50); do port_open "$BROKER_PORT" || break; sleep 0.2; done
-        ;;
-    esac
+    # The in-memory broker that served earlier test runs holds all their topics, and the debug
+    # build slows down with their number: stop it so that `up` starts an empty one. The
+    # durable broker (the demo's log, its own port) is a different process, left alone.
+    stop_pidfile broker
+    for _ in $(seq 1 50); do port_open "$BROKER_PORT" || break; sleep 0.2; done
     ;;
-  env) print_env ;;
+  env) print_env "$([ "${2:-}" = "--durable" ] && echo 1 || echo 0)" ;;
   status) status ;;
-  *) die "usage: $0 up [--durable] | fresh-broker | down | env | status" ;;
+  *) die "usage: $0 up [--durable] | fresh-broker | down | env [--durable] | status" ;;
 esac

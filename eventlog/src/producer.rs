@@ -1,5 +1,6 @@
 use std::time::Duration;
 
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
 use tracing::instrument;
 
@@ -20,10 +21,23 @@ pub struct Delivered {
 /// `enable.idempotence=true` implies `acks=all` and in-order, de-duplicated retries per
 /// partition within one producer session; a new session after a crash can still write a
 /// record twice, which is why every consumer is idempotent on [`Envelope::id`].
+///
+/// An idempotent producer whose broker restarted without its state (it no longer knows the
+/// producer id or its sequence numbers) either enters librdkafka's fatal state or times out
+/// every send from then on. This one builds a new producer session on a fatal error or
+/// after [`TIMEOUTS_BEFORE_NEW_SESSION`] sends in a row timed out (one warning per outage),
+/// and reports the send as failed and retryable, so the caller sends it again on the new
+/// session (consumers are idempotent on the event id, so a record that did land is
+/// harmless).
 pub struct EnvelopeProducer {
-    producer: FutureProducer,
+    producer: std::sync::RwLock<FutureProducer>,
     settings: KafkaSettings,
+    client_id: String,
+    timeouts_in_a_row: std::sync::atomic::AtomicU32,
 }
+
+/// Sends in a row that timed out before the producer session is replaced.
+pub const TIMEOUTS_BEFORE_NEW_SESSION: u32 = 2;
 
 impl std::fmt::Debug for EnvelopeProducer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -35,7 +49,16 @@ impl std::fmt::Debug for EnvelopeProducer {
 
 impl EnvelopeProducer {
     pub fn new(settings: &KafkaSettings, client_id: &str) -> Result<Self, EventLogError> {
-        let producer: FutureProducer = settings
+        Ok(EnvelopeProducer {
+            producer: std::sync::RwLock::new(Self::session(settings, client_id)?),
+            settings: settings.clone(),
+            client_id: client_id.to_owned(),
+            timeouts_in_a_row: std::sync::atomic::AtomicU32::new(0),
+        })
+    }
+
+    fn session(settings: &KafkaSettings, client_id: &str) -> Result<FutureProducer, EventLogError> {
+        settings
             .client_config(client_id)
             .set("enable.idempotence", "true")
             .set("acks", "all")
@@ -46,11 +69,48 @@ impl EnvelopeProducer {
                 settings.request_timeout_ms.to_string(),
             )
             .create()
-            .map_err(|e| EventLogError::Setup(e.to_string()))?;
-        Ok(EnvelopeProducer {
-            producer,
-            settings: settings.clone(),
-        })
+            .map_err(|e| EventLogError::Setup(e.to_string()))
+    }
+
+    fn current(&self) -> FutureProducer {
+        self.producer
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// After a failed send with `used`: replaces it with a new session when it is in
+    /// librdkafka's fatal state, or when sends keep timing out (unless another send already
+    /// replaced it).
+    fn renew_if_stuck(&self, used: &FutureProducer, error: &KafkaError) {
+        use std::sync::atomic::Ordering;
+        let timed_out = matches!(
+            error.rdkafka_error_code(),
+            Some(RDKafkaErrorCode::MessageTimedOut)
+        );
+        let timeouts = if timed_out {
+            self.timeouts_in_a_row.fetch_add(1, Ordering::Relaxed) + 1
+        } else {
+            0
+        };
+        let fatal = used.client().fatal_error();
+        if fatal.is_none() && timeouts < TIMEOUTS_BEFORE_NEW_SESSION {
+            return;
+        }
+        let mut slot = self.producer.write().unwrap_or_else(|p| p.into_inner());
+        if slot.client().native_ptr() != used.client().native_ptr() {
+            return; // already renewed by another send
+        }
+        match Self::session(&self.settings, &self.client_id) {
+            Ok(fresh) => {
+                tracing::warn!(client = %self.client_id, ?fatal, timeouts, "the producer is stuck (the broker restarted?); a new producer session replaces it");
+                *slot = fresh;
+                self.timeouts_in_a_row.store(0, Ordering::Relaxed);
+            }
+            Err(e) => {
+                tracing::warn!(client = %self.client_id, error = %e, "the producer is stuck and a new session could not be built yet");
+            }
+        }
     }
 
     /// Writes `env` to its kind's topic, keyed by its aggregate, and waits for the broker's
@@ -94,18 +154,26 @@ impl EnvelopeProducer {
         if let Some(t) = timestamp_ms {
             record = record.timestamp(t);
         }
-        match self.producer.send(record, self.settings.timeout()).await {
-            Ok(d) => Ok(Delivered {
-                partition: d.partition,
-                offset: d.offset,
-            }),
-            Err((e, _)) => Err(EventLogError::kafka("produce", e)),
+        let producer = self.current();
+        match producer.send(record, self.settings.timeout()).await {
+            Ok(d) => {
+                self.timeouts_in_a_row
+                    .store(0, std::sync::atomic::Ordering::Relaxed);
+                Ok(Delivered {
+                    partition: d.partition,
+                    offset: d.offset,
+                })
+            }
+            Err((e, _)) => {
+                self.renew_if_stuck(&producer, &e);
+                Err(EventLogError::kafka("produce", e))
+            }
         }
     }
 
     /// Waits until every queued record is acknowledged.
     pub fn flush(&self, timeout: Duration) -> Result<(), EventLogError> {
-        self.producer
+        self.current()
             .flush(timeout)
             .map_err(|e| EventLogError::kafka("flush", e))
     }
