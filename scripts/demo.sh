@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job, one command: brings up the local stack (installing what is missing), builds
 # the one binary, and runs the end-to-end demo with a live terminal summary.
-#   scripts/demo.sh [--streams N] [--seconds S] [--rate OCTAS]     (Ctrl-C stops cleanly)
+#   scripts/demo.sh [--providers N] [--jobs N] [--seconds S] [--settle-every S]   (Ctrl-C stops cleanly)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
