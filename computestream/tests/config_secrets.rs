@@ -1,6 +1,6 @@
 //! `computestream config` prints the whole configuration with every secret redacted: the
 //! keys and seeds (`settler.private_key`, `executor.private_key`, `buyer.key`,
-//! `devnet.root_seed`) and the database URL (it carries the password), whether they come
+//! `devnet.root_seed`), the S3 secret key (`executor.s3.secret_access_key`) and the database URL (it carries the password), whether they come
 //! from the file or from `COMPUTESTREAM_*` variables.
 
 use std::process::Command;
@@ -18,6 +18,10 @@ fn config_redacts_every_secret_from_variables_and_from_the_file() {
         ("COMPUTESTREAM_EXECUTOR__PRIVATE_KEY", seed("b2")),
         ("COMPUTESTREAM_BUYER__KEY", seed("c3")),
         ("COMPUTESTREAM_DEVNET__ROOT_SEED", seed("d4")),
+        (
+            "COMPUTESTREAM_EXECUTOR__S3__SECRET_ACCESS_KEY",
+            "s3-secret-key-f6f6f6f6".to_owned(),
+        ),
         (
             "COMPUTESTREAM_DATABASE__URL",
             "postgres://cs:pa55w0rd-secret@127.0.0.1:5432/cs".to_owned(),

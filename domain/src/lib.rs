@@ -29,6 +29,7 @@ mod keys;
 mod metering;
 mod money;
 mod move_type;
+pub mod outputs_access;
 pub mod package_rules;
 pub mod settlement;
 mod stream;

@@ -1,8 +1,8 @@
 //! Job outputs, content-addressed: everything a job wrote under `/out` becomes one blob (the
 //! file itself when there is exactly one, otherwise a deterministic tar of the directory),
 //! named by its IPFS CIDv1 (raw, sha2-256) and stored through `object_store`: the local
-//! filesystem by default, S3 with the `s3` feature. Storing the same outputs twice writes
-//! the same object.
+//! filesystem (`file://`) or S3 and S3-compatible services (`s3://bucket/prefix`,
+//! `[executor.s3]`). Storing the same outputs twice writes the same object.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -53,7 +53,12 @@ pub struct ArtifactStore {
 }
 
 impl ArtifactStore {
-    pub fn open(url: &str) -> Result<Self, ExecutorError> {
+    /// The store of `url` (`file:///dir` or `s3://bucket/prefix`, reached through `s3`).
+    ///
+    /// Errors: [`ExecutorError::Config`] for another URL, [`ExecutorError::Artifacts`] when
+    /// the store cannot be built. A bucket that does not exist or refuses writes fails
+    /// later, when a job's outputs are stored.
+    pub fn open(url: &str, s3: &crate::config::S3Config) -> Result<Self, ExecutorError> {
         let parsed = parse_store_url(url)?;
         let err = |e: object_store::Error| ExecutorError::Artifacts(e.to_string());
         let (store, prefix): (Arc<dyn ObjectStore>, String) = match parsed {
@@ -67,20 +72,31 @@ impl ArtifactStore {
                 )
             }
             #[cfg(feature = "s3")]
-            StoreUrl::S3 { bucket, prefix } => (
-                Arc::new(
-                    object_store::aws::AmazonS3Builder::from_env()
-                        .with_bucket_name(bucket)
-                        .build()
-                        .map_err(err)?,
-                ),
-                prefix,
-            ),
+            StoreUrl::S3 { bucket, prefix } => {
+                let mut b = object_store::aws::AmazonS3Builder::from_env().with_bucket_name(bucket);
+                if let Some(e) = &s3.endpoint {
+                    b = b.with_endpoint(e);
+                }
+                if let Some(r) = &s3.region {
+                    b = b.with_region(r);
+                }
+                if let Some(k) = &s3.access_key_id {
+                    b = b.with_access_key_id(k);
+                }
+                if let Some(k) = &s3.secret_access_key {
+                    b = b.with_secret_access_key(k.expose());
+                }
+                if s3.allow_http {
+                    b = b.with_allow_http(true);
+                }
+                (Arc::new(b.build().map_err(err)?), prefix)
+            }
             #[cfg(not(feature = "s3"))]
             StoreUrl::S3 { .. } => {
+                let _ = s3;
                 return Err(ExecutorError::Config(
                     "s3:// artifact storage needs the executor built with `--features s3`".into(),
-                ))
+                ));
             }
         };
         Ok(ArtifactStore {
@@ -201,8 +217,11 @@ mod tests {
     #[tokio::test]
     async fn one_file_is_stored_as_itself_and_a_directory_deterministically() {
         let root = tmp("store");
-        let store = ArtifactStore::open(&format!("file://{}", root.join("store").display()))
-            .expect("store");
+        let store = ArtifactStore::open(
+            &format!("file://{}", root.join("store").display()),
+            &crate::config::S3Config::default(),
+        )
+        .expect("store");
         let out = root.join("out");
         std::fs::create_dir_all(&out).expect("out");
         assert_eq!(store.store_outputs(&out).await.expect("empty"), None);

@@ -27,6 +27,9 @@ pub enum BuyerError {
     NotYet(String),
     #[error("unexpected answer: {0}")]
     Protocol(String),
+    /// The outputs received are not the ones the chain records (CIDv1 differs).
+    #[error("the outputs received have CID {received}, the chain records {expected}")]
+    OutputsMismatch { expected: String, received: String },
 }
 
 impl BuyerError {
@@ -42,7 +45,7 @@ impl BuyerError {
                     | x402::reason::COMMITMENT_NOT_STORED
                     | x402::reason::CUMULATIVE_AMOUNT_MISMATCH
             ),
-            BuyerError::Protocol(_) => false,
+            BuyerError::Protocol(_) | BuyerError::OutputsMismatch { .. } => false,
         }
     }
 }
@@ -220,6 +223,61 @@ impl Buyer {
     /// The buyer keeps its own record of what it committed (the scheme's rule: a server's
     /// claims are never copied into it); with no record it adopts what the server reports
     /// as charged, as a client that lost its state does.
+    /// Downloads job `job_id`'s outputs from its provider's endpoint (`GET
+    /// /jobs/{id}/outputs`, signed with this buyer's voucher key for one minute) and checks
+    /// them against `expected_cid`, the CIDv1 the provider reported on chain.
+    ///
+    /// Errors: [`BuyerError::Http`] when the endpoint is unreachable; [`BuyerError::Refused`]
+    /// with the endpoint's reason (401, 404, 502); [`BuyerError::OutputsMismatch`] when the
+    /// bytes are not the ones on chain.
+    pub async fn download_outputs(
+        &self,
+        executor_url: &str,
+        job_id: u64,
+        expected_cid: &str,
+    ) -> Result<Vec<u8>, BuyerError> {
+        let ctx = computestream_domain::VoucherContext {
+            chain_id: self.chain_id,
+            package: self.package,
+        };
+        let auth = computestream_domain::outputs_access::sign_outputs_access(
+            ctx,
+            job_id,
+            &self.key,
+            computestream_runtime::now_ms().saturating_add(60_000),
+        );
+        let resp = self
+            .http
+            .get(format!(
+                "{}/jobs/{job_id}/outputs",
+                executor_url.trim_end_matches('/')
+            ))
+            .header(crate::outputs_http::AUTHORIZATION, auth)
+            .send()
+            .await
+            .map_err(|e| BuyerError::Http(e.to_string()))?;
+        let status = resp.status();
+        let body = resp
+            .bytes()
+            .await
+            .map_err(|e| BuyerError::Http(e.to_string()))?;
+        if !status.is_success() {
+            let reason = serde_json::from_slice::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|v| v["error"].as_str().map(str::to_owned))
+                .unwrap_or_else(|| status.to_string());
+            return Err(BuyerError::Refused(format!("{status}: {reason}")));
+        }
+        let received = crate::cid::cid_v1_raw(&body);
+        if received != expected_cid {
+            return Err(BuyerError::OutputsMismatch {
+                expected: expected_cid.to_owned(),
+                received,
+            });
+        }
+        Ok(body.to_vec())
+    }
+
     pub async fn pay_due(&self, executor_url: &str, job_id: u64) -> Result<Payment, BuyerError> {
         let url = format!("{}/jobs/{job_id}", executor_url.trim_end_matches('/'));
         let due = match self.due(&url).await? {

@@ -59,6 +59,27 @@ impl Default for SandboxPolicy {
     }
 }
 
+/// `[executor.s3]`: the S3 (or S3-compatible) service of an `s3://` artifacts URL. Each
+/// field left out comes from the standard AWS variables (`AWS_ENDPOINT`, `AWS_REGION`,
+/// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_ALLOW_HTTP`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3Config {
+    /// An S3-compatible endpoint (MinIO, moto, Ceph), e.g. `http://127.0.0.1:9094`.
+    #[serde(default)]
+    pub endpoint: Option<String>,
+    #[serde(default)]
+    pub region: Option<String>,
+    #[serde(default)]
+    pub access_key_id: Option<String>,
+    /// Never printed or logged.
+    #[serde(default)]
+    pub secret_access_key: Option<Secret<String>>,
+    /// Allow `http://` endpoints (development only).
+    #[serde(default)]
+    pub allow_http: bool,
+}
+
 /// `[executor]`: the provider's key, where jobs run, how buyers reach it.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -86,10 +107,13 @@ pub struct ExecutorConfig {
     /// Per-job working directories (outputs are bind-mounted from here).
     #[serde(default = "default_work_dir")]
     pub work_dir: PathBuf,
-    /// Where outputs are stored, content-addressed: `file:///path` or, with the `s3`
-    /// feature, `s3://bucket/prefix` (credentials from the usual `AWS_*` variables).
+    /// Where outputs are stored, content-addressed: `file:///path` or
+    /// `s3://bucket/prefix` (`[executor.s3]`, else the standard `AWS_*` variables).
     #[serde(default = "default_artifacts")]
     pub artifacts_url: String,
+    /// `[executor.s3]`: how an `s3://` artifacts URL is reached.
+    #[serde(default)]
+    pub s3: S3Config,
     /// Seconds of service a buyer may be behind on vouchers before the job is stopped.
     #[serde(default = "default_grace")]
     pub grace_secs: u64,
@@ -152,6 +176,7 @@ impl Default for ExecutorConfig {
             cors_origins: Vec::new(),
             work_dir: default_work_dir(),
             artifacts_url: default_artifacts(),
+            s3: S3Config::default(),
             grace_secs: default_grace(),
             payment_ahead_secs: default_payment_ahead(),
             heartbeat_secs: default_heartbeat(),

@@ -48,7 +48,8 @@ enum Fact {
     Created(JobRequest),
     Opened(StreamTerms),
     Deposited(u64, Octas),
-    Status(u64, JobStatus),
+    /// A status change, with the outputs (url, CID) a completion recorded.
+    Status(u64, JobStatus, Option<(String, String)>),
     Closed(u64),
     Metered(u64, MeteringHead),
     Paid(u64, Octas, u64),
@@ -73,7 +74,7 @@ fn fact(provider: &AccountAddress, payload: &[u8]) -> Fact {
             escrow: s.escrow,
         }),
         Event::EscrowDeposited(d) => Fact::Deposited(d.job_id, d.total_deposited),
-        Event::JobStatusChanged(c) => Fact::Status(c.job_id, c.to),
+        Event::JobStatusChanged(c) => Fact::Status(c.job_id, c.to, c.output_url.zip(c.output_cid)),
         Event::StreamClosed(c) => Fact::Closed(c.stream_id),
         Event::MeteringTick(t) if t.record.record.provider == *provider => {
             let r = t.record.record;
@@ -144,9 +145,11 @@ impl<R: ContainerRuntime, C: JobChain> Executor<R, C> {
             .or_else(|| self.config.public_url.clone())
             .unwrap_or_else(|| format!("http://{addr}"));
         self.config.public_url = Some(public_url.clone());
+        let artifacts = ArtifactStore::open(&self.config.artifacts_url, &self.config.s3)?;
         let endpoint = Arc::new(crate::x402_http::Endpoint {
             shared: self.shared.clone(),
             producer,
+            artifacts,
             runtime: self.runtime.clone(),
             public_url,
         });
@@ -162,7 +165,7 @@ impl<R: ContainerRuntime, C: JobChain> Executor<R, C> {
     pub async fn run(self, shutdown: Shutdown) -> Result<(), ExecutorError> {
         self.config.validate().map_err(ExecutorError::Config)?;
         self.health.failing("executor", "reading the log");
-        let artifacts = ArtifactStore::open(&self.config.artifacts_url)?;
+        let artifacts = ArtifactStore::open(&self.config.artifacts_url, &self.config.s3)?;
         std::fs::create_dir_all(&self.config.work_dir)?;
         admin::ensure_topics(&self.kafka, &[topics::CHAIN_EVENTS, topics::METERING]).await?;
         let producer = Arc::new(EnvelopeProducer::new(
@@ -238,8 +241,12 @@ impl<R: ContainerRuntime, C: JobChain> Executor<R, C> {
                 }
                 Fact::Opened(terms) => self.shared.book().opened(terms, now_ms()),
                 Fact::Deposited(job, total) => self.shared.book().deposited(job, total),
-                Fact::Status(job, status) => {
+                Fact::Status(job, status, outputs) => {
                     self.shared.set_status(job, status, "");
+                    if let Some((url, cid)) = outputs {
+                        // Known after a restart too: the buyer may still download them.
+                        self.shared.set_output(job, &url, &cid);
+                    }
                     if status.is_terminal() {
                         self.shared.book().ended(job);
                     }

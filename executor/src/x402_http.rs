@@ -4,6 +4,8 @@
 //! with a valid cumulative voucher (checked locally, microseconds) it stores the commitment
 //! in the metering topic and answers 200 with `PAYMENT-RESPONSE` (the commitment id; value
 //! moves later, when the settler redeems). Every refusal stores nothing.
+//! `GET /jobs/{id}/outputs` serves a completed job's outputs to its buyer
+//! ([`crate::outputs_http`]).
 
 use std::sync::Arc;
 
@@ -31,6 +33,8 @@ use computestream_runtime::now_ms;
 pub struct Endpoint<R: ContainerRuntime> {
     pub shared: Arc<ExecutorState>,
     pub producer: EnvelopeProducer,
+    /// Where the jobs' outputs are stored (served to their buyers).
+    pub artifacts: crate::ArtifactStore,
     pub runtime: Arc<R>,
     /// How buyers reach this endpoint (the `resource.url` prefix).
     pub public_url: String,
@@ -57,10 +61,14 @@ pub fn cors(origins: &[String]) -> CorsLayer {
     CorsLayer::new()
         .allow_origin(allow)
         .allow_methods([Method::GET])
-        .allow_headers([HeaderName::from_static("payment-signature")])
+        .allow_headers([
+            HeaderName::from_static("payment-signature"),
+            HeaderName::from_static(crate::outputs_http::AUTHORIZATION),
+        ])
         .expose_headers([
             HeaderName::from_static("payment-required"),
             HeaderName::from_static("payment-response"),
+            HeaderName::from_static(crate::outputs_http::OUTPUT_CID),
         ])
         .max_age(std::time::Duration::from_secs(600))
 }
@@ -74,6 +82,7 @@ pub fn serve<R: ContainerRuntime>(
 ) -> tokio::task::JoinHandle<()> {
     let app = Router::new()
         .route("/jobs/{id}", get(job::<R>))
+        .route("/jobs/{id}/outputs", get(crate::outputs_http::outputs::<R>))
         .layer(cors)
         .with_state(endpoint);
     tokio::spawn(async move {

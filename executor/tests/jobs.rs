@@ -63,11 +63,37 @@ async fn jobs_run_sandboxed_and_report_their_outcomes() {
     assert_eq!(completed.0, JobStatus::Completed as u8);
     let cid = completed.2.expect("an output CID on chain");
     assert_eq!(cid, cid_v1_raw(b"hello world\n"), "the CID is the output's");
-    let store = ArtifactStore::open(&rig.config().artifacts_url).expect("store");
+    let store = ArtifactStore::open(&rig.config().artifacts_url, &rig.config().s3).expect("store");
     assert_eq!(store.fetch(&cid).await.expect("stored"), b"hello world\n");
     assert!(completed.1.expect("url").ends_with(&cid));
+    // Its buyer downloads the outputs from the provider's endpoint, checked against the
+    // CID on chain; anyone else is refused, and so is a job without outputs.
+    let got = rig
+        .buyer(0)
+        .download_outputs(&url, 1, &cid)
+        .await
+        .expect("the buyer downloads job 1's outputs");
+    assert_eq!(got, b"hello world\n");
+    let stranger = rig.buyer(1).download_outputs(&url, 1, &cid).await;
+    assert!(
+        matches!(&stranger, Err(e) if e.to_string().contains("401")),
+        "{stranger:?}"
+    );
+    let mismatch = rig.buyer(0).download_outputs(&url, 1, "bafkreinot").await;
+    assert!(
+        matches!(
+            mismatch,
+            Err(computestream_executor::BuyerError::OutputsMismatch { .. })
+        ),
+        "{mismatch:?}"
+    );
 
     assert_eq!(rig.wait_terminal(2, 120).await.0, JobStatus::Failed as u8);
+    let none = rig.buyer(1).download_outputs(&url, 2, "bafkrei").await;
+    assert!(
+        matches!(&none, Err(e) if e.to_string().contains("404")),
+        "a failed job has no outputs: {none:?}"
+    );
     assert_eq!(rig.wait_terminal(3, 120).await.0, JobStatus::Failed as u8);
     let sandboxed = rig.wait_terminal(4, 120).await;
     assert_eq!(sandboxed.0, JobStatus::Completed as u8);

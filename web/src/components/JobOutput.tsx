@@ -4,11 +4,14 @@
 // evidence it committed on chain, and the verdict of checking the job's signed records and
 // vouchers against it (docs/DISPUTES.md; the gateway runs `computestream verify`'s check).
 
-import { useEffect } from 'react';
+import type { Ed25519PrivateKey } from '@aptos-labs/ts-sdk';
+import { useEffect, useState } from 'react';
 
+import { useApp } from '@/app/providers';
 import { Amount } from '@/components/Amount';
 import { ErrorBox } from '@/components/ErrorBox';
 import { useQuery } from '@/lib/hooks';
+import { downloadOutputs } from '@/lib/outputs';
 import { JOB_EVIDENCE_CHECK, type JobEvidence, type JobEvidenceCheckData } from '@/lib/queries';
 
 function short(hash: string): string {
@@ -68,18 +71,55 @@ function EvidenceVerdict({ jobId, closed }: { jobId: string; closed: boolean }) 
   );
 }
 
+/** The buyer downloads the outputs from the provider's endpoint, checked against the CID on chain. */
+function DownloadOutputs({ jobId, cid, endpoint, sessionKey }: { jobId: string; cid: string; endpoint: string; sessionKey: Ed25519PrivateKey }) {
+  const { config } = useApp();
+  const [state, setState] = useState<{ phase: 'idle' | 'busy' | 'done' | 'failed'; message: string }>({ phase: 'idle', message: '' });
+  const download = async () => {
+    setState({ phase: 'busy', message: 'downloading…' });
+    try {
+      const bytes = await downloadOutputs({ endpoint, jobId: BigInt(jobId), key: sessionKey, chainId: config.chainId, pkg: config.package, expectedCid: cid });
+      const url = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = `job-${jobId}-${cid}`;
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      setState({ phase: 'done', message: `${bytes.length} bytes, matching the CID on chain` });
+    } catch (e) {
+      setState({ phase: 'failed', message: e instanceof Error ? e.message : String(e) });
+    }
+  };
+  return (
+    <div className="flex items-center gap-2 text-xs" data-testid="download-outputs" data-phase={state.phase}>
+      <button type="button" className="btn-secondary py-0.5" onClick={() => void download()} disabled={state.phase === 'busy'}>
+        Download outputs
+      </button>
+      <span className={state.phase === 'failed' ? 'text-rose-700' : 'text-slate-500'} data-testid="download-outputs-result">
+        {state.message}
+      </span>
+    </div>
+  );
+}
+
 export function JobOutput({
   jobId,
   outputCid,
   outputUrl,
   evidence,
   closed,
+  endpoint,
+  sessionKey,
 }: {
   jobId: string;
   outputCid: string | null;
   outputUrl: string | null;
   evidence: JobEvidence | null;
   closed: boolean;
+  /** The provider's x402 endpoint (it serves the outputs to the buyer). */
+  endpoint: string | null;
+  /** This browser's voucher key for the job (the buyer's), if it holds it. */
+  sessionKey: Ed25519PrivateKey | null;
 }) {
   return (
     <dl className="space-y-2 text-sm">
@@ -88,6 +128,7 @@ export function JobOutput({
         <dd className="break-all font-mono text-xs" data-testid="output-cid">
           {outputCid ?? '—'}
         </dd>
+        {outputCid && endpoint && sessionKey && <DownloadOutputs jobId={jobId} cid={outputCid} endpoint={endpoint} sessionKey={sessionKey} />}
       </div>
       <div>
         <dt className="stat-label">Metering evidence on chain</dt>

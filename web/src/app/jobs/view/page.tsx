@@ -376,6 +376,8 @@ function JobView({ id }: { id: bigint }) {
             outputUrl={outputUrl}
             evidence={job.evidence}
             closed={stream?.status === 'closed'}
+            endpoint={endpoint}
+            sessionKey={sessionKey}
           />
           {isBuyer && active && stream?.status !== 'closed' && (
             <form onSubmit={deposit} className="flex items-end gap-2 border-t border-slate-100 pt-3">
