@@ -83,6 +83,7 @@ pub async fn verify(pool: &PgPool) -> Result<(), StoreError> {
 /// projector keeps applying while the rebuild runs, and the rebuild reads the log up to
 /// where it ended when it started).
 async fn live_progress(url: &str, live: &str) -> Result<Option<Progress>, StoreError> {
+    // One connection, no pool (PGlite serves one at a time).
     let mut admin = sqlx::PgConnection::connect(url).await?;
     let has_offsets: bool = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = 'consumer_offsets')",
@@ -90,14 +91,16 @@ async fn live_progress(url: &str, live: &str) -> Result<Option<Progress>, StoreE
     .bind(live)
     .fetch_one(&mut admin)
     .await?;
+    let progress = if has_offsets {
+        sqlx::query(&format!("SET search_path TO {live}"))
+            .execute(&mut admin)
+            .await?;
+        Some(Progress::of(&mut admin).await?)
+    } else {
+        None
+    };
     admin.close().await?;
-    if !has_offsets {
-        return Ok(None);
-    }
-    let pool = store::open(url, live, 2).await?;
-    let p = Progress::of(&pool).await;
-    store::close(&pool).await;
-    p.map(Some)
+    Ok(progress)
 }
 
 /// Rebuilds into a fresh schema, verifies, and swaps it in place of `live` in one
@@ -124,7 +127,10 @@ pub async fn replay(
     let (pool, records) = build(url, kafka, &fresh, config).await?;
     verify(&pool).await?;
     let missing = match &before {
-        Some(live_progress) => replay_guard::shortfall(live_progress, &Progress::of(&pool).await?),
+        Some(live_progress) => {
+            let mut conn = pool.acquire().await?;
+            replay_guard::shortfall(live_progress, &Progress::of(&mut conn).await?)
+        }
         None => Vec::new(),
     };
     store::close(&pool).await;
@@ -215,7 +221,10 @@ pub async fn rewind_to_time(
     accept_loss: bool,
 ) -> Result<usize, StoreError> {
     let mut moved = 0;
-    let applied = Progress::of(pool).await?.offsets;
+    let applied = {
+        let mut conn = pool.acquire().await?;
+        Progress::of(&mut conn).await?.offsets
+    };
     let mut missing = Vec::new();
     let mut tx = pool.begin().await?;
     for spec in INPUTS {

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use sqlx::PgPool;
+use sqlx::PgConnection;
 
 use crate::{StoreError, CONSUMER};
 
@@ -35,15 +35,16 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// Reads the progress of the schema `pool` serves.
+    /// Reads the progress of the schema on `conn`'s `search_path` (one connection: a
+    /// single-connection server such as PGlite serves it too).
     ///
-    /// Errors: [`StoreError::Database`] (retryable) when the schema cannot be read.
-    pub async fn of(pool: &PgPool) -> Result<Progress, StoreError> {
+    /// Errors: [`StoreError::Db`] when the schema cannot be read.
+    pub async fn of(conn: &mut PgConnection) -> Result<Progress, StoreError> {
         let offsets: Vec<(String, i32, i64)> = sqlx::query_as(
             "SELECT topic, partition, next_offset FROM consumer_offsets WHERE consumer = $1",
         )
         .bind(CONSUMER)
-        .fetch_all(pool)
+        .fetch_all(&mut *conn)
         .await?;
         let chain_version: i64 = sqlx::query_scalar(
             "SELECT GREATEST(
@@ -51,12 +52,12 @@ impl Progress {
                 (SELECT COALESCE(max(last_version), 0) FROM jobs),
                 (SELECT COALESCE(max(version), 0) FROM stream_settlements))",
         )
-        .fetch_one(pool)
+        .fetch_one(&mut *conn)
         .await?;
         let mut rows = BTreeMap::new();
         for table in CHAIN_TABLES {
             let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
-                .fetch_one(pool)
+                .fetch_one(&mut *conn)
                 .await?;
             rows.insert(table.to_owned(), n);
         }
