@@ -74,6 +74,15 @@ impl LogConsumer {
             .map_err(|e| EventLogError::kafka("assign", e))
     }
 
+    /// Stops fetching `topic`'s `partition` (it stays assigned).
+    pub fn pause(&self, topic: &str, partition: i32) -> Result<(), EventLogError> {
+        let mut tpl = TopicPartitionList::new();
+        tpl.add_partition(topic, partition);
+        self.consumer
+            .pause(&tpl)
+            .map_err(|e| EventLogError::kafka("pause", e))
+    }
+
     /// The next record of the assigned partitions.
     pub async fn next(&self) -> Result<LogRecord, EventLogError> {
         let m = self

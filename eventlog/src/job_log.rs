@@ -28,11 +28,14 @@ pub async fn job_envelopes(
             )
         })
         .collect();
-    let records = tails::read_partitions(settings, &parts).await?;
+    // Other jobs' records share the partitions: dropped as they are read.
+    let records = tails::read_partitions_where(settings, &parts, |r| {
+        r.key.as_deref() == Some(key.as_bytes())
+    })
+    .await?;
     let chain_topic = settings.topic(topics::CHAIN_EVENTS.name);
     let mut envelopes: Vec<(bool, Envelope)> = records
         .iter()
-        .filter(|r| r.key.as_deref() == Some(key.as_bytes()))
         .filter_map(|r| {
             Envelope::from_json(&r.payload)
                 .ok()

@@ -1,5 +1,8 @@
 use std::time::Duration;
 
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
 use tracing::instrument;
@@ -30,10 +33,15 @@ pub struct Delivered {
 /// session (consumers are idempotent on the event id, so a record that did land is
 /// harmless).
 pub struct EnvelopeProducer {
-    producer: std::sync::RwLock<FutureProducer>,
+    session: std::sync::RwLock<Arc<Session>>,
     settings: KafkaSettings,
     client_id: String,
-    timeouts_in_a_row: std::sync::atomic::AtomicU32,
+}
+
+/// One producer session and the sends in a row that timed out on it.
+struct Session {
+    producer: FutureProducer,
+    timeouts_in_a_row: AtomicU32,
 }
 
 /// Sends in a row that timed out before the producer session is replaced.
@@ -50,15 +58,14 @@ impl std::fmt::Debug for EnvelopeProducer {
 impl EnvelopeProducer {
     pub fn new(settings: &KafkaSettings, client_id: &str) -> Result<Self, EventLogError> {
         Ok(EnvelopeProducer {
-            producer: std::sync::RwLock::new(Self::session(settings, client_id)?),
+            session: std::sync::RwLock::new(Self::session(settings, client_id)?),
             settings: settings.clone(),
             client_id: client_id.to_owned(),
-            timeouts_in_a_row: std::sync::atomic::AtomicU32::new(0),
         })
     }
 
-    fn session(settings: &KafkaSettings, client_id: &str) -> Result<FutureProducer, EventLogError> {
-        settings
+    fn session(settings: &KafkaSettings, client_id: &str) -> Result<Arc<Session>, EventLogError> {
+        let producer: FutureProducer = settings
             .client_config(client_id)
             .set("enable.idempotence", "true")
             .set("acks", "all")
@@ -69,43 +76,54 @@ impl EnvelopeProducer {
                 settings.request_timeout_ms.to_string(),
             )
             .create()
-            .map_err(|e| EventLogError::Setup(e.to_string()))
+            .map_err(|e| EventLogError::Setup(e.to_string()))?;
+        Ok(Arc::new(Session {
+            producer,
+            timeouts_in_a_row: AtomicU32::new(0),
+        }))
     }
 
-    fn current(&self) -> FutureProducer {
-        self.producer
+    fn current(&self) -> Arc<Session> {
+        self.session
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
     }
 
-    /// After a failed send with `used`: replaces it with a new session when it is in
-    /// librdkafka's fatal state, or when sends keep timing out (unless another send already
-    /// replaced it).
-    fn renew_if_stuck(&self, used: &FutureProducer, error: &KafkaError) {
-        use std::sync::atomic::Ordering;
+    /// After a failed send on `used`: replaces it with a new session when it is in
+    /// librdkafka's fatal state, or when its sends keep timing out (unless it was replaced
+    /// already: errors from an old session count for nothing).
+    fn renew_if_stuck(&self, used: &Arc<Session>, error: &KafkaError) {
         let timed_out = matches!(
             error.rdkafka_error_code(),
             Some(RDKafkaErrorCode::MessageTimedOut)
         );
         let timeouts = if timed_out {
-            self.timeouts_in_a_row.fetch_add(1, Ordering::Relaxed) + 1
+            used.timeouts_in_a_row.fetch_add(1, Ordering::Relaxed) + 1
         } else {
-            0
+            used.timeouts_in_a_row.load(Ordering::Relaxed)
         };
-        let fatal = used.client().fatal_error();
+        let fatal = used.producer.client().fatal_error();
         if fatal.is_none() && timeouts < TIMEOUTS_BEFORE_NEW_SESSION {
             return;
         }
-        let mut slot = self.producer.write().unwrap_or_else(|p| p.into_inner());
-        if slot.client().native_ptr() != used.client().native_ptr() {
-            return; // already renewed by another send
+        let mut slot = self.session.write().unwrap_or_else(|p| p.into_inner());
+        if !Arc::ptr_eq(&slot, used) {
+            return; // already replaced
         }
         match Self::session(&self.settings, &self.client_id) {
             Ok(fresh) => {
                 tracing::warn!(client = %self.client_id, ?fatal, timeouts, "the producer is stuck (the broker restarted?); a new producer session replaces it");
-                *slot = fresh;
-                self.timeouts_in_a_row.store(0, Ordering::Relaxed);
+                let old = std::mem::replace(&mut *slot, fresh);
+                drop(slot);
+                // Dropping a producer blocks (purge, flush, thread join): not on a runtime
+                // worker.
+                match tokio::runtime::Handle::try_current() {
+                    Ok(rt) => {
+                        rt.spawn_blocking(move || drop(old));
+                    }
+                    Err(_) => drop(old),
+                }
             }
             Err(e) => {
                 tracing::warn!(client = %self.client_id, error = %e, "the producer is stuck and a new session could not be built yet");
@@ -154,18 +172,17 @@ impl EnvelopeProducer {
         if let Some(t) = timestamp_ms {
             record = record.timestamp(t);
         }
-        let producer = self.current();
-        match producer.send(record, self.settings.timeout()).await {
+        let session = self.current();
+        match session.producer.send(record, self.settings.timeout()).await {
             Ok(d) => {
-                self.timeouts_in_a_row
-                    .store(0, std::sync::atomic::Ordering::Relaxed);
+                session.timeouts_in_a_row.store(0, Ordering::Relaxed);
                 Ok(Delivered {
                     partition: d.partition,
                     offset: d.offset,
                 })
             }
             Err((e, _)) => {
-                self.renew_if_stuck(&producer, &e);
+                self.renew_if_stuck(&session, &e);
                 Err(EventLogError::kafka("produce", e))
             }
         }
@@ -174,6 +191,7 @@ impl EnvelopeProducer {
     /// Waits until every queued record is acknowledged.
     pub fn flush(&self, timeout: Duration) -> Result<(), EventLogError> {
         self.current()
+            .producer
             .flush(timeout)
             .map_err(|e| EventLogError::kafka("flush", e))
     }

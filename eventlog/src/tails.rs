@@ -96,11 +96,21 @@ pub async fn read_all(
 /// Every record of the named `(topic, partition)`s from its first offset up to where the
 /// partition ended when reading began, sorted by topic, partition and offset.
 ///
-/// Errors: [`EventLogError::Setup`] when a partition stops delivering before its end for
-/// longer than the settings' timeout; Kafka errors as they come.
+/// Errors: [`EventLogError::Setup`] when the partitions not read to their end yet deliver
+/// nothing for longer than the settings' timeout; Kafka errors as they come.
 pub async fn read_partitions(
     settings: &KafkaSettings,
     parts: &[(String, i32)],
+) -> Result<Vec<crate::LogRecord>, EventLogError> {
+    read_partitions_where(settings, parts, |_| true).await
+}
+
+/// [`read_partitions`], keeping only the records for which `keep` holds (the others are
+/// read and dropped at once: memory stays in proportion to what is kept).
+pub async fn read_partitions_where(
+    settings: &KafkaSettings,
+    parts: &[(String, i32)],
+    keep: impl Fn(&crate::LogRecord) -> bool,
 ) -> Result<Vec<crate::LogRecord>, EventLogError> {
     let mut starts = Vec::new();
     // Per partition: the offset of its last record when reading began.
@@ -118,8 +128,12 @@ pub async fn read_partitions(
     }
     let consumer = crate::LogConsumer::new(settings, "computestream-reader")?;
     consumer.assign_many(&starts)?;
+    // The timeout runs from the last record of a partition still being read: records past a
+    // partition's end (produced since reading began) do not keep a stalled read alive.
+    let mut progress_at = tokio::time::Instant::now();
     while !last.is_empty() {
-        let r = tokio::time::timeout(settings.timeout(), consumer.next())
+        let deadline = progress_at + settings.timeout();
+        let r = tokio::time::timeout_at(deadline, consumer.next())
             .await
             .map_err(|_| {
                 EventLogError::Setup(format!(
@@ -129,14 +143,20 @@ pub async fn read_partitions(
             })??;
         let key = (r.topic.clone(), r.partition);
         match last.get(&key) {
-            Some(&end) if r.offset >= end => {
-                last.remove(&key);
+            Some(&end) => {
+                progress_at = tokio::time::Instant::now();
+                if r.offset >= end {
+                    last.remove(&key);
+                    // Read to its end: stop fetching it.
+                    consumer.pause(&key.0, key.1)?;
+                }
             }
-            Some(_) => {}
             // Past its end (a record produced since reading began): not part of this read.
             None => continue,
         }
-        out.push(r);
+        if keep(&r) {
+            out.push(r);
+        }
     }
     out.sort_by(|a, b| (&a.topic, a.partition, a.offset).cmp(&(&b.topic, b.partition, b.offset)));
     Ok(out)

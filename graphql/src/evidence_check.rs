@@ -5,8 +5,10 @@
 //! `computestream verify` ([`computestream_domain::evidence::verify`]).
 //!
 //! Reading a partition costs work in proportion to it, and anyone may ask: one check runs at
-//! a time, a final verdict (stream closed) is kept for a day and an open job's for five
-//! seconds, in bounded maps.
+//! a time and a request that finds one running is refused at once (`RATE_LIMITED`), not
+//! queued; a check runs to its end in its own task, so its verdict is kept even when the
+//! request that started it is cancelled (the gateway's request timeout); a final verdict
+//! (stream closed) is kept for a day and an open job's for five seconds, in bounded maps.
 
 use std::sync::{Arc, Mutex};
 
@@ -39,7 +41,7 @@ struct Inner {
     chain_id: u8,
     package: AccountAddress,
     payment_ahead_secs: u64,
-    one_at_a_time: Semaphore,
+    one_at_a_time: Arc<Semaphore>,
     final_verdicts: Mutex<ExpiringMap<u64, Arc<Verdict>>>,
     open_verdicts: Mutex<ExpiringMap<u64, Arc<Verdict>>>,
 }
@@ -59,7 +61,7 @@ impl EvidenceChecker {
                 chain_id,
                 package,
                 payment_ahead_secs,
-                one_at_a_time: Semaphore::new(1),
+                one_at_a_time: Arc::new(Semaphore::new(1)),
                 final_verdicts: Mutex::new(ExpiringMap::new(FINAL_CAPACITY, FINAL_TTL_MS)),
                 open_verdicts: Mutex::new(ExpiringMap::new(OPEN_CAPACITY, OPEN_TTL_MS)),
             }),
@@ -79,19 +81,35 @@ impl EvidenceChecker {
 
     /// The verdict on job `job_id`'s evidence as the log holds it now.
     ///
-    /// Errors: [`GatewayError::NotFound`] when the log holds no `JobCreated` or
-    /// `StreamOpened` for it; [`GatewayError::Log`] when the log cannot be read (retryable).
+    /// Errors: [`GatewayError::RateLimited`] while another check runs;
+    /// [`GatewayError::NotFound`] when the log holds no `JobCreated` or `StreamOpened` for
+    /// it; [`GatewayError::Log`] when the log cannot be read (retryable).
     pub async fn check(&self, job_id: u64) -> Result<Arc<Verdict>, GatewayError> {
         if let Some(v) = self.cached(job_id) {
             return Ok(v);
         }
-        let _permit = self
+        let permit = self
             .inner
             .one_at_a_time
-            .acquire()
-            .await
-            .map_err(|_| GatewayError::Config("the evidence checker is closed".into()))?;
-        // Someone else may have checked it while this one waited.
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| {
+                GatewayError::RateLimited(
+                    "another evidence check is running on this gateway; ask again in a moment"
+                        .into(),
+                )
+            })?;
+        let me = self.clone();
+        tokio::spawn(async move {
+            let _permit = permit;
+            me.run_check(job_id).await
+        })
+        .await
+        .map_err(|e| GatewayError::Config(format!("the evidence check stopped: {e}")))?
+    }
+
+    async fn run_check(&self, job_id: u64) -> Result<Arc<Verdict>, GatewayError> {
+        // Someone else may have checked it just before.
         if let Some(v) = self.cached(job_id) {
             return Ok(v);
         }

@@ -12,6 +12,7 @@ import { Amount } from '@/components/Amount';
 import { ErrorBox } from '@/components/ErrorBox';
 import { useQuery } from '@/lib/hooks';
 import { downloadOutputs } from '@/lib/outputs';
+import { safeHttpUrl } from '@/lib/safeUrl';
 import { JOB_EVIDENCE_CHECK, type JobEvidence, type JobEvidenceCheckData } from '@/lib/queries';
 
 function short(hash: string): string {
@@ -20,12 +21,17 @@ function short(hash: string): string {
 
 /** The verdict on the job's evidence, asked once it is committed and again when the stream closes. */
 function EvidenceVerdict({ jobId, closed }: { jobId: string; closed: boolean }) {
-  const q = useQuery<JobEvidenceCheckData>(JOB_EVIDENCE_CHECK, { id: jobId });
+  const [polled, setPolled] = useState(false);
+  // Asked again every 3 s until a verdict comes (the gateway runs one check at a time).
+  const q = useQuery<JobEvidenceCheckData>(JOB_EVIDENCE_CHECK, { id: jobId }, { pollMs: polled ? undefined : 3000 });
   const refetch = q.refetch;
   useEffect(() => {
     if (closed) refetch();
   }, [closed, refetch]);
   const v = q.data?.job?.evidence?.verification ?? null;
+  useEffect(() => {
+    if (v) setPolled(true);
+  }, [v]);
   if (q.error && !v) return <ErrorBox error={q.error} title="Could not check the evidence" />;
   if (!v) {
     return (
@@ -153,12 +159,12 @@ export function JobOutput({
       <div>
         <dt className="stat-label">URL</dt>
         <dd className="break-all text-xs">
-          {outputUrl ? (
-            <a href={outputUrl} target="_blank" rel="noreferrer" className="text-indigo-700 underline">
+          {safeHttpUrl(outputUrl) ? (
+            <a href={safeHttpUrl(outputUrl) ?? undefined} target="_blank" rel="noreferrer" className="text-indigo-700 underline">
               {outputUrl}
             </a>
           ) : (
-            '—'
+            (outputUrl ?? '—')
           )}
         </dd>
       </div>

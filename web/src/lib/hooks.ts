@@ -91,6 +91,8 @@ export function useSubscription<T>(
         },
         error: (error) => {
           setState({ connected: false, error });
+          // The operation may still be open on the socket (errors in a `next`): end it.
+          stop?.();
           stop = null;
           errors += 1;
           if (live) retry = setTimeout(start, resubscribeDelayMs(errors));
