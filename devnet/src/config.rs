@@ -2,6 +2,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use computestream_domain::AccountAddress;
+use computestream_runtime::http_listener::HttpLimits;
 use computestream_runtime::Secret;
 use serde::Deserialize;
 
@@ -26,6 +27,10 @@ pub struct DevnetConfig {
     /// version, hash and balance. Without it the ledger lives in memory.
     #[serde(default)]
     pub journal: Option<PathBuf>,
+    /// `[devnet.http]`: the node API listener's timeouts, connection cap and body limit
+    /// (2 MiB by default: a batch of signed transactions).
+    #[serde(default = "default_http")]
+    pub http: HttpLimits,
 }
 
 impl Default for DevnetConfig {
@@ -36,12 +41,20 @@ impl Default for DevnetConfig {
             idle_block_ms: default_idle_block_ms(),
             root_seed: default_root_seed(),
             journal: None,
+            http: default_http(),
         }
     }
 }
 
 fn default_listen() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 8070))
+}
+
+fn default_http() -> HttpLimits {
+    HttpLimits {
+        max_body_bytes: 2 * 1024 * 1024,
+        ..HttpLimits::default()
+    }
 }
 
 fn default_block_time_ms() -> u64 {
@@ -61,6 +74,7 @@ impl DevnetConfig {
         if self.block_time_ms == 0 || self.idle_block_ms < self.block_time_ms {
             return Err("devnet.block_time_ms must be > 0 and <= devnet.idle_block_ms".into());
         }
+        self.http.validate("devnet.http")?;
         computestream_domain::SigningKey::from_hex(self.root_seed.expose())
             .map(|_| ())
             // The key's error never quotes the seed itself.

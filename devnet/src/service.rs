@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use computestream_runtime::http_listener::{self, HttpLimits};
 use computestream_runtime::Shutdown;
 
 use crate::config::{ChainIdentity, DevnetConfig};
@@ -63,8 +64,8 @@ pub async fn start(
     config: DevnetConfig,
     shutdown: Shutdown,
 ) -> Result<Running, DevnetError> {
-    let listen = config.listen;
-    serve(id, Arc::new(Devnet::open(id, config)?), listen, shutdown).await
+    let (listen, limits) = (config.listen, config.http);
+    serve(id, Arc::new(Devnet::open(id, config)?), listen, limits, shutdown).await
 }
 
 /// Serves an already opened devnet (e.g. [`Devnet::from_node`]) until `shutdown`.
@@ -72,6 +73,7 @@ pub async fn serve(
     id: ChainIdentity,
     devnet: Arc<Devnet>,
     listen: SocketAddr,
+    limits: HttpLimits,
     shutdown: Shutdown,
 ) -> Result<Running, DevnetError> {
     let listener = tokio::net::TcpListener::bind(listen)
@@ -84,17 +86,12 @@ pub async fn serve(
         addr: listen.to_string(),
         source,
     })?;
-    let app = server::router(devnet.clone());
+    let app = limits.apply(server::router(devnet.clone()));
     let producer = devnet.clone();
     let stop = shutdown.clone();
     let task = tokio::spawn(async move {
-        let serve =
-            axum::serve(listener, app).with_graceful_shutdown(async move { stop.wait().await });
-        let (served, produced) = tokio::join!(serve, producer.produce_blocks(shutdown));
-        served.map_err(|source| DevnetError::Bind {
-            addr: addr.to_string(),
-            source,
-        })?;
+        let serve = http_listener::serve(listener, app, limits.listener(), "devnet", stop);
+        let ((), produced) = tokio::join!(serve, producer.produce_blocks(shutdown));
         produced
     });
     tracing::info!(%addr, "devnet serving the node REST API");

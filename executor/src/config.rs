@@ -127,6 +127,9 @@ pub struct ExecutorConfig {
     pub heartbeat_secs: u64,
     #[serde(default)]
     pub sandbox: SandboxPolicy,
+    /// `[executor.http]`: the x402 endpoint's timeouts, connection cap and body limit.
+    #[serde(default)]
+    pub http: computestream_runtime::http_listener::HttpLimits,
 }
 
 fn default_node_url() -> String {
@@ -181,6 +184,7 @@ impl Default for ExecutorConfig {
             payment_ahead_secs: default_payment_ahead(),
             heartbeat_secs: default_heartbeat(),
             sandbox: SandboxPolicy::default(),
+            http: Default::default(),
         }
     }
 }
@@ -202,6 +206,7 @@ impl ExecutorConfig {
         if s.gpus_per_job < 0 {
             return Err("executor.sandbox.gpus_per_job must be >= 0".into());
         }
+        self.http.validate("executor.http")?;
         if self.heartbeat_secs == 0 {
             return Err("executor.heartbeat_secs must be at least 1".into());
         }

@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use computestream_eventlog::EnvelopeProducer;
+use computestream_runtime::http_listener::{self, HttpLimits};
 use computestream_runtime::Shutdown;
 use computestream_schemas::events::VoucherReceived;
 use computestream_schemas::x402::{
@@ -73,23 +74,30 @@ pub fn cors(origins: &[String]) -> CorsLayer {
         .max_age(std::time::Duration::from_secs(600))
 }
 
-/// Serves the endpoint on a bound listener until `shutdown`.
+/// Serves the endpoint on a bound listener until `shutdown`, within `limits` (header, body
+/// and request timeouts, connection cap, body size: [`HttpLimits`]).
 pub fn serve<R: ContainerRuntime>(
     listener: tokio::net::TcpListener,
     endpoint: Arc<Endpoint<R>>,
     cors: CorsLayer,
+    limits: HttpLimits,
     shutdown: Shutdown,
 ) -> tokio::task::JoinHandle<()> {
-    let app = Router::new()
-        .route("/jobs/{id}", get(job::<R>))
-        .route("/jobs/{id}/outputs", get(crate::outputs_http::outputs::<R>))
-        .layer(cors)
-        .with_state(endpoint);
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app)
-            .with_graceful_shutdown(async move { shutdown.wait().await })
-            .await;
-    })
+    let app = limits.apply(
+        Router::new()
+            .route("/jobs/{id}", get(job::<R>))
+            .route("/jobs/{id}/outputs", get(crate::outputs_http::outputs::<R>))
+            .with_state(endpoint),
+    );
+    // CORS outermost: a preflight is answered before any limit applies.
+    let app = app.layer(cors);
+    tokio::spawn(http_listener::serve(
+        listener,
+        app,
+        limits.listener(),
+        "executor",
+        shutdown,
+    ))
 }
 
 fn with_header(mut resp: Response, name: &'static str, value: String) -> Response {

@@ -162,7 +162,20 @@ async fn the_x402_handshake_and_every_rejection() {
         .iter()
         .filter(|r| r.status() == reqwest::StatusCode::OK)
         .count();
-    assert_eq!(ok, 1, "exactly one of eight identical payments is served");
+    let statuses: Vec<_> = answers
+        .iter()
+        .map(|r| {
+            let why = r
+                .headers()
+                .get(header::PAYMENT_RESPONSE)
+                .map(|h| unb64::<SettleResponse>(h).error_reason);
+            (r.status().as_u16(), why)
+        })
+        .collect();
+    assert_eq!(
+        ok, 1,
+        "exactly one of eight identical payments is served: {statuses:?}"
+    );
     for r in answers
         .iter()
         .filter(|r| r.status() != reqwest::StatusCode::OK)
@@ -336,6 +349,32 @@ async fn the_x402_handshake_and_every_rejection() {
         })
         .collect();
     assert_eq!(stored, accepted);
+    rig.stop.trigger();
+    rig.devnet_stop.trigger();
+}
+
+/// Issue 24 item 4, the executor's part: slow headers, a stalled body and a declared 2 MiB
+/// body cannot hold the buyers' endpoint; it answers others meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_clients_cannot_hold_the_endpoint() {
+    use computestream_testkit::slow_client;
+    let rig = Rig::start("x402-slow", 3).await;
+    let mut cfg = rig.config();
+    cfg.http.header_read_timeout_ms = 300;
+    cfg.http.body_timeout_ms = 300;
+    let stop = Shutdown::new();
+    let exec = rig.executor(cfg, stop.clone()).await;
+    let head = "GET /jobs/1 HTTP/1.1\r\nHost: x\r\ncontent-length: 2097152\r\n\r\nxx";
+    let mut big = slow_client::stalled(exec.endpoint, head.as_bytes()).await;
+    slow_client::assert_slow_headers_cut_off(exec.endpoint, "/jobs/1").await;
+    let r = reqwest::get(format!("http://{}/jobs/999", exec.endpoint))
+        .await
+        .expect("get");
+    assert!(r.status().is_client_error(), "answers others meanwhile");
+    let answer = slow_client::until_closed(&mut big).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    stop.trigger();
+    let _ = exec.task.await;
     rig.stop.trigger();
     rig.devnet_stop.trigger();
 }

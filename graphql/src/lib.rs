@@ -23,7 +23,6 @@ mod error;
 pub mod evidence_check;
 pub mod expiring_map;
 pub mod limits;
-pub mod listener;
 pub mod live;
 pub mod operations;
 pub mod payloads;

@@ -27,7 +27,7 @@ use crate::auth::{SessionLimits, Sessions, SignedIn};
 use crate::connection_caps::ClientConnections;
 use crate::document_limits::DocumentLimits;
 use crate::limits::{ClientIp, RateLimiter};
-use crate::listener::ListenerLimits;
+use computestream_runtime::http_listener::ListenerLimits;
 use crate::live::LiveFeed;
 use crate::operations::Operations;
 use crate::rest::errors::{error_response, ErrorCode};
@@ -286,10 +286,11 @@ impl Gateway {
             ),
             max_connections: self.config.max_connections,
         };
-        let server = tokio::spawn(crate::listener::serve(
+        let server = tokio::spawn(computestream_runtime::http_listener::serve(
             listener,
             app,
             limits,
+            "gateway",
             shutdown.clone(),
         ));
         let task = computestream_runtime::spawn_with_server(

@@ -5,6 +5,7 @@
 //! - [`now_ms`]: the wall clock, read in one place;
 //! - [`Shutdown`]: one cancellation token per process, fired by SIGINT/SIGTERM;
 //! - [`telemetry`]: `tracing` subscriber and the Prometheus recorder;
+//! - [`http_listener`]: the public HTTP listener with its timeouts and connection cap;
 //! - [`side_port`]: the `/healthz` and `/metrics` HTTP server on a side port, with
 //!   [`Health`] checks services register.
 
@@ -12,6 +13,7 @@ mod clock;
 pub mod config;
 mod error;
 mod health;
+pub mod http_listener;
 mod secret;
 mod shutdown;
 pub mod side_port;

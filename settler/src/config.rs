@@ -60,6 +60,9 @@ pub struct SettlerConfig {
     /// How long a facilitator answer is remembered, seconds.
     #[serde(default = "default_answer_ttl")]
     pub facilitator_answer_ttl_secs: u64,
+    /// `[settler.http]`: the facilitator listener's timeouts, connection cap and body limit.
+    #[serde(default)]
+    pub http: computestream_runtime::http_listener::HttpLimits,
 }
 
 fn default_payment_ahead() -> u64 {
@@ -132,6 +135,7 @@ impl Default for SettlerConfig {
             payment_ahead_secs: default_payment_ahead(),
             facilitator_answers: default_answers(),
             facilitator_answer_ttl_secs: default_answer_ttl(),
+            http: Default::default(),
         }
     }
 }
@@ -155,6 +159,7 @@ impl SettlerConfig {
                 "settler.batch_max, held_limit and confirm_timeout_secs must be positive".into(),
             );
         }
+        self.http.validate("settler.http")?;
         if let Some(k) = &self.private_key {
             crate::transactions::parse_seed(k.expose()).map_err(|e| e.to_string())?;
         }

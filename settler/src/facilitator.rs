@@ -25,6 +25,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use computestream_domain::{DeskError, Octas, SignatureChecked, SignedVoucher, NATIVE_COIN};
 use computestream_eventlog::EnvelopeProducer;
+use computestream_runtime::http_listener::{self, HttpLimits};
 use computestream_runtime::Shutdown;
 use computestream_schemas::events::VoucherReceived;
 use computestream_schemas::x402::{
@@ -56,26 +57,32 @@ struct Verified {
     rate: Octas,
 }
 
-/// Serves the facilitator on `listen` until `shutdown`.
+/// Serves the facilitator on `listen` until `shutdown`, within `limits` (header, body and
+/// request timeouts, connection cap, body size: [`HttpLimits`]).
 pub async fn serve(
     listen: SocketAddr,
     facilitator: Arc<Facilitator>,
+    limits: HttpLimits,
     shutdown: Shutdown,
 ) -> Result<(SocketAddr, tokio::task::JoinHandle<()>), SettlerError> {
-    let app = Router::new()
-        .route("/supported", get(supported))
-        .route("/verify", post(verify))
-        .route("/settle", post(settle))
-        .with_state(facilitator);
+    let app = limits.apply(
+        Router::new()
+            .route("/supported", get(supported))
+            .route("/verify", post(verify))
+            .route("/settle", post(settle))
+            .with_state(facilitator),
+    );
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(SettlerError::Listen)?;
     let addr = listener.local_addr().map_err(SettlerError::Listen)?;
-    let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, app)
-            .with_graceful_shutdown(async move { shutdown.wait().await })
-            .await;
-    });
+    let task = tokio::spawn(http_listener::serve(
+        listener,
+        app,
+        limits.listener(),
+        "facilitator",
+        shutdown,
+    ));
     Ok((addr, task))
 }
 

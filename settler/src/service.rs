@@ -85,7 +85,12 @@ impl<C: SettlementChain> Settler<C> {
             Duration::from_secs(self.config.facilitator_answer_ttl_secs),
         ));
         let (addr, web) =
-            crate::facilitator::serve(self.config.listen, facilitator, shutdown.child()).await?;
+            crate::facilitator::serve(
+                self.config.listen,
+                facilitator,
+                self.config.http,
+                shutdown.child(),
+            ).await?;
         let task = computestream_runtime::spawn_with_server(self.run(shutdown), web);
         Ok(RunningSettler {
             facilitator: addr,

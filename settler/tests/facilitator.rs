@@ -215,3 +215,43 @@ async fn facilitator_speaks_x402_v2_and_rejects_bad_payments() {
     p.stop.trigger();
     p.devnet_stop.trigger();
 }
+
+/// Issue 24 item 4's example: 40 half-sent 2 MiB bodies held the facilitator's connections
+/// and memory with no end. Each is refused before its body is read (`413`, the JSON error
+/// shape), slow headers and a stalled small body are cut off, and the facilitator answers
+/// others all along.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn half_sent_bodies_and_slow_headers_cannot_hold_the_facilitator() {
+    use computestream_testkit::slow_client;
+    let p = Pipeline::start(1).await;
+    let stop = Shutdown::new();
+    let mut cfg = settler_config(&p.running.rest_url());
+    cfg.http.header_read_timeout_ms = 300;
+    cfg.http.body_timeout_ms = 300;
+    let settler = p.settler(cfg, stop.clone()).await;
+    let addr = settler.facilitator;
+    let head = "POST /settle HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\ncontent-length: 2097152\r\n\r\n{\"x402Version\":2,";
+    let mut held = Vec::new();
+    for _ in 0..40 {
+        held.push(slow_client::stalled(addr, head.as_bytes()).await);
+    }
+    let http = reqwest::Client::new();
+    let supported = http
+        .get(format!("http://{addr}/supported"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(supported.status(), 200, "answers others meanwhile");
+    for mut c in held {
+        let answer = slow_client::until_closed(&mut c).await;
+        assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+        assert!(answer.contains("\"payload_too_large\""), "{answer}");
+    }
+    slow_client::assert_slow_headers_cut_off(addr, "/supported").await;
+    let half = slow_client::assert_half_body_cut_off(addr, "/verify", 1000).await;
+    assert!(half.starts_with("HTTP/1.1 408"), "{half}");
+    stop.trigger();
+    settler.task.await.expect("join").expect("settler");
+    p.stop.trigger();
+    p.devnet_stop.trigger();
+}

@@ -10,6 +10,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 pub mod chain;
+pub mod slow_client;
 pub mod timescale;
 
 pub use computestream_schemas::sample as history;

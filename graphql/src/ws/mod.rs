@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 
 use crate::app_state::{bearer, AppState};
-use crate::listener::ConnectionSlot;
+use computestream_runtime::http_listener::ConnectionSlot;
 pub use connection::{Peer, WsContext, WsLimits};
 
 /// Socket buffer sizes: small, so an idle subscriber costs little (tungstenite's defaults
