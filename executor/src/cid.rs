@@ -24,10 +24,52 @@ fn base32_lower(bytes: &[u8]) -> String {
 
 /// The CIDv1 (raw, sha2-256) of `bytes`, e.g. `bafkrei...`.
 pub fn cid_v1_raw(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
+    cid_v1_of_digest(&Sha256::digest(bytes).into())
+}
+
+/// The CIDv1 (raw, sha2-256) whose SHA-256 is `digest` (of bytes hashed as they streamed).
+pub fn cid_v1_of_digest(digest: &[u8; 32]) -> String {
     let mut cid = vec![0x01, 0x55, 0x12, 0x20];
-    cid.extend_from_slice(&digest);
+    cid.extend_from_slice(digest);
     format!("b{}", base32_lower(&cid))
+}
+
+/// A writer that hashes and counts what passes through it to `inner`.
+#[derive(Debug)]
+pub struct HashingWriter<W> {
+    inner: W,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl<W: std::io::Write> HashingWriter<W> {
+    pub fn new(inner: W) -> Self {
+        HashingWriter {
+            inner,
+            hasher: Sha256::new(),
+            bytes: 0,
+        }
+    }
+
+    /// The CIDv1 of everything written, its size in bytes, and the inner writer.
+    pub fn finish(self) -> (String, u64, W) {
+        let digest: [u8; 32] = self.hasher.finalize().into();
+        (cid_v1_of_digest(&digest), self.bytes, self.inner)
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        let written = buf.get(..n).unwrap_or(buf);
+        self.hasher.update(written);
+        self.bytes = self.bytes.saturating_add(n as u64);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 #[cfg(test)]
@@ -46,6 +88,17 @@ mod tests {
             cid_v1_raw(b"hello world\n"),
             "bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4"
         );
+    }
+
+    #[test]
+    fn streamed_bytes_get_the_same_cid() {
+        use std::io::Write;
+        let mut w = HashingWriter::new(std::io::sink());
+        w.write_all(b"hello ").expect("write");
+        w.write_all(b"world\n").expect("write");
+        let (cid, bytes, _) = w.finish();
+        assert_eq!(cid, cid_v1_raw(b"hello world\n"));
+        assert_eq!(bytes, 12);
     }
 
     #[test]

@@ -28,6 +28,39 @@ pub struct SandboxPolicy {
     /// GPUs given to each job (NVIDIA device requests); 0 on hosts without GPUs.
     #[serde(default)]
     pub gpus_per_job: i64,
+    /// Most a job may leave under `/out`, MiB: bytes claimed (a sparse file counts its full
+    /// size) or held on disk, whichever is larger. Also the largest file the job may write
+    /// anywhere (the container's `fsize` limit: past it the write fails and the process
+    /// gets `SIGXFSZ`). A job past it is stopped and fails with the reason; nothing past it
+    /// is read or stored.
+    #[serde(default = "default_output_max_mb")]
+    pub output_max_mb: u64,
+    /// Most files and directories a job may leave under `/out`.
+    #[serde(default = "default_output_max_files")]
+    pub output_max_files: u64,
+    /// Disk the engine keeps of a job's stdout and stderr, MiB (two rotated files of half).
+    #[serde(default = "default_log_max_mb")]
+    pub log_max_mb: u64,
+}
+
+impl SandboxPolicy {
+    /// The job's output quota.
+    pub fn output_quota(&self) -> crate::outputs_quota::OutputQuota {
+        crate::outputs_quota::OutputQuota {
+            max_bytes: self.output_max_mb.saturating_mul(1024 * 1024),
+            max_files: self.output_max_files,
+        }
+    }
+}
+
+fn default_output_max_mb() -> u64 {
+    64
+}
+fn default_output_max_files() -> u64 {
+    1_000
+}
+fn default_log_max_mb() -> u64 {
+    16
 }
 
 fn default_memory() -> u64 {
@@ -55,6 +88,9 @@ impl Default for SandboxPolicy {
             scratch_mb: default_scratch(),
             user: default_user(),
             gpus_per_job: 0,
+            output_max_mb: default_output_max_mb(),
+            output_max_files: default_output_max_files(),
+            log_max_mb: default_log_max_mb(),
         }
     }
 }
@@ -199,6 +235,15 @@ impl ExecutorConfig {
         let s = &self.sandbox;
         if s.memory_mb < 4 || s.cpus <= 0.0 || s.pids < 1 || s.scratch_mb < 1 {
             return Err("executor.sandbox limits must be positive (memory_mb >= 4)".into());
+        }
+        if s.output_max_mb < 1 || s.output_max_files < 1 || s.log_max_mb < 2 {
+            return Err(
+                "executor.sandbox.output_max_mb and output_max_files must be at least 1, log_max_mb at least 2"
+                    .into(),
+            );
+        }
+        if s.output_max_mb > 1 << 30 || s.log_max_mb > 1 << 30 {
+            return Err("executor.sandbox.output_max_mb and log_max_mb must be below 2^30 MiB".into());
         }
         if s.user.starts_with("0:") || s.user == "0" || s.user == "root" {
             return Err("executor.sandbox.user must not be root".into());

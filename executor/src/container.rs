@@ -33,6 +33,11 @@ pub struct ContainerSpec {
     pub output_dir: PathBuf,
     /// NVIDIA GPUs requested (device requests); 0 for none.
     pub gpus: i64,
+    /// Largest file a process of the job may write, bytes (`RLIMIT_FSIZE`; the job's output
+    /// quota).
+    pub max_file_bytes: u64,
+    /// Disk the engine keeps of the job's stdout and stderr, bytes (rotated).
+    pub log_max_bytes: u64,
 }
 
 /// How a container ended.

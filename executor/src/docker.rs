@@ -3,7 +3,10 @@
 use std::collections::HashMap;
 
 use bollard::errors::Error as BollardError;
-use bollard::models::{ContainerCreateBody, ContainerSummaryStateEnum, DeviceRequest, HostConfig};
+use bollard::models::{
+    ContainerCreateBody, ContainerSummaryStateEnum, DeviceRequest, HostConfig, HostConfigLogConfig,
+    ResourcesUlimits,
+};
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, ListContainersOptionsBuilder, LogsOptionsBuilder,
     RemoveContainerOptionsBuilder, StatsOptionsBuilder, StopContainerOptionsBuilder,
@@ -105,6 +108,25 @@ pub fn create_body(spec: &ContainerSpec) -> ContainerCreateBody {
             binds: Some(vec![format!("{}:/out:rw", spec.output_dir.display())]),
             device_requests,
             init: Some(true),
+            // The output quota as the kernel's file-size limit: one write past it fails
+            // (and the process gets SIGXFSZ) however the file is written, sparse or not.
+            ulimits: Some(vec![ResourcesUlimits {
+                name: Some("fsize".into()),
+                soft: Some(i64::try_from(spec.max_file_bytes).unwrap_or(i64::MAX)),
+                hard: Some(i64::try_from(spec.max_file_bytes).unwrap_or(i64::MAX)),
+            }]),
+            // The job's stdout and stderr kept on disk: two rotated files of half the
+            // quota each.
+            log_config: Some(HostConfigLogConfig {
+                typ: Some("json-file".into()),
+                config: Some(HashMap::from([
+                    (
+                        "max-size".to_owned(),
+                        (spec.log_max_bytes / 2).max(1024).to_string(),
+                    ),
+                    ("max-file".to_owned(), "2".to_owned()),
+                ])),
+            }),
             ..Default::default()
         }),
         ..Default::default()
@@ -362,9 +384,26 @@ impl ContainerRuntime for DockerRuntime {
         let mut out = String::new();
         while let Some(chunk) = logs.next().await {
             out.push_str(&chunk.map_err(classify)?.to_string());
+            keep_tail(&mut out, LOG_TAIL_BYTES);
         }
         Ok(out)
     }
+}
+
+/// Most of a job's log read at once (the tail is kept): a job printing one endless line
+/// costs the executor this much, not the line.
+pub const LOG_TAIL_BYTES: usize = 64 * 1024;
+
+/// Drops the front of `s` so at most `max` bytes remain (cut at a character boundary).
+fn keep_tail(s: &mut String, max: usize) {
+    if s.len() <= max {
+        return;
+    }
+    let mut cut = s.len() - max;
+    while !s.is_char_boundary(cut) {
+        cut += 1;
+    }
+    s.drain(..cut);
 }
 
 #[cfg(test)]
@@ -385,6 +424,8 @@ mod tests {
             scratch_bytes: 8 << 20,
             output_dir: PathBuf::from("/w/out"),
             gpus,
+            max_file_bytes: 64 << 20,
+            log_max_bytes: 16 << 20,
         }
     }
 
@@ -402,6 +443,22 @@ mod tests {
         assert!(h.tmpfs.expect("tmpfs")["/tmp"].contains("size=8388608"));
         assert_eq!(h.binds, Some(vec!["/w/out:/out:rw".to_owned()]));
         assert!(h.device_requests.is_none(), "no GPUs unless asked");
+        let fsize = &h.ulimits.expect("ulimits")[0];
+        assert_eq!(fsize.name.as_deref(), Some("fsize"));
+        assert_eq!(fsize.hard, Some(64 << 20));
+        let logs = h.log_config.expect("log config").config.expect("options");
+        assert_eq!(logs["max-size"], (8 << 20).to_string());
+        assert_eq!(logs["max-file"], "2");
+    }
+
+    #[test]
+    fn a_long_log_keeps_its_tail() {
+        let mut s = "é".repeat(10);
+        keep_tail(&mut s, 5);
+        assert_eq!(s, "éé");
+        let mut short = "abc".to_owned();
+        keep_tail(&mut short, 5);
+        assert_eq!(short, "abc");
     }
 
     #[test]

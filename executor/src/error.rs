@@ -17,6 +17,10 @@ pub enum ExecutorError {
     Log(#[from] EventLogError),
     #[error("artifacts: {0}")]
     Artifacts(String),
+    /// A job's outputs passed its quota (`executor.sandbox.output_max_mb` /
+    /// `output_max_files`): they are not stored, and the job fails with this reason.
+    #[error("{0}")]
+    OutputsQuota(String),
     #[error("x402 endpoint: {0}")]
     Listen(std::io::Error),
     #[error("job directory: {0}")]
@@ -30,7 +34,7 @@ impl ExecutorError {
             ExecutorError::Chain(c) => c.is_retryable(),
             ExecutorError::Log(l) => l.is_retryable(),
             ExecutorError::Artifacts(_) | ExecutorError::Listen(_) | ExecutorError::Io(_) => true,
-            ExecutorError::Config(_) => false,
+            ExecutorError::Config(_) | ExecutorError::OutputsQuota(_) => false,
         }
     }
 }

@@ -24,6 +24,7 @@ mod docker;
 mod error;
 mod headers;
 pub mod outputs_http;
+pub mod outputs_quota;
 mod payments;
 pub mod sandbox;
 mod service;

@@ -2,7 +2,7 @@
 //! holder of the stream's voucher key only (`OUTPUTS-AUTHORIZATION`, the rule of
 //! [`computestream_domain::outputs_access`]). The body is the stored blob (the job's only
 //! file, or a tar of `/out`); `X-OUTPUT-CID` names its CIDv1, the one reported on chain, so
-//! the buyer checks what it received.
+//! the buyer checks what it received. The body streams from the store.
 //!
 //! Answers: 200 with the bytes; 401 without a valid authorization; 404 for an unknown job
 //! or one without stored outputs; 502 when the store cannot be read.
@@ -64,7 +64,8 @@ pub async fn outputs<R: ContainerRuntime>(
     {
         return refuse(StatusCode::UNAUTHORIZED, format!("{AUTHORIZATION}: {why}"));
     }
-    let bytes = match e.artifacts.fetch(&view.output_cid).await {
+    // Streamed from the store: a large output costs a buffer, not its size.
+    let (size, blob) = match e.artifacts.open_blob(&view.output_cid).await {
         Ok(b) => b,
         Err(err) => {
             tracing::warn!(job_id = id, error = %err, "the outputs could not be read from the store");
@@ -76,7 +77,7 @@ pub async fn outputs<R: ContainerRuntime>(
     };
     metrics::counter!("computestream_executor_outputs_requests_total", "outcome" => "200")
         .increment(1);
-    let mut resp = (StatusCode::OK, bytes).into_response();
+    let mut resp = (StatusCode::OK, axum::body::Body::from_stream(blob)).into_response();
     let h = resp.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
@@ -85,5 +86,6 @@ pub async fn outputs<R: ContainerRuntime>(
     if let Ok(v) = HeaderValue::from_str(&view.output_cid) {
         h.insert(OUTPUT_CID, v);
     }
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
     resp
 }

@@ -46,6 +46,8 @@ pub fn container_spec(
         scratch_bytes: policy.scratch_mb * mib,
         output_dir: output_dir.to_path_buf(),
         gpus: policy.gpus_per_job,
+        max_file_bytes: policy.output_max_mb.saturating_mul(mib),
+        log_max_bytes: policy.log_max_mb.saturating_mul(mib),
     }
 }
 
@@ -62,6 +64,9 @@ mod tests {
             scratch_mb: 16,
             user: "1000:1000".into(),
             gpus_per_job: 2,
+            output_max_mb: 8,
+            output_max_files: 10,
+            log_max_mb: 4,
         };
         let job = JobRequest {
             job_id: 7,
@@ -76,6 +81,8 @@ mod tests {
         assert_eq!(s.scratch_bytes, 16 << 20);
         assert_eq!(s.user, "1000:1000");
         assert_eq!(s.gpus, 2);
+        assert_eq!(s.max_file_bytes, 8 << 20);
+        assert_eq!(s.log_max_bytes, 4 << 20);
         assert_eq!(s.labels[JOB_LABEL], "7");
         assert_eq!(s.labels[PROVIDER_LABEL], "0xabc");
     }

@@ -98,9 +98,15 @@ enum Stop {
     Exited(Exit),
     MaxDuration,
     Unpaid { paid: u64, served: u64 },
+    /// Its `/out` passed the output quota while it ran.
+    OutputQuota(String),
     Cancelled,
     Shutdown,
 }
+
+/// How a job's process killed by `SIGXFSZ` (a write past `RLIMIT_FSIZE`, the output quota)
+/// exits under the container's init: 128 + 25.
+const SIGXFSZ_EXIT: i64 = 128 + 25;
 
 fn output_dir(config: &ExecutorConfig, job_id: u64) -> PathBuf {
     config.work_dir.join(job_id.to_string()).join("out")
@@ -217,6 +223,14 @@ impl<R: ContainerRuntime, C: JobChain> JobContext<R, C> {
                     self.config.sandbox.memory_mb
                 ),
             ),
+            Stop::Exited(exit) if exit.code == SIGXFSZ_EXIT => Self::failed(
+                job_id,
+                exit.code.max(0) as u64,
+                format!(
+                    "the job wrote a file past its output quota of {} MiB (SIGXFSZ)",
+                    self.config.sandbox.output_max_mb
+                ),
+            ),
             Stop::Exited(exit) if exit.code != 0 => Self::failed(
                 job_id,
                 exit.code.max(0) as u64,
@@ -232,7 +246,8 @@ impl<R: ContainerRuntime, C: JobChain> JobContext<R, C> {
                     output_cid: String::new(),
                     evidence: None,
                 };
-                match self.artifacts.store_outputs(&out).await {
+                let quota = self.config.sandbox.output_quota();
+                match self.artifacts.store_outputs(&out, quota).await {
                     Ok(Some(s)) => {
                         o.output_url = s.url;
                         o.output_cid = s.cid;
@@ -249,6 +264,7 @@ impl<R: ContainerRuntime, C: JobChain> JobContext<R, C> {
                 137,
                 format!("stopped at its max duration of {} s", job.max_duration_secs),
             ),
+            Stop::OutputQuota(why) => Self::failed(job_id, 137, format!("stopped: {why}")),
             Stop::Unpaid { paid, served } => Self::failed(
                 job_id,
                 137,
@@ -456,6 +472,12 @@ impl<R: ContainerRuntime, C: JobChain> JobContext<R, C> {
                 self.flush_all(head, &mut unsent).await;
                 return Stop::MaxDuration;
             }
+            if let Some(why) = self.past_output_quota(job.job_id).await {
+                let _ = self.runtime.stop(container, 2).await;
+                wait.abort();
+                self.flush_all(head, &mut unsent).await;
+                return Stop::OutputQuota(why);
+            }
             let paid = self.shared.paid_seconds(job.job_id);
             if head.second > paid.saturating_add(self.config.grace_secs) {
                 let _ = self.runtime.stop(container, 2).await;
@@ -466,6 +488,18 @@ impl<R: ContainerRuntime, C: JobChain> JobContext<R, C> {
                     served: head.second,
                 };
             }
+        }
+    }
+
+    /// Why the job's `/out` is past its quota, if it is (the walk stops at the limit; an
+    /// unreadable directory is not a reason to stop a paid job and is checked again next
+    /// second).
+    async fn past_output_quota(&self, job_id: u64) -> Option<String> {
+        let out = output_dir(&self.config, job_id);
+        let quota = self.config.sandbox.output_quota();
+        match tokio::task::spawn_blocking(move || crate::outputs_quota::scan(&out, quota)).await {
+            Ok(Ok(Err(exceeded))) => Some(exceeded.to_string()),
+            _ => None,
         }
     }
 

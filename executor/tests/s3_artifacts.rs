@@ -51,14 +51,15 @@ async fn outputs_round_trip_through_s3_under_their_cid() {
     );
     let store = ArtifactStore::open(&format!("s3://{bucket}/jobs"), &config).expect("store");
 
-    // Two files: stored as one deterministic tar.
+    let quota = computestream_executor::SandboxPolicy::default().output_quota();
+    // Two files, one of 12 MiB: stored as one deterministic tar, uploaded in parts.
     let out = std::env::temp_dir().join(format!("cs-s3-out-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&out);
     std::fs::create_dir_all(out.join("sub")).expect("dir");
     std::fs::write(out.join("result.txt"), b"42\n").expect("write");
-    std::fs::write(out.join("sub/weights.bin"), vec![7u8; 100_000]).expect("write");
+    std::fs::write(out.join("sub/weights.bin"), vec![7u8; 12 << 20]).expect("write");
     let stored = store
-        .store_outputs(&out)
+        .store_outputs(&out, quota)
         .await
         .expect("store")
         .expect("something stored");
@@ -73,7 +74,7 @@ async fn outputs_round_trip_through_s3_under_their_cid() {
 
     // Storing the same outputs again writes the same object.
     let again = store
-        .store_outputs(&out)
+        .store_outputs(&out, quota)
         .await
         .expect("store")
         .expect("stored");
@@ -84,7 +85,7 @@ async fn outputs_round_trip_through_s3_under_their_cid() {
     std::fs::create_dir_all(&single).expect("dir");
     std::fs::write(single.join("only.txt"), b"just this").expect("write");
     let one = store
-        .store_outputs(&single)
+        .store_outputs(&single, quota)
         .await
         .expect("store")
         .expect("stored");
@@ -94,7 +95,7 @@ async fn outputs_round_trip_through_s3_under_their_cid() {
     let missing =
         ArtifactStore::open(&format!("s3://{bucket}-missing/jobs"), &config).expect("store");
     let err = missing
-        .store_outputs(&single)
+        .store_outputs(&single, quota)
         .await
         .expect_err("no such bucket");
     let text = err.to_string();

@@ -8,6 +8,7 @@ use axum::routing::get;
 use axum::Router;
 use metrics_exporter_prometheus::PrometheusHandle;
 
+use crate::http_listener::{self, HttpLimits};
 use crate::{Health, RuntimeError, Shutdown};
 
 #[derive(Clone)]
@@ -34,19 +35,21 @@ pub async fn serve(
         addr: addr.to_string(),
         source,
     })?;
-    let app = Router::new()
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(render_metrics))
-        .with_state(SideState { health, metrics });
-    let task = tokio::spawn(async move {
-        let stop = async move { shutdown.wait().await };
-        if let Err(e) = axum::serve(listener, app)
-            .with_graceful_shutdown(stop)
-            .await
-        {
-            tracing::error!(error = %e, "side port server failed");
-        }
-    });
+    // The same listener limits as the public ports: a scraper that stalls cannot hold it.
+    let limits = HttpLimits::default();
+    let app = limits.apply(
+        Router::new()
+            .route("/healthz", get(healthz))
+            .route("/metrics", get(render_metrics))
+            .with_state(SideState { health, metrics }),
+    );
+    let task = tokio::spawn(http_listener::serve(
+        listener,
+        app,
+        limits.listener(),
+        "side",
+        shutdown,
+    ));
     Ok((bound, task))
 }
 
