@@ -160,6 +160,22 @@ fn the_chart_lints_renders_and_validates_offline() {
         "the dashboard ConfigMap"
     );
     assert!(sharded.contains("kind: DaemonSet"));
+    // CORS: the configured origins, else the web origin, never any origin by default.
+    let default_config = config_file(&render(VALUE_SETS[0]));
+    assert!(
+        !default_config.contains("\"*\""),
+        "no wildcard origin by default:\n{default_config}"
+    );
+    let mut set = VALUE_SETS[0].to_vec();
+    set.push("gateway.webOrigin=https://app.example");
+    let with_web = config_file(&render(&set));
+    assert_eq!(
+        with_web
+            .matches("cors_origins = [\"https://app.example\"]")
+            .count(),
+        2,
+        "the gateway and the executors allow the web origin:\n{with_web}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -136,9 +136,10 @@ pub struct ExecutorConfig {
     pub public_url: Option<String>,
     /// Origins allowed to pay from a browser (CORS on `/jobs/{id}`: the request header
     /// `PAYMENT-SIGNATURE`, the response headers `PAYMENT-REQUIRED`/`PAYMENT-RESPONSE`
-    /// exposed). Empty: any origin (a voucher is a bearer of value only for its job, and
-    /// the endpoint holds no cookies); list the marketplace's origin to narrow it.
-    #[serde(default)]
+    /// exposed): the marketplace's origin in production (the chart sets the web origin).
+    /// `["*"]` (the default, for development) allows any origin (a voucher is a bearer of
+    /// value only for its job, and the endpoint holds no cookies); empty allows none.
+    #[serde(default = "default_cors")]
     pub cors_origins: Vec<String>,
     /// Per-job working directories (outputs are bind-mounted from here).
     #[serde(default = "default_work_dir")]
@@ -158,6 +159,10 @@ pub struct ExecutorConfig {
     /// stall and may pay a little ahead.
     #[serde(default = "default_payment_ahead")]
     pub payment_ahead_secs: u64,
+    /// Ended jobs kept in memory (their final state at `GET /jobs/{id}`, their outputs at
+    /// `/jobs/{id}/outputs`), most recent first; older ones are forgotten.
+    #[serde(default = "default_retained_finished")]
+    pub retained_finished_jobs: usize,
     /// Seconds between provider heartbeats.
     #[serde(default = "default_heartbeat")]
     pub heartbeat_secs: u64,
@@ -166,6 +171,14 @@ pub struct ExecutorConfig {
     /// `[executor.http]`: the x402 endpoint's timeouts, connection cap and body limit.
     #[serde(default)]
     pub http: computestream_runtime::http_listener::HttpLimits,
+}
+
+fn default_cors() -> Vec<String> {
+    vec!["*".into()]
+}
+
+fn default_retained_finished() -> usize {
+    10_000
 }
 
 fn default_node_url() -> String {
@@ -212,13 +225,14 @@ impl Default for ExecutorConfig {
             private_key: None,
             listen: default_listen(),
             public_url: None,
-            cors_origins: Vec::new(),
+            cors_origins: default_cors(),
             work_dir: default_work_dir(),
             artifacts_url: default_artifacts(),
             s3: S3Config::default(),
             grace_secs: default_grace(),
             payment_ahead_secs: default_payment_ahead(),
             heartbeat_secs: default_heartbeat(),
+            retained_finished_jobs: default_retained_finished(),
             sandbox: SandboxPolicy::default(),
             http: Default::default(),
         }
@@ -252,6 +266,9 @@ impl ExecutorConfig {
             return Err("executor.sandbox.gpus_per_job must be >= 0".into());
         }
         self.http.validate("executor.http")?;
+        if self.retained_finished_jobs == 0 {
+            return Err("executor.retained_finished_jobs must be at least 1".into());
+        }
         if self.heartbeat_secs == 0 {
             return Err("executor.heartbeat_secs must be at least 1".into());
         }

@@ -112,6 +112,12 @@ impl PaymentBook {
         self.closed(stream_id);
     }
 
+    /// Forgets the stream (its job ended and is no longer retained): a later voucher for it
+    /// is refused as unknown.
+    pub fn forget(&mut self, stream_id: u64) {
+        self.streams.remove(&stream_id);
+    }
+
     /// A checked payment is being stored (pair with [`PaymentBook::release`]).
     pub fn reserve(&mut self, stream_id: u64) {
         if let Some(e) = self.streams.get_mut(&stream_id) {

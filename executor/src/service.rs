@@ -115,7 +115,12 @@ impl<R: ContainerRuntime, C: JobChain> Executor<R, C> {
         health: Health,
     ) -> Self {
         let provider = computestream_domain::ed25519_authentication_key(&key.public_key());
-        let shared = ExecutorState::new(provider, ctx, config.payment_ahead_secs);
+        let shared = ExecutorState::new(
+            provider,
+            ctx,
+            config.payment_ahead_secs,
+            config.retained_finished_jobs,
+        );
         Executor {
             runtime,
             chain,
@@ -213,6 +218,11 @@ impl<R: ContainerRuntime, C: JobChain> Executor<R, C> {
                 _ = shutdown.wait() => break,
                 _ = heartbeat.tick() => {
                     tasks.retain(|_, (_, t)| !t.is_finished());
+                    // Metering heads of jobs that ended (or were forgotten) are not needed.
+                    heads.retain(|id, _| {
+                        self.shared.job(*id).is_some_and(|j| !j.status.is_terminal())
+                            || tasks.contains_key(id)
+                    });
                     let hb = ProviderHeartbeat {
                         provider,
                         at_ms: now_ms(),

@@ -2,7 +2,7 @@
 //! what it knows of each of its jobs ([`JobView`]) and the buyers' payment book
 //! ([`PaymentBook`]), each behind its own lock.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use computestream_domain::{AccountAddress, JobStatus, VoucherContext};
@@ -30,6 +30,11 @@ pub struct ExecutorState {
     pub ctx: VoucherContext,
     book: Mutex<PaymentBook>,
     jobs: Mutex<BTreeMap<u64, JobView>>,
+    /// Jobs that ended, oldest first: past `retain_finished`, the oldest is forgotten (its
+    /// view and its payment-book entry), so memory follows the jobs running, not every job
+    /// ever created (`executor.retained_finished_jobs`).
+    finished: Mutex<VecDeque<u64>>,
+    retain_finished: usize,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -40,17 +45,21 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl ExecutorState {
     /// The state of `provider`'s executor for the deployment `ctx`; buyers may pay up to
-    /// `payment_ahead_secs` seconds before they are served.
+    /// `payment_ahead_secs` seconds before they are served; the `retain_finished` jobs that
+    /// ended last are kept (their final state and outputs served), older ones forgotten.
     pub fn new(
         provider: AccountAddress,
         ctx: VoucherContext,
         payment_ahead_secs: u64,
+        retain_finished: usize,
     ) -> Arc<Self> {
         Arc::new(ExecutorState {
             provider,
             ctx,
             book: Mutex::new(PaymentBook::new(ctx, provider, payment_ahead_secs)),
             jobs: Mutex::new(BTreeMap::new()),
+            finished: Mutex::new(VecDeque::new()),
+            retain_finished: retain_finished.max(1),
         })
     }
 
@@ -90,7 +99,9 @@ impl ExecutorState {
     }
 
     pub fn set_status(&self, job_id: u64, status: JobStatus, reason: &str) {
+        let mut ended = false;
         self.update(job_id, |j| {
+            ended = status.is_terminal() && !j.status.is_terminal();
             // Statuses only move forward; a late event never reopens a job.
             if !j.status.is_terminal() || status.is_terminal() {
                 j.status = status;
@@ -99,6 +110,24 @@ impl ExecutorState {
                 j.reason = reason.to_owned();
             }
         });
+        if ended {
+            self.retire(job_id);
+        }
+    }
+
+    /// Records that `job_id` ended and forgets the oldest ended jobs past the retention.
+    fn retire(&self, job_id: u64) {
+        let forgotten: Vec<u64> = {
+            let mut finished = lock(&self.finished);
+            finished.push_back(job_id);
+            let excess = finished.len().saturating_sub(self.retain_finished);
+            finished.drain(..excess).collect()
+        };
+        for old in forgotten {
+            lock(&self.jobs).remove(&old);
+            self.book().forget(old);
+            metrics::counter!("computestream_executor_jobs_forgotten_total").increment(1);
+        }
     }
 
     pub fn set_container(&self, job_id: u64, c: Option<String>) {
@@ -157,10 +186,59 @@ impl ExecutorState {
         }
     }
 
+    /// Jobs held in memory (running, pending and the retained ended ones).
+    pub fn held_jobs(&self) -> usize {
+        lock(&self.jobs).len()
+    }
+
     pub(crate) fn running_jobs(&self) -> u32 {
         lock(&self.jobs)
             .values()
             .filter(|j| j.container.is_some())
             .count() as u32
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use computestream_domain::{Octas, StreamTerms};
+
+    #[test]
+    fn only_the_last_ended_jobs_are_kept() {
+        let ctx = VoucherContext {
+            chain_id: 4,
+            package: AccountAddress::ONE,
+        };
+        let provider = AccountAddress::new([2; 32]);
+        let s = ExecutorState::new(provider, ctx, 5, 2);
+        for id in 1..=4u64 {
+            s.add_job(&JobRequest {
+                job_id: id,
+                image: "i".into(),
+                max_duration_secs: 60,
+            });
+            s.book().opened(
+                StreamTerms {
+                    stream_id: id,
+                    buyer_public_key: computestream_domain::SigningKey::from_seed([7; 32])
+                        .public_key(),
+                    provider,
+                    rate_per_second: Octas(1),
+                    escrow: Octas(100),
+                },
+                0,
+            );
+        }
+        for id in 1..=3u64 {
+            s.set_status(id, JobStatus::Completed, "");
+            // A late event for an ended job changes nothing and is not counted twice.
+            s.set_status(id, JobStatus::Failed, "");
+        }
+        assert!(s.job(1).is_none(), "the oldest ended job is forgotten");
+        assert!(s.book().terms(1).is_none(), "and its payment-book entry");
+        assert!(s.job(2).is_some() && s.job(3).is_some());
+        assert_eq!(s.job(4).map(|j| j.status), Some(JobStatus::Pending));
+        assert_eq!(s.held_jobs(), 3);
     }
 }

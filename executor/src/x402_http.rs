@@ -3,7 +3,8 @@
 //! and its latest logs. Without `PAYMENT-SIGNATURE` it answers 402 with `PAYMENT-REQUIRED`;
 //! with a valid cumulative voucher (checked locally, microseconds) it stores the commitment
 //! in the metering topic and answers 200 with `PAYMENT-RESPONSE` (the commitment id; value
-//! moves later, when the settler redeems). Every refusal stores nothing.
+//! moves later, when the settler redeems). Every refusal stores nothing. An ended job's
+//! final state is free to read; its logs only with its buyer's signed request.
 //! `GET /jobs/{id}/outputs` serves a completed job's outputs to its buyer
 //! ([`crate::outputs_http`]).
 
@@ -14,6 +15,7 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use computestream_domain::outputs_access::check_outputs_access;
 use computestream_eventlog::EnvelopeProducer;
 use computestream_runtime::http_listener::{self, HttpLimits};
 use computestream_runtime::Shutdown;
@@ -51,10 +53,10 @@ impl<R: ContainerRuntime> std::fmt::Debug for Endpoint<R> {
 
 /// CORS for buyers paying from a browser (x402 v2 HTTP transport: the request header
 /// `PAYMENT-SIGNATURE` is not CORS-safelisted, so the browser preflights; the answer's
-/// `PAYMENT-REQUIRED` and `PAYMENT-RESPONSE` must be exposed to the page). `origins` empty:
-/// any origin.
+/// `PAYMENT-REQUIRED` and `PAYMENT-RESPONSE` must be exposed to the page). `origins`: the
+/// origins allowed, `"*"` among them for any, none for no cross-origin caller.
 pub fn cors(origins: &[String]) -> CorsLayer {
-    let allow = if origins.is_empty() {
+    let allow = if origins.iter().any(|o| o.trim() == "*") {
         AllowOrigin::any()
     } else {
         AllowOrigin::list(origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()))
@@ -171,9 +173,21 @@ async fn job<R: ContainerRuntime>(
     };
     let Some(sig) = req_headers.get(header::PAYMENT_SIGNATURE) else {
         if view.status.is_terminal() {
-            // Nothing more will be due: the ended job's final state, free.
+            // Nothing more will be due: the ended job's final state, free. Its logs are the
+            // job's output, its buyer's only: they come with the buyer's signed request
+            // (`OUTPUTS-AUTHORIZATION`, as for the outputs).
             outcome("ended");
-            return (StatusCode::OK, Json(job_body(&e, id, &view).await)).into_response();
+            let buyer = e.shared.book().terms(id).is_some_and(|t| {
+                req_headers
+                    .get(crate::outputs_http::AUTHORIZATION)
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|auth| {
+                        check_outputs_access(e.shared.ctx, id, &t.buyer_public_key, auth, now_ms())
+                            .is_ok()
+                    })
+            });
+            let body = job_body(&e, id, &view, buyer).await;
+            return (StatusCode::OK, Json(body)).into_response();
         }
         outcome("payment_required");
         return payment_required(
@@ -263,20 +277,23 @@ async fn job<R: ContainerRuntime>(
             "chargedCumulativeAmount": v.voucher.cumulative_amount.to_string(),
         })),
     };
-    let body = job_body(&e, id, &view).await;
+    let body = job_body(&e, id, &view, true).await;
     let resp = (StatusCode::OK, Json(body)).into_response();
     with_header(resp, header::PAYMENT_RESPONSE, headers::encode(&settled))
 }
 
-/// The resource: the job's status, seconds served and paid, outcome and latest logs.
+/// The resource: the job's status, seconds served and paid, outcome and, for its buyer
+/// (`buyer`: a paid request or a signed one), its latest logs (`null` for anyone else).
 async fn job_body<R: ContainerRuntime>(
     e: &Endpoint<R>,
     id: u64,
     view: &crate::state::JobView,
+    buyer: bool,
 ) -> serde_json::Value {
-    let logs = match &view.container {
-        Some(c) => e.runtime.logs(c, 50).await.unwrap_or_default(),
-        None => String::new(),
+    let logs = match (&view.container, buyer) {
+        (Some(c), true) => Some(e.runtime.logs(c, 50).await.unwrap_or_default()),
+        (None, true) => Some(String::new()),
+        (_, false) => None,
     };
     json!({
         "jobId": id.to_string(),

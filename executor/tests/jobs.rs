@@ -79,6 +79,39 @@ async fn jobs_run_sandboxed_and_report_their_outcomes() {
         matches!(&stranger, Err(e) if e.to_string().contains("401")),
         "{stranger:?}"
     );
+    // The ended job's final state is free; its logs are its buyer's only.
+    let ended = |auth: Option<String>| {
+        let mut r = reqwest::Client::new().get(format!("{url}/jobs/1"));
+        if let Some(a) = auth {
+            r = r.header(computestream_executor::outputs_http::AUTHORIZATION, a);
+        }
+        async move {
+            r.send()
+                .await
+                .expect("get")
+                .json::<serde_json::Value>()
+                .await
+                .expect("json")
+        }
+    };
+    let sign = |buyer: usize| {
+        computestream_domain::outputs_access::sign_outputs_access(
+            computestream_domain::VoucherContext {
+                chain_id: computestream_testkit::chain::identity().chain_id,
+                package: computestream_testkit::chain::identity().package,
+            },
+            1,
+            &computestream_domain::SigningKey::from_seed(computestream_devnet::load::buyer_seed(
+                buyer,
+            )),
+            computestream_runtime::now_ms() + 60_000,
+        )
+    };
+    let public = ended(None).await;
+    assert_eq!(public["status"], "completed", "{public}");
+    assert!(public["logs"].is_null(), "{public}");
+    assert!(ended(Some(sign(1))).await["logs"].is_null(), "another key");
+    assert!(ended(Some(sign(0))).await["logs"].is_string(), "its buyer");
     let mismatch = rig.buyer(0).download_outputs(&url, 1, "bafkreinot").await;
     assert!(
         matches!(

@@ -27,17 +27,24 @@ impl RequestDigest {
     }
 }
 
-/// Successful answers kept for `ttl`, at most `capacity` of them.
+type Cache = LruCache<RequestDigest, (Instant, serde_json::Value)>;
+
+/// Successful answers kept for `ttl`, at most `capacity` of them per endpoint: `/verify`
+/// answers (anyone with a valid voucher can ask for many) never push out a `/settle` answer
+/// a client may still ask for again.
 #[derive(Debug)]
 pub struct Answers {
-    cache: LruCache<(Endpoint, RequestDigest), (Instant, serde_json::Value)>,
+    verify: Cache,
+    settle: Cache,
     ttl: Duration,
 }
 
 impl Answers {
     pub fn new(capacity: usize, ttl: Duration) -> Self {
+        let cap = NonZeroUsize::new(capacity.max(1)).unwrap_or(NonZeroUsize::MIN);
         Answers {
-            cache: LruCache::new(NonZeroUsize::new(capacity.max(1)).unwrap_or(NonZeroUsize::MIN)),
+            verify: LruCache::new(cap),
+            settle: LruCache::new(cap),
             ttl,
         }
     }
@@ -49,11 +56,12 @@ impl Answers {
         digest: RequestDigest,
         now: Instant,
     ) -> Option<serde_json::Value> {
-        let key = (endpoint, digest);
-        match self.cache.get(&key) {
-            Some((at, v)) if now.duration_since(*at) <= self.ttl => Some(v.clone()),
+        let ttl = self.ttl;
+        let cache = self.cache(endpoint);
+        match cache.get(&digest) {
+            Some((at, v)) if now.duration_since(*at) <= ttl => Some(v.clone()),
             Some(_) => {
-                self.cache.pop(&key);
+                cache.pop(&digest);
                 None
             }
             None => None,
@@ -67,13 +75,19 @@ impl Answers {
         answer: serde_json::Value,
         now: Instant,
     ) {
-        self.cache.put((endpoint, digest), (now, answer));
-        metrics::gauge!("computestream_settler_facilitator_answers").set(self.cache.len() as f64);
+        self.cache(endpoint).put(digest, (now, answer));
+        metrics::gauge!("computestream_settler_facilitator_answers").set(self.len() as f64);
     }
 
-    #[cfg(test)]
+    fn cache(&mut self, endpoint: Endpoint) -> &mut Cache {
+        match endpoint {
+            Endpoint::Verify => &mut self.verify,
+            Endpoint::Settle => &mut self.settle,
+        }
+    }
+
     fn len(&self) -> usize {
-        self.cache.len()
+        self.verify.len() + self.settle.len()
     }
 }
 
@@ -106,5 +120,18 @@ mod tests {
             None,
             "expired"
         );
+    }
+
+    #[test]
+    fn verify_answers_never_push_out_a_settle_answer() {
+        let t0 = Instant::now();
+        let mut a = Answers::new(2, Duration::from_secs(60));
+        let d = |i: u32| RequestDigest::of(&i.to_le_bytes());
+        a.put(Endpoint::Settle, d(0), json!("settled"), t0);
+        for i in 1..100 {
+            a.put(Endpoint::Verify, d(i), json!(i), t0);
+        }
+        assert_eq!(a.get(Endpoint::Settle, d(0), t0), Some(json!("settled")));
+        assert_eq!(a.len(), 3, "each endpoint bounded");
     }
 }

@@ -66,7 +66,8 @@ export interface JobResource {
   reason: string;
   outputUrl: string | null;
   outputCid: string | null;
-  logs: string;
+  /** The latest logs: for the job's buyer only (`null` on an ended job's unsigned read). */
+  logs: string | null;
 }
 
 export const TERMINAL_STATUSES = new Set(['completed', 'failed', 'cancelled']);
