@@ -71,7 +71,9 @@ pub async fn run(cfg: &AppConfig, a: IndexerBenchArgs) -> anyhow::Result<()> {
     drop(w);
     let shutdown = Shutdown::new();
     let devnet = Arc::new(Devnet::from_node(id, config.clone(), node)?);
-    let running = computestream_devnet::serve(id, devnet, config.listen, config.http, shutdown.clone()).await?;
+    let running =
+        computestream_devnet::serve(id, devnet, config.listen, config.http, shutdown.clone())
+            .await?;
     let stamp = now_secs();
 
     // Raw limit 1: the identical pages, fetched the way the indexer fetches them, no produce.

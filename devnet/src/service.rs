@@ -65,7 +65,14 @@ pub async fn start(
     shutdown: Shutdown,
 ) -> Result<Running, DevnetError> {
     let (listen, limits) = (config.listen, config.http);
-    serve(id, Arc::new(Devnet::open(id, config)?), listen, limits, shutdown).await
+    serve(
+        id,
+        Arc::new(Devnet::open(id, config)?),
+        listen,
+        limits,
+        shutdown,
+    )
+    .await
 }
 
 /// Serves an already opened devnet (e.g. [`Devnet::from_node`]) until `shutdown`.

@@ -312,7 +312,10 @@ mod tests {
         let back = store.fetch(&s.cid).await.expect("fetch");
         assert_eq!(cid_v1_raw(&back), s.cid);
         assert_eq!(back.len() as u64, s.bytes);
-        assert!(!root.join("outputs.tar").exists(), "the temporary tar is removed");
+        assert!(
+            !root.join("outputs.tar").exists(),
+            "the temporary tar is removed"
+        );
         let _ = std::fs::remove_dir_all(&root);
     }
 

@@ -257,7 +257,9 @@ impl ExecutorConfig {
             );
         }
         if s.output_max_mb > 1 << 30 || s.log_max_mb > 1 << 30 {
-            return Err("executor.sandbox.output_max_mb and log_max_mb must be below 2^30 MiB".into());
+            return Err(
+                "executor.sandbox.output_max_mb and log_max_mb must be below 2^30 MiB".into(),
+            );
         }
         if s.user.starts_with("0:") || s.user == "0" || s.user == "root" {
             return Err("executor.sandbox.user must not be root".into());

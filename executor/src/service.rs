@@ -159,13 +159,8 @@ impl<R: ContainerRuntime, C: JobChain> Executor<R, C> {
             public_url,
         });
         let cors = crate::x402_http::cors(&self.config.cors_origins);
-        let web = crate::x402_http::serve(
-            listener,
-            endpoint,
-            cors,
-            self.config.http,
-            shutdown.child(),
-        );
+        let web =
+            crate::x402_http::serve(listener, endpoint, cors, self.config.http, shutdown.child());
         let task = computestream_runtime::spawn_with_server(self.run(shutdown), web);
         Ok(RunningExecutor {
             endpoint: addr,

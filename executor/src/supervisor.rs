@@ -97,7 +97,10 @@ pub enum Start {
 enum Stop {
     Exited(Exit),
     MaxDuration,
-    Unpaid { paid: u64, served: u64 },
+    Unpaid {
+        paid: u64,
+        served: u64,
+    },
     /// Its `/out` passed the output quota while it ran.
     OutputQuota(String),
     Cancelled,

@@ -22,6 +22,8 @@ pub struct AppState {
     pub(crate) ws_clients: ClientConnections,
     pub(crate) ws_max_message_bytes: usize,
     pub(crate) request_timeout: std::time::Duration,
+    /// `gateway.trusted_proxies`, parsed ([`crate::client_addr`]).
+    pub(crate) trusted_proxies: Arc<Vec<ipnet::IpNet>>,
 }
 
 /// The bearer token of a request, if any.

@@ -37,6 +37,11 @@ pub struct GatewayConfig {
     /// production. `*` is refused in production.
     #[serde(default)]
     pub cors_origins: Vec<String>,
+    /// Proxies in front of the gateway (an ingress, a load balancer): addresses or networks
+    /// (`10.0.0.0/8`). A request from one of them counts against the address it forwarded
+    /// (`X-Forwarded-For`) in the per-client limits; empty: every peer is a client.
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
     /// Results a subscriber may fall behind its shared execution (and updates a job's
     /// live-feed channel holds) before it is dropped with `SUBSCRIBER_LAGGED`; each shared
     /// execution holds a ring of this many slots.
@@ -197,6 +202,7 @@ impl Default for GatewayConfig {
             max_body_bytes: default_body(),
             rate_limit_per_minute: default_rate(),
             cors_origins: Vec::new(),
+            trusted_proxies: Vec::new(),
             subscriber_buffer: default_buffer(),
             session_secs: default_session(),
             feed_fetch_wait_ms: default_feed_fetch_wait(),
@@ -258,6 +264,7 @@ impl GatewayConfig {
         if self.production && self.cors_origins.iter().any(|o| o.trim() == "*") {
             return Err("gateway.cors_origins must name origins in production, not *".into());
         }
+        crate::client_addr::parse_trusted(&self.trusted_proxies)?;
         if self.ws_max_message_bytes < 1024 {
             return Err("gateway.ws_max_message_bytes must be at least 1024".into());
         }

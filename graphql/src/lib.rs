@@ -16,6 +16,7 @@
 
 mod app_state;
 pub mod auth;
+pub mod client_addr;
 mod config;
 mod connection_caps;
 pub mod document_limits;

@@ -6,9 +6,10 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use crate::client_addr::ClientAddr;
 use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
@@ -27,7 +28,6 @@ use crate::auth::{SessionLimits, Sessions, SignedIn};
 use crate::connection_caps::ClientConnections;
 use crate::document_limits::DocumentLimits;
 use crate::limits::{ClientIp, RateLimiter};
-use computestream_runtime::http_listener::ListenerLimits;
 use crate::live::LiveFeed;
 use crate::operations::Operations;
 use crate::rest::errors::{error_response, ErrorCode};
@@ -36,16 +36,17 @@ use crate::services::Services;
 use crate::ws::fanout::Fanout;
 use crate::ws::{WsContext, WsLimits};
 use crate::{GatewayConfig, GatewayError};
+use computestream_runtime::http_listener::ListenerLimits;
 
 async fn graphql(
     State(st): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     headers: HeaderMap,
     req: GraphQLRequest,
 ) -> GraphQLResponse {
     let caller = SignedIn(bearer(&headers).and_then(|t| st.services.sessions.who(&t)));
     metrics::counter!("computestream_gateway_requests_total", "api" => "graphql").increment(1);
-    let req = req.into_inner().data(caller).data(ClientIp(peer.ip()));
+    let req = req.into_inner().data(caller).data(ClientIp(client));
     match st.operations.prepare(req) {
         Ok(p) => st.operations.execute(p).await.into(),
         Err(errors) => async_graphql::Response::from_errors(errors).into(),
@@ -71,11 +72,11 @@ async fn dashboard() -> Html<&'static str> {
 
 async fn rate_limit(
     State(st): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     req: Request,
     next: Next,
 ) -> Response {
-    if !st.limiter.allow(peer.ip()) {
+    if !st.limiter.allow(client) {
         metrics::counter!("computestream_gateway_rate_limited_total", "what" => "request")
             .increment(1);
         let mut r = error_response(
@@ -157,6 +158,10 @@ pub fn app(config: &GatewayConfig, services: Services) -> Router {
         ws_clients: ClientConnections::new(config.ws_max_connections_per_client),
         ws_max_message_bytes: config.ws_max_message_bytes,
         request_timeout: std::time::Duration::from_millis(config.request_timeout_ms),
+        // Validated at start (`GatewayConfig::validate`).
+        trusted_proxies: Arc::new(
+            crate::client_addr::parse_trusted(&config.trusted_proxies).unwrap_or_default(),
+        ),
     };
     // CORS: the configured origins; with none, any origin in development and none in
     // production (browsers then reach the gateway only from its own origin).

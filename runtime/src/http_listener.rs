@@ -97,9 +97,9 @@ impl HttpLimits {
             .layer(RequestBodyTimeoutLayer::new(Duration::from_millis(
                 self.body_timeout_ms,
             )))
-            .layer(axum::middleware::from_fn(move |req: Request, next: Next| {
-                request_timeout(timeout, req, next)
-            }))
+            .layer(axum::middleware::from_fn(
+                move |req: Request, next: Next| request_timeout(timeout, req, next),
+            ))
             .layer(axum::middleware::from_fn(json_refusals))
     }
 }

@@ -84,13 +84,13 @@ impl<C: SettlementChain> Settler<C> {
             self.config.facilitator_answers,
             Duration::from_secs(self.config.facilitator_answer_ttl_secs),
         ));
-        let (addr, web) =
-            crate::facilitator::serve(
-                self.config.listen,
-                facilitator,
-                self.config.http,
-                shutdown.child(),
-            ).await?;
+        let (addr, web) = crate::facilitator::serve(
+            self.config.listen,
+            facilitator,
+            self.config.http,
+            shutdown.child(),
+        )
+        .await?;
         let task = computestream_runtime::spawn_with_server(self.run(shutdown), web);
         Ok(RunningSettler {
             facilitator: addr,

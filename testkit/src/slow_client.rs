@@ -26,7 +26,11 @@ pub async fn until_closed(s: &mut TcpStream) -> String {
 
 /// Headers that never end: the server must close the connection.
 pub async fn assert_slow_headers_cut_off(addr: SocketAddr, path: &str) {
-    let mut slow = stalled(addr, format!("GET {path} HTTP/1.1\r\nHost: x\r\n").as_bytes()).await;
+    let mut slow = stalled(
+        addr,
+        format!("GET {path} HTTP/1.1\r\nHost: x\r\n").as_bytes(),
+    )
+    .await;
     until_closed(&mut slow).await;
 }
 

@@ -7,10 +7,9 @@ pub mod connection;
 pub mod fanout;
 pub mod message;
 
-use std::net::SocketAddr;
-
+use crate::client_addr::ClientAddr;
 use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
@@ -27,12 +26,12 @@ const WRITE_BUFFER_BYTES: usize = 4 * 1024;
 /// The WebSocket endpoint.
 pub async fn endpoint(
     State(st): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     Extension(slot): Extension<ConnectionSlot>,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    let Some(permit) = st.ws_clients.try_acquire(peer.ip()) else {
+    let Some(permit) = st.ws_clients.try_acquire(client) else {
         metrics::counter!("computestream_gateway_ws_refused_total", "reason" => "per_client_cap")
             .increment(1);
         let body = Json(serde_json::json!({"error": {"code": "TOO_MANY_CONNECTIONS",
@@ -41,7 +40,7 @@ pub async fn endpoint(
     };
     let ctx = st.ws.clone();
     let peer = Peer {
-        ip: peer.ip(),
+        ip: client,
         token: bearer(&headers),
     };
     upgrade
