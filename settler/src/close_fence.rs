@@ -73,6 +73,11 @@ impl CloseFences {
         out
     }
 
+    /// The consumer's next offset per `(topic, partition)`.
+    pub fn next_offsets(&self) -> &HashMap<(String, i32), i64> {
+        &self.next
+    }
+
     pub fn held(&self) -> usize {
         self.waiting.iter().map(|(s, _)| s.len()).sum()
     }

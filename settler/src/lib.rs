@@ -25,6 +25,7 @@ mod config;
 mod error;
 pub mod facilitator;
 mod intake;
+mod orphan_fence;
 mod service;
 mod state;
 mod submitter;

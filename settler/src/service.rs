@@ -47,6 +47,8 @@ impl<C: SettlementChain> std::fmt::Debug for Settler<C> {
 pub struct RunningSettler {
     pub facilitator: std::net::SocketAddr,
     pub task: tokio::task::JoinHandle<Result<(), SettlerError>>,
+    /// Its desk, for inspection (tests, benchmarks).
+    pub state: Arc<SettlerState>,
 }
 
 impl<C: SettlementChain> Settler<C> {
@@ -91,10 +93,12 @@ impl<C: SettlementChain> Settler<C> {
             shutdown.child(),
         )
         .await?;
+        let state = self.shared.clone();
         let task = computestream_runtime::spawn_with_server(self.run(shutdown), web);
         Ok(RunningSettler {
             facilitator: addr,
             task,
+            state,
         })
     }
 
@@ -131,6 +135,7 @@ impl<C: SettlementChain> Settler<C> {
         let consumer = LogConsumer::new(&self.kafka, "computestream-settler")?;
         consumer.assign_many(&starts)?;
         let mut fences = CloseFences::new(&starts);
+        let mut orphans = crate::orphan_fence::OrphanFence::new();
         let in_shard = |p: i32| p as u32 % cfg.shard_count == cfg.shard_index;
         let producer = EnvelopeProducer::new(&self.kafka, "computestream-settler")?;
 
@@ -166,6 +171,7 @@ impl<C: SettlementChain> Settler<C> {
                 _ = shutdown.wait() => break Ok(()),
                 _ = tick.tick() => {
                     self.release_closes(&mut fences, in_shard).await;
+                    self.drop_orphans(&mut orphans, &fences, in_shard).await;
                     m::desk_totals(&self.shared.desk().totals());
                     if caught_up && last_plan.elapsed() >= Duration::from_secs(1) {
                         last_plan = Instant::now();
@@ -186,6 +192,7 @@ impl<C: SettlementChain> Settler<C> {
                     for r in &records {
                         behind.seen(r);
                         fences.seen(r);
+                        orphans.seen(r);
                     }
                     let mut decoded = tokio::task::spawn_blocking(move || decode_all(&records, threads))
                         .await
@@ -208,6 +215,33 @@ impl<C: SettlementChain> Settler<C> {
 }
 
 impl<C: SettlementChain> Settler<C> {
+    /// Drops the messages held for streams that do not exist ([`crate::orphan_fence`]).
+    async fn drop_orphans(
+        &self,
+        orphans: &mut crate::orphan_fence::OrphanFence,
+        fences: &CloseFences,
+        in_shard: impl Fn(i32) -> bool + Copy,
+    ) {
+        let held = || self.shared.desk().held_streams();
+        if let Err(e) = orphans
+            .take(held, &self.kafka, in_shard, fences.next_offsets())
+            .await
+        {
+            tracing::warn!(error = %e, "cannot read the chain-events topic's ends; held messages wait");
+        }
+        if let Some(streams) = orphans.passed() {
+            let dropped = self.shared.desk().drop_orphans(&streams);
+            if dropped > 0 {
+                m::orphans_dropped(dropped);
+                tracing::warn!(
+                    dropped,
+                    streams = streams.len(),
+                    "dropped messages held for streams that were never opened"
+                );
+            }
+        }
+    }
+
     /// Takes the pending close fences and lets the desk close the streams past theirs.
     async fn release_closes(
         &self,

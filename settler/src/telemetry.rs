@@ -25,6 +25,12 @@ pub fn rejected(e: &DeskError) {
         .increment(1);
 }
 
+/// Messages held for streams never opened, dropped ([`crate::orphan_fence`]).
+pub fn orphans_dropped(n: usize) {
+    metrics::counter!("computestream_settler_messages_total", "kind" => "any", "outcome" => "rejected", "reason" => "unknown_stream")
+        .increment(n as u64);
+}
+
 pub fn undecodable() {
     metrics::counter!("computestream_settler_messages_total", "kind" => "unknown", "outcome" => "undecodable")
         .increment(1);

@@ -365,6 +365,26 @@ impl SettlementDesk {
         waited.filter(|_| s.due_since_ms.is_none())
     }
 
+    /// The streams with messages held for their opening, lowest id first.
+    pub fn held_streams(&self) -> Vec<u64> {
+        self.held.keys().copied().collect()
+    }
+
+    /// Drops the messages held for those of `streams` still not opened: streams that do not
+    /// exist (a message is only ever stored for a stream opened on chain before it, so once
+    /// the chain's events up to a message's time are read, its stream is known). Returns
+    /// how many messages were dropped.
+    pub fn drop_orphans(&mut self, streams: &[u64]) -> usize {
+        let mut dropped = 0;
+        for id in streams {
+            if let Some(held) = self.held.remove(id) {
+                dropped += held.len();
+            }
+        }
+        self.held_count -= dropped;
+        dropped
+    }
+
     /// The chain closed the stream (`StreamClosed`): final total paid.
     pub fn closed(&mut self, stream_id: u64, paid_total: Octas) {
         self.streams.remove(&stream_id);

@@ -246,6 +246,27 @@ fn metering_from_another_key_than_the_streams_provider_is_refused() {
 }
 
 #[test]
+fn orphans_are_dropped_and_the_hold_has_room_again() {
+    let f = Fixture::new();
+    let mut desk = SettlementDesk::new(ctx(), 2);
+    desk.offer_voucher(f.voucher(1), 0).expect("held");
+    desk.offer_voucher(f.voucher(2), 0).expect("held");
+    assert_eq!(desk.held_streams(), vec![f.terms(100).stream_id]);
+    assert_eq!(
+        desk.offer_voucher(f.voucher(3), 0),
+        Err(DeskError::HoldFull(2))
+    );
+    // Its opening was not found where it must have been: the messages are dropped.
+    assert_eq!(desk.drop_orphans(&desk.held_streams()), 2);
+    assert_eq!(desk.totals().held_messages, 0);
+    assert_eq!(desk.drop_orphans(&[7, 8]), 0, "nothing held for these");
+    assert_eq!(
+        desk.offer_voucher(f.voucher(3), 0).ok(),
+        Some(Offered::Held)
+    );
+}
+
+#[test]
 fn a_voucher_paid_ahead_within_the_lead_is_redeemed_whole() {
     // The buyer paid ahead (vouchers for 2 s, then 7 s); 4 s are attested. Without a lead the
     // desk can only redeem the 2 s voucher; with a lead of 3 s it redeems the 7 s one.
