@@ -42,6 +42,10 @@ pub struct GatewayConfig {
     /// (`X-Forwarded-For`) in the per-client limits; empty: every peer is a client.
     #[serde(default)]
     pub trusted_proxies: Vec<String>,
+    /// Evidence checks (`Job.evidence.verification` not cached) one client may start per
+    /// minute; each reads the job's partitions of the log.
+    #[serde(default = "default_evidence_checks")]
+    pub evidence_checks_per_minute: u32,
     /// Results a subscriber may fall behind its shared execution (and updates a job's
     /// live-feed channel holds) before it is dropped with `SUBSCRIBER_LAGGED`; each shared
     /// execution holds a ring of this many slots.
@@ -149,6 +153,10 @@ fn default_max_root_fields() -> u64 {
 fn default_max_introspection_depth() -> usize {
     15
 }
+fn default_evidence_checks() -> u32 {
+    12
+}
+
 fn default_execution_timeout() -> u64 {
     10_000
 }
@@ -203,6 +211,7 @@ impl Default for GatewayConfig {
             rate_limit_per_minute: default_rate(),
             cors_origins: Vec::new(),
             trusted_proxies: Vec::new(),
+            evidence_checks_per_minute: default_evidence_checks(),
             subscriber_buffer: default_buffer(),
             session_secs: default_session(),
             feed_fetch_wait_ms: default_feed_fetch_wait(),
@@ -251,6 +260,10 @@ impl GatewayConfig {
             (
                 "ws_max_connections_per_client",
                 self.ws_max_connections_per_client as u64,
+            ),
+            (
+                "evidence_checks_per_minute",
+                u64::from(self.evidence_checks_per_minute),
             ),
         ];
         for (name, v) in positive {

@@ -10,6 +10,7 @@
 //! request that started it is cancelled (the gateway's request timeout); a final verdict
 //! (stream closed) is kept for a day and an open job's for five seconds, in bounded maps.
 
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
 use computestream_domain::evidence::{verify, Verdict};
@@ -20,6 +21,7 @@ use computestream_schemas::evidence::{gather, GatherError};
 use tokio::sync::Semaphore;
 
 use crate::expiring_map::ExpiringMap;
+use crate::limits::RateLimiter;
 use crate::GatewayError;
 
 /// Verdicts kept once the stream is closed (nothing the verdict reads changes after it).
@@ -42,6 +44,8 @@ struct Inner {
     package: AccountAddress,
     payment_ahead_secs: u64,
     one_at_a_time: Arc<Semaphore>,
+    /// Checks each client may start per minute (`gateway.evidence_checks_per_minute`).
+    per_client: RateLimiter,
     final_verdicts: Mutex<ExpiringMap<u64, Arc<Verdict>>>,
     open_verdicts: Mutex<ExpiringMap<u64, Arc<Verdict>>>,
 }
@@ -54,6 +58,7 @@ impl EvidenceChecker {
         chain_id: u8,
         package: AccountAddress,
         payment_ahead_secs: u64,
+        checks_per_minute: u32,
     ) -> Self {
         EvidenceChecker {
             inner: Arc::new(Inner {
@@ -62,6 +67,7 @@ impl EvidenceChecker {
                 package,
                 payment_ahead_secs,
                 one_at_a_time: Arc::new(Semaphore::new(1)),
+                per_client: RateLimiter::new(checks_per_minute),
                 final_verdicts: Mutex::new(ExpiringMap::new(FINAL_CAPACITY, FINAL_TTL_MS)),
                 open_verdicts: Mutex::new(ExpiringMap::new(OPEN_CAPACITY, OPEN_TTL_MS)),
             }),
@@ -79,14 +85,28 @@ impl EvidenceChecker {
         None
     }
 
-    /// The verdict on job `job_id`'s evidence as the log holds it now.
+    /// The verdict on job `job_id`'s evidence as the log holds it now, for `client` (a
+    /// cached verdict is free; a new check counts against the client's checks per minute).
     ///
-    /// Errors: [`GatewayError::RateLimited`] while another check runs;
+    /// Errors: [`GatewayError::RateLimited`] while another check runs, or when `client`
+    /// started its checks of this minute already;
     /// [`GatewayError::NotFound`] when the log holds no `JobCreated` or `StreamOpened` for
     /// it; [`GatewayError::Log`] when the log cannot be read (retryable).
-    pub async fn check(&self, job_id: u64) -> Result<Arc<Verdict>, GatewayError> {
+    pub async fn check(
+        &self,
+        job_id: u64,
+        client: Option<IpAddr>,
+    ) -> Result<Arc<Verdict>, GatewayError> {
         if let Some(v) = self.cached(job_id) {
             return Ok(v);
+        }
+        if let Some(ip) = client {
+            if !self.inner.per_client.allow(ip) {
+                return Err(GatewayError::RateLimited(
+                    "this client started its evidence checks of this minute; ask again later"
+                        .into(),
+                ));
+            }
         }
         let permit = self
             .inner

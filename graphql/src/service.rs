@@ -278,6 +278,7 @@ impl Gateway {
                 self.chain_id,
                 self.package,
                 self.payment_ahead_secs,
+                self.config.evidence_checks_per_minute,
             ),
         };
         let app = app(&self.config, services);

@@ -83,5 +83,25 @@ async fn the_gateway_verifies_a_jobs_evidence_from_the_log() {
     let c2 = Client::new(gw2.addr);
     let missing = c2.gql(QUERY, json!({"id": "3"})).await;
     assert_eq!(code(&missing), "NOT_FOUND", "{missing}");
+
+    // One check a minute per client: a second new check is refused, a cached verdict is
+    // still answered.
+    let gw3 = gateway(
+        &s,
+        computestream_graphql::GatewayConfig {
+            evidence_checks_per_minute: 1,
+            ..config()
+        },
+        None,
+        stop.clone(),
+    )
+    .await;
+    let c3 = Client::new(gw3.addr);
+    let first = c3.data(QUERY, json!({"id": "1"})).await;
+    assert_eq!(first["job"]["evidence"]["verification"]["holds"], true);
+    let refused = c3.gql(QUERY, json!({"id": "2"})).await;
+    assert_eq!(code(&refused), "RATE_LIMITED", "{refused}");
+    let cached = c3.data(QUERY, json!({"id": "1"})).await;
+    assert_eq!(cached["job"]["evidence"]["verification"]["holds"], true);
     stop.trigger();
 }

@@ -7,6 +7,7 @@ use computestream_domain::evidence::Verdict;
 
 use super::args::services;
 use crate::error::Gql;
+use crate::limits::ClientIp;
 
 /// What the provider committed on chain when the job ended: public chain facts.
 #[derive(SimpleObject, Debug, Clone)]
@@ -26,12 +27,18 @@ pub struct JobEvidence {
 impl JobEvidence {
     /// The job's signed records and vouchers checked against this commitment and what the
     /// chain paid. Reads the job's partitions of the log: expensive, one at a time per
-    /// gateway, cached (a closed stream's verdict for a day, an open one's for 5 s).
-    /// Errors: `NOT_FOUND` when the log does not hold the job, `INTERNAL` when the log
-    /// cannot be read.
+    /// gateway, cached (a closed stream's verdict for a day, an open one's for 5 s); a client
+    /// starts at most `gateway.evidence_checks_per_minute` checks a minute.
+    /// Errors: `NOT_FOUND` when the log does not hold the job, `RATE_LIMITED` while another
+    /// check runs or past the client's checks, `INTERNAL` when the log cannot be read.
     #[graphql(complexity = 200)]
     async fn verification(&self, ctx: &Context<'_>) -> async_graphql::Result<EvidenceVerification> {
-        let v = services(ctx).evidence.check(self.job_id).await.gql()?;
+        let client = ctx.data_opt::<ClientIp>().map(|c| c.0);
+        let v = services(ctx)
+            .evidence
+            .check(self.job_id, client)
+            .await
+            .gql()?;
         Ok(EvidenceVerification::from(v.as_ref()))
     }
 }
