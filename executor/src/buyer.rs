@@ -12,8 +12,6 @@ use computestream_schemas::x402::{
 };
 use thiserror::Error;
 
-use crate::headers;
-
 #[derive(Debug, Error)]
 pub enum BuyerError {
     #[error("executor unreachable: {0}")]
@@ -205,7 +203,7 @@ impl Buyer {
             .get(header::PAYMENT_REQUIRED)
             .ok_or_else(|| BuyerError::Protocol("402 without PAYMENT-REQUIRED".into()))?;
         let required: PaymentRequired =
-            headers::decode(h.as_bytes()).map_err(BuyerError::Protocol)?;
+            header::decode(h.as_bytes()).map_err(BuyerError::Protocol)?;
         let network = x402::network(self.chain_id);
         let reqs = required
             .accepts
@@ -310,7 +308,7 @@ impl Buyer {
         let r = self
             .http
             .get(&url)
-            .header(header::PAYMENT_SIGNATURE, headers::encode(&payload))
+            .header(header::PAYMENT_SIGNATURE, header::encode(&payload))
             .send()
             .await
             .map_err(|e| BuyerError::Http(e.to_string()))?;
@@ -318,11 +316,11 @@ impl Buyer {
         let response: Option<SettleResponse> = r
             .headers()
             .get(header::PAYMENT_RESPONSE)
-            .and_then(|h| headers::decode(h.as_bytes()).ok());
+            .and_then(|h| header::decode(h.as_bytes()).ok());
         let required: Option<PaymentRequired> = r
             .headers()
             .get(header::PAYMENT_REQUIRED)
-            .and_then(|h| headers::decode(h.as_bytes()).ok());
+            .and_then(|h| header::decode(h.as_bytes()).ok());
         if status != reqwest::StatusCode::OK {
             let why = response
                 .and_then(|s| s.error_reason)

@@ -22,7 +22,6 @@ mod config;
 pub mod container;
 mod docker;
 mod error;
-mod headers;
 pub mod outputs_http;
 pub mod outputs_quota;
 mod payments;

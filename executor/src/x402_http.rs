@@ -29,7 +29,6 @@ use serde_json::json;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::container::ContainerRuntime;
-use crate::headers;
 use crate::state::ExecutorState;
 use computestream_runtime::now_ms;
 
@@ -123,7 +122,7 @@ fn payment_required(
         accepts: vec![reqs],
     };
     let resp = (StatusCode::PAYMENT_REQUIRED, Json(&body)).into_response();
-    let resp = with_header(resp, header::PAYMENT_REQUIRED, headers::encode(&body));
+    let resp = with_header(resp, header::PAYMENT_REQUIRED, header::encode(&body));
     if error.starts_with("invalid") || error == reason::INSUFFICIENT_FUNDS {
         let failure = SettleResponse {
             success: false,
@@ -134,7 +133,7 @@ fn payment_required(
             amount: String::new(),
             extra: None,
         };
-        with_header(resp, header::PAYMENT_RESPONSE, headers::encode(&failure))
+        with_header(resp, header::PAYMENT_RESPONSE, header::encode(&failure))
     } else {
         resp
     }
@@ -198,7 +197,7 @@ async fn job<R: ContainerRuntime>(
             &network,
         );
     };
-    let payload: PaymentPayload = match headers::decode(sig.as_bytes()) {
+    let payload: PaymentPayload = match header::decode(sig.as_bytes()) {
         Ok(p) => p,
         Err(why) => {
             outcome(reason::INVALID_PAYLOAD);
@@ -212,7 +211,7 @@ async fn job<R: ContainerRuntime>(
                 extra: Some(json!({"detail": why})),
             };
             let resp = (StatusCode::BAD_REQUEST, Json(&failure)).into_response();
-            return with_header(resp, header::PAYMENT_RESPONSE, headers::encode(&failure));
+            return with_header(resp, header::PAYMENT_RESPONSE, header::encode(&failure));
         }
     };
     let checked = {
@@ -260,7 +259,7 @@ async fn job<R: ContainerRuntime>(
             extra: None,
         };
         let resp = (StatusCode::INTERNAL_SERVER_ERROR, Json(&failure)).into_response();
-        return with_header(resp, header::PAYMENT_RESPONSE, headers::encode(&failure));
+        return with_header(resp, header::PAYMENT_RESPONSE, header::encode(&failure));
     }
     e.shared.book().commit(&v, now_ms());
     outcome("paid");
@@ -279,7 +278,7 @@ async fn job<R: ContainerRuntime>(
     };
     let body = job_body(&e, id, &view, true).await;
     let resp = (StatusCode::OK, Json(body)).into_response();
-    with_header(resp, header::PAYMENT_RESPONSE, headers::encode(&settled))
+    with_header(resp, header::PAYMENT_RESPONSE, header::encode(&settled))
 }
 
 /// The resource: the job's status, seconds served and paid, outcome and, for its buyer

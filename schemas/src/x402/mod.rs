@@ -305,14 +305,7 @@ impl VoucherPayload {
 }
 
 /// The HTTP transport's headers.
-pub mod header {
-    /// Server → client, with a 402: base64 JSON [`super::PaymentRequired`].
-    pub const PAYMENT_REQUIRED: &str = "PAYMENT-REQUIRED";
-    /// Client → server: base64 JSON [`super::PaymentPayload`].
-    pub const PAYMENT_SIGNATURE: &str = "PAYMENT-SIGNATURE";
-    /// Server → client: base64 JSON [`super::SettleResponse`].
-    pub const PAYMENT_RESPONSE: &str = "PAYMENT-RESPONSE";
-}
+pub mod header;
 
 /// What a 402 carries (`PAYMENT-REQUIRED`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
