@@ -272,6 +272,19 @@ mod tests {
         d
     }
 
+    /// A scratch directory with a `file://` store under it and an empty `out/`.
+    fn local_store(name: &str) -> (PathBuf, ArtifactStore, PathBuf) {
+        let root = tmp(name);
+        let store = ArtifactStore::open(
+            &format!("file://{}", root.join("store").display()),
+            &crate::config::S3Config::default(),
+        )
+        .expect("store");
+        let out = root.join("out");
+        std::fs::create_dir_all(&out).expect("out");
+        (root, store, out)
+    }
+
     const QUOTA: OutputQuota = OutputQuota {
         max_bytes: 64 << 20,
         max_files: 100,
@@ -280,14 +293,7 @@ mod tests {
     #[tokio::test]
     async fn outputs_past_the_quota_are_refused_and_large_ones_stream_in_parts() {
         use crate::cid::cid_v1_raw;
-        let root = tmp("quota");
-        let store = ArtifactStore::open(
-            &format!("file://{}", root.join("store").display()),
-            &crate::config::S3Config::default(),
-        )
-        .expect("store");
-        let out = root.join("out");
-        std::fs::create_dir_all(&out).expect("out");
+        let (root, store, out) = local_store("quota");
         // Issue 24 item 5: one sparse file of 256 MiB (4 KiB on disk) is refused before a
         // byte of it is read.
         std::fs::File::create(out.join("big"))
@@ -321,14 +327,7 @@ mod tests {
 
     #[tokio::test]
     async fn one_file_is_stored_as_itself_and_a_directory_deterministically() {
-        let root = tmp("store");
-        let store = ArtifactStore::open(
-            &format!("file://{}", root.join("store").display()),
-            &crate::config::S3Config::default(),
-        )
-        .expect("store");
-        let out = root.join("out");
-        std::fs::create_dir_all(&out).expect("out");
+        let (root, store, out) = local_store("store");
         assert_eq!(store.store_outputs(&out, QUOTA).await.expect("empty"), None);
         std::fs::write(out.join("result.txt"), b"hello world\n").expect("write");
         let s = store

@@ -199,6 +199,7 @@ impl<R: ContainerRuntime, C: JobChain> Executor<R, C> {
             config: self.config.clone(),
             key: self.key.clone(),
             ctx: self.shared.ctx,
+            kafka: self.kafka.clone(),
         };
         let mut heads: HashMap<u64, MeteringHead> = HashMap::new();
         let mut tasks: HashMap<u64, (Shutdown, tokio::task::JoinHandle<()>)> = HashMap::new();

@@ -8,9 +8,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use computestream_domain::{
-    JobStatus, MeteringRecord, RecordHash, SigningKey, VoucherContext, METERING_GENESIS_HASH,
+    JobStatus, MeteringChain, MeteringRecord, RecordHash, SigningKey, VoucherContext,
+    METERING_GENESIS_HASH,
 };
-use computestream_eventlog::EnvelopeProducer;
+use computestream_eventlog::{job_log, EnvelopeProducer, KafkaSettings};
 use computestream_runtime::Shutdown;
 use computestream_schemas::events::MeteringTick;
 use computestream_schemas::{Envelope, Event};
@@ -56,6 +57,8 @@ pub struct JobContext<R: ContainerRuntime, C: JobChain> {
     pub config: ExecutorConfig,
     pub key: SigningKey,
     pub ctx: VoucherContext,
+    /// The log, read back when it is unsure whether metering records were stored.
+    pub kafka: KafkaSettings,
 }
 
 impl<R: ContainerRuntime, C: JobChain> std::fmt::Debug for JobContext<R, C> {
@@ -75,6 +78,7 @@ impl<R: ContainerRuntime, C: JobChain> Clone for JobContext<R, C> {
             config: self.config.clone(),
             key: self.key.clone(),
             ctx: self.ctx,
+            kafka: self.kafka.clone(),
         }
     }
 }
@@ -121,8 +125,21 @@ impl<R: ContainerRuntime, C: JobChain> JobContext<R, C> {
         self.shared.end_payments(o.job_id).await;
         for attempt in 1..=5u32 {
             match self.chain.report(&o).await {
-                Ok(_) => {
+                Ok(true) => {
                     self.shared.set_status(o.job_id, o.status, &o.reason);
+                    return;
+                }
+                Ok(false) => {
+                    // Refused: most likely cancelled by its buyer while it ended (the log's
+                    // cancellation not read yet). A cancelled job's evidence is committed on
+                    // its own; the chain refuses it harmlessly for any other job.
+                    tracing::warn!(
+                        job_id = o.job_id,
+                        "the outcome was refused; committing the evidence alone"
+                    );
+                    if let Some(e) = o.evidence {
+                        self.commit_evidence(o.job_id, e).await;
+                    }
                     return;
                 }
                 Err(e) if e.is_retryable() => {
@@ -207,7 +224,12 @@ impl<R: ContainerRuntime, C: JobChain> JobContext<R, C> {
         };
         self.shared.set_container(job_id, Some(container.clone()));
         tracing::info!(job_id, %container, second = head.second, "supervising");
-        let how = self.supervise(&job, &container, &mut head, &stop).await;
+        let mut how = self.supervise(&job, &container, &mut head, &stop).await;
+        if !matches!(how, Stop::Shutdown) && self.shared.is_cancelled(job_id) {
+            // Cancelled while another stop rule fired: there is no outcome to report, only
+            // the evidence to commit.
+            how = Stop::Cancelled;
+        }
         let out = output_dir(&self.config, job_id);
         let outcome = match how {
             Stop::Shutdown => return, // adopted again on restart
@@ -522,11 +544,33 @@ impl<R: ContainerRuntime, C: JobChain> JobContext<R, C> {
         }
         if let Some(Event::MeteringTick(t)) = unsent.first().map(|e| &e.event) {
             let r = &t.record.record;
+            // A send that failed may still have been stored (a timeout while in flight, a
+            // purge when the producer session was replaced): the log, not our guess, says
+            // where the chain of records ends.
+            for attempt in 1..=10u64 {
+                match self.head_in_log(r.stream_id).await {
+                    Ok(found) => {
+                        tracing::error!(
+                            stream_id = r.stream_id,
+                            queued = unsent.len(),
+                            second = found.second,
+                            "metering records could not be stored; the evidence ends at the log's last record"
+                        );
+                        *head = found;
+                        unsent.clear();
+                        return;
+                    }
+                    Err(e) => {
+                        tracing::warn!(stream_id = r.stream_id, error = %e, attempt, "cannot read the job's records back; retrying");
+                        tokio::time::sleep(Duration::from_secs(attempt.min(5))).await;
+                    }
+                }
+            }
             tracing::error!(
                 stream_id = r.stream_id,
                 second = r.second,
                 queued = unsent.len(),
-                "metering records could not be stored; the evidence ends before them"
+                "metering records could not be stored or read back; the evidence ends before them"
             );
             *head = MeteringHead {
                 second: r.second.saturating_sub(1),
@@ -534,6 +578,21 @@ impl<R: ContainerRuntime, C: JobChain> JobContext<R, C> {
             };
         }
         unsent.clear();
+    }
+
+    /// Where this provider's chain of records for `stream_id` ends in the log: its records
+    /// in log order through [`MeteringChain`] (copies of a record count once).
+    async fn head_in_log(
+        &self,
+        stream_id: u64,
+    ) -> Result<MeteringHead, computestream_eventlog::EventLogError> {
+        let envelopes = job_log::job_envelopes(&self.kafka, stream_id).await?;
+        Ok(chain_head(
+            self.ctx,
+            stream_id,
+            self.key.public_key(),
+            envelopes.iter().map(|e| &e.event),
+        ))
     }
 
     async fn flush(&self, unsent: &mut Vec<Envelope>) {
@@ -551,9 +610,85 @@ impl<R: ContainerRuntime, C: JobChain> JobContext<R, C> {
     }
 }
 
+/// The head of `provider_key`'s unbroken chain of records for `stream_id` among `events`
+/// (in log order; other streams' events, duplicates and records past a gap are skipped).
+fn chain_head<'a>(
+    ctx: VoucherContext,
+    stream_id: u64,
+    provider_key: computestream_domain::PublicKey,
+    events: impl Iterator<Item = &'a Event>,
+) -> MeteringHead {
+    let mut chain = MeteringChain::new(ctx, stream_id, provider_key);
+    for e in events {
+        if let Event::MeteringTick(t) = e {
+            if t.record.record.stream_id == stream_id {
+                let _ = chain.accept(&t.record);
+            }
+        }
+    }
+    MeteringHead {
+        second: chain.attested_seconds(),
+        hash: chain.head(),
+    }
+}
+
 /// The job's output directory, writable by the sandbox's non-root user.
 fn prepare_output_dir(dir: &std::path::Path) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     std::fs::create_dir_all(dir)?;
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o777))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use computestream_domain::AccountAddress;
+
+    #[test]
+    fn the_head_in_the_log_counts_copies_once_and_stops_at_a_gap() {
+        let ctx = VoucherContext {
+            chain_id: 4,
+            package: AccountAddress::ONE,
+        };
+        let key = SigningKey::from_seed([9; 32]);
+        let mut prev = METERING_GENESIS_HASH;
+        let mut events = Vec::new();
+        let mut heads = Vec::new();
+        for second in 1..=5u64 {
+            let record = MeteringRecord {
+                chain_id: 4,
+                package: AccountAddress::ONE,
+                stream_id: 7,
+                provider: AccountAddress::ONE,
+                second,
+                prev_hash: prev,
+                observed_at_ms: second,
+                cpu_usage_micros: 0,
+                memory_bytes: 0,
+                gpu: None,
+            };
+            prev = record.hash();
+            heads.push(prev);
+            let tick = Event::MeteringTick(MeteringTick {
+                record: record.sign(&key),
+            });
+            // Second 2 stored twice (a send that failed although the broker kept it);
+            // second 4 never stored.
+            match second {
+                2 => events.extend([tick.clone(), tick]),
+                4 => {}
+                _ => events.push(tick),
+            }
+        }
+        let head = chain_head(ctx, 7, key.public_key(), events.iter());
+        assert_eq!(
+            head,
+            MeteringHead {
+                second: 3,
+                hash: heads[2]
+            }
+        );
+        let none = chain_head(ctx, 8, key.public_key(), events.iter());
+        assert_eq!(none, MeteringHead::default(), "another stream's records");
+    }
 }

@@ -226,16 +226,18 @@ async fn jobs_run_sandboxed_and_report_their_outcomes() {
         );
         assert_eq!(committed.provider, rig.provider);
     }
-    // The cancelled job commits too. Its head is not compared with the log's: on a loaded
-    // machine the log was seen to hold records past the committed head (an open defect,
-    // docs/DISPUTES.md "Known gap"); the seconds committed are never more than the log's.
+    // The cancelled job commits too, exactly the log's chain of records.
     let committed = rig
         .committed_evidence(7)
         .await
         .expect("job 7: evidence committed");
-    let (_, seconds) = rig.metering_head(7).await;
-    assert!(committed.metered_seconds >= 3 && committed.metered_seconds <= seconds);
+    let (head, seconds) = rig.metering_head(7).await;
     assert!(rig.verified_metering(7).await >= 3);
+    assert_eq!(
+        (committed.metering_head, committed.metered_seconds),
+        (head, seconds),
+        "job 7: the committed head is the log's (docs/DISPUTES.md)"
+    );
     assert!(rig.committed_evidence(6).await.is_none());
     stop.trigger();
     exec.task
