@@ -121,6 +121,27 @@ mod seeds {
                 }
             }
         }
+        // A page of the devnet's transactions: registrations, jobs, streams and deposits of
+        // the package, as the indexer reads them.
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let page = rt.block_on(async {
+            let (running, stop) = computestream_testkit::chain::devnet_with_jobs(2, 3).await;
+            let page = reqwest::get(format!(
+                "{}/transactions?start=0&limit=100",
+                running.rest_url()
+            ))
+            .await
+            .expect("page")
+            .bytes()
+            .await
+            .expect("body");
+            stop.trigger();
+            page
+        });
+        put("node_pages", "devnet_jobs_page", &page);
         // A signed entry-function call, as the official SDK submits it.
         let txn = load::sign_call(
             id,
