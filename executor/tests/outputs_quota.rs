@@ -59,8 +59,20 @@ async fn outputs_past_the_quota_fail_their_job_and_nothing_else() {
         let (status, _, cid) = rig.wait_terminal(job, 120).await;
         assert_eq!(status, JobStatus::Failed as u8, "job {job}");
         assert_eq!(cid, None, "job {job} stores nothing");
-        let ended = rig.status_events(job).await;
-        let reason = &ended.last().expect("indexed").reason;
+        // The chain has it; wait until the indexer put the failure in the log too.
+        let mut reason = String::new();
+        for _ in 0..300 {
+            if let Some(e) = rig
+                .status_events(job)
+                .await
+                .into_iter()
+                .find(|e| e.to == JobStatus::Failed)
+            {
+                reason = e.reason;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
         assert!(reason.contains(why), "job {job}: {reason:?}");
         assert!(
             rig.verified_metering(job).await >= 2,

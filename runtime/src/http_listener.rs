@@ -173,7 +173,8 @@ pub struct ListenerLimits {
 #[derive(Debug, Clone)]
 pub struct ConnectionSlot(#[allow(dead_code)] pub Arc<OwnedSemaphorePermit>);
 
-/// Serves `app` on `listener` until `shutdown`; `name` labels the connection gauge
+/// Serves `app` on `listener` until `shutdown`, then waits (at most 30 s) for its open
+/// connections to finish the requests in flight; `name` labels the connection gauge
 /// `computestream_http_connections{listener}`.
 pub async fn serve(
     listener: TcpListener,
@@ -183,16 +184,17 @@ pub async fn serve(
     shutdown: Shutdown,
 ) {
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let connections = tokio_util::task::TaskTracker::new();
     loop {
         let permit = tokio::select! {
-            _ = shutdown.wait() => return,
+            _ = shutdown.wait() => break,
             p = slots.clone().acquire_owned() => match p {
                 Ok(p) => p,
-                Err(_) => return,
+                Err(_) => break,
             },
         };
         let (stream, peer) = tokio::select! {
-            _ = shutdown.wait() => return,
+            _ = shutdown.wait() => break,
             r = listener.accept() => match r {
                 Ok(x) => x,
                 Err(e) => {
@@ -212,7 +214,7 @@ pub async fn serve(
                 .layer(Extension(slot.clone())),
         );
         let stop = shutdown.clone();
-        tokio::spawn(async move {
+        connections.spawn(async move {
             let mut builder = hyper::server::conn::http1::Builder::new();
             builder
                 .timer(TokioTimer::new())
@@ -232,4 +234,19 @@ pub async fn serve(
             gauge.decrement(1.0);
         });
     }
+    // A graceful stop: the open connections finish their requests in flight and close
+    // (idle keep-alive ones at once), so nothing is answered after `serve` returns.
+    connections.close();
+    if tokio::time::timeout(GRACE, connections.wait())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            listener = name,
+            "connections still open after the grace period"
+        );
+    }
 }
+
+/// How long a stopping listener waits for its connections' requests in flight.
+const GRACE: Duration = Duration::from_secs(30);

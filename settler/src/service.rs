@@ -229,7 +229,8 @@ impl<C: SettlementChain> Settler<C> {
         {
             tracing::warn!(error = %e, "cannot read the chain-events topic's ends; held messages wait");
         }
-        if let Some(streams) = orphans.passed() {
+        let still_held = |id| self.shared.desk().is_held(id);
+        if let Some(streams) = orphans.passed(still_held) {
             let dropped = self.shared.desk().drop_orphans(&streams);
             if dropped > 0 {
                 m::orphans_dropped(dropped);

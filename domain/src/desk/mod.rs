@@ -365,6 +365,11 @@ impl SettlementDesk {
         waited.filter(|_| s.due_since_ms.is_none())
     }
 
+    /// Whether messages are held for `stream_id`'s opening.
+    pub fn is_held(&self, stream_id: u64) -> bool {
+        self.held.contains_key(&stream_id)
+    }
+
     /// The streams with messages held for their opening, lowest id first.
     pub fn held_streams(&self) -> Vec<u64> {
         self.held.keys().copied().collect()

@@ -14,7 +14,7 @@ use computestream_domain::{Octas, SignedVoucher};
 use computestream_eventlog::{EnvelopeProducer, KafkaSettings};
 use computestream_runtime::{Health, Secret, Shutdown};
 use computestream_schemas::events::{MeteringTick, VoucherReceived};
-use computestream_schemas::{topics, Envelope};
+use computestream_schemas::{topics, Envelope, Event};
 use computestream_settler::{RestChain, RunningSettler, Settler, SettlerConfig};
 use computestream_testkit::chain::{self, identity};
 
@@ -57,6 +57,29 @@ impl Pipeline {
             .map(|i| PayingStream::for_job(identity(), i, PROVIDERS))
             .collect();
         let producer = EnvelopeProducer::new(&kafka, "settler-test").expect("producer");
+        // As a resource server does, pay only once the streams' openings are in the log.
+        let mut opened = 0;
+        for _ in 0..600 {
+            opened = computestream_testkit::read_topic(
+                &kafka,
+                topics::CHAIN_EVENTS.name,
+                topics::CHAIN_EVENTS.partitions,
+            )
+            .await
+            .iter()
+            .filter(|r| {
+                matches!(
+                    Envelope::from_json(&r.payload).map(|e| e.event),
+                    Ok(Event::StreamOpened(_))
+                )
+            })
+            .count();
+            if opened >= jobs {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(opened >= jobs, "{opened} of {jobs} streams indexed");
         Pipeline {
             running,
             devnet_stop,
