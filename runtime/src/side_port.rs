@@ -35,14 +35,13 @@ pub async fn serve(
         addr: addr.to_string(),
         source,
     })?;
-    // The same listener limits as the public ports: a scraper that stalls cannot hold it.
+    // The public ports' listener (header timeout, connection cap): a scraper that stalls
+    // cannot hold it. Its answers stay plain text (probes and Prometheus read them).
     let limits = HttpLimits::default();
-    let app = limits.apply(
-        Router::new()
-            .route("/healthz", get(healthz))
-            .route("/metrics", get(render_metrics))
-            .with_state(SideState { health, metrics }),
-    );
+    let app = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(render_metrics))
+        .with_state(SideState { health, metrics });
     let task = tokio::spawn(http_listener::serve(
         listener,
         app,
