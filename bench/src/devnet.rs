@@ -63,6 +63,7 @@ pub async fn run(a: DevnetBenchArgs) -> anyhow::Result<()> {
         jobs: a.jobs,
         deposits: a.deposits,
         batch: a.batch,
+        max_job_secs: load::MAX_JOB_SECS,
     };
     println!(
         "building the workload: {} providers, {} jobs, {} deposits/job, batches of {}",

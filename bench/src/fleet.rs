@@ -34,6 +34,7 @@ pub async fn chain_with_streams(
             jobs: streams,
             deposits: 0,
             batch: 1,
+            max_job_secs: load::MAX_JOB_SECS,
         },
         id,
         seed,

@@ -53,6 +53,7 @@ pub async fn run(cfg: &AppConfig, a: IndexerBenchArgs) -> anyhow::Result<()> {
         jobs: a.jobs,
         deposits: a.deposits,
         batch: 500,
+        max_job_secs: load::MAX_JOB_SECS,
     };
     let t = Instant::now();
     let w = load::build(plan, id, seed, now_secs() + 7200).map_err(anyhow::Error::msg)?;

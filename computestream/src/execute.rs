@@ -7,7 +7,8 @@ use std::time::Duration;
 use anyhow::Context;
 use computestream_chain::{parse_seed, Account, Caller, RestChain};
 use computestream_domain::{ed25519_authentication_key, SigningKey, VoucherContext};
-use computestream_executor::{Buyer, DockerRuntime, Executor, Payment};
+use computestream_executor::{Buyer, DockerRuntime, Executor, ExecutorError, Payment};
+use computestream_runtime::ride_out::ride_out;
 
 use crate::config::AppConfig;
 
@@ -23,32 +24,49 @@ pub async fn run(cfg: &AppConfig, public_url: Option<String>) -> anyhow::Result<
     let key = SigningKey::from_seed(seed);
     let provider = ed25519_authentication_key(&key.public_key());
     let chain = RestChain::new(&cfg.executor.node_url, cfg.package, Duration::from_secs(10))?;
-    let caller = Caller::new(
+    let caller = Arc::new(Caller::new(
         chain,
         Account::new(seed, cfg.chain_id, cfg.package)?,
         Duration::from_secs(30),
+    ));
+    let runtime = Arc::new(
+        DockerRuntime::connect()
+            .await
+            .context("the Docker engine (is dockerd running?)")?,
     );
-    let runtime = DockerRuntime::connect()
-        .await
-        .context("the Docker engine (is dockerd running?)")?;
-    let executor = Executor::new(
-        Arc::new(runtime),
-        Arc::new(caller),
-        cfg.kafka.clone(),
-        cfg.executor.clone(),
-        key,
-        VoucherContext {
-            chain_id: cfg.chain_id,
-            package: cfg.package,
+    crate::dependencies::watch_broker(&side, &cfg.kafka)?;
+    crate::dependencies::watch_node(&side, &cfg.executor.node_url)?;
+    // An attempt re-reads the log and re-adopts the provider's running containers, as after
+    // a restart.
+    let result = ride_out(
+        "executor",
+        &side.shutdown,
+        ExecutorError::is_retryable,
+        |attempt| {
+            let executor = Executor::new(
+                runtime.clone(),
+                caller.clone(),
+                cfg.kafka.clone(),
+                cfg.executor.clone(),
+                key.clone(),
+                VoucherContext {
+                    chain_id: cfg.chain_id,
+                    package: cfg.package,
+                },
+                side.health.clone(),
+            );
+            let (public_url, addr) = (public_url.clone(), side.addr);
+            async move {
+                let running = executor.start(public_url, attempt).await?;
+                tracing::info!(%provider, endpoint = %running.endpoint, side = %addr, "executor running");
+                running
+                    .task
+                    .await
+                    .map_err(|e| ExecutorError::Config(format!("executor task: {e}")))?
+            }
         },
-        side.health.clone(),
-    );
-    let running = executor
-        .start(public_url, side.shutdown.clone())
-        .await
-        .context("starting the executor")?;
-    tracing::info!(%provider, endpoint = %running.endpoint, side = %side.addr, "executor running");
-    let result = running.task.await.context("executor task")?;
+    )
+    .await;
     side.stop().await;
     result.context("executor stopped")
 }

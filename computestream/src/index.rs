@@ -3,7 +3,8 @@
 use std::time::Duration;
 
 use anyhow::Context;
-use computestream_indexer::{FromVersion, Indexer, RestSource};
+use computestream_indexer::{FromVersion, Indexer, IndexerError, RestSource};
+use computestream_runtime::ride_out::ride_out;
 
 use crate::config::AppConfig;
 
@@ -13,15 +14,25 @@ pub async fn run(cfg: &AppConfig, from_version: Option<FromVersion>) -> anyhow::
     tracing::info!(node = %cfg.indexer.node_url, side = %side.addr, "indexer starting");
     let source =
         RestSource::new(&cfg.indexer.node_url, Duration::from_secs(10)).context("node client")?;
-    let indexer = Indexer {
-        source,
-        kafka: cfg.kafka.clone(),
-        chain_id: cfg.chain_id,
-        package: cfg.package,
-        config: cfg.indexer.clone(),
-        health,
-    };
-    let result = indexer.run(from_version, shutdown.clone()).await;
+    // The node's readiness is the indexer's own check (every read sets it).
+    crate::dependencies::watch_broker(&side, &cfg.kafka)?;
+    let result = ride_out(
+        "indexer",
+        &shutdown,
+        IndexerError::is_retryable,
+        |attempt| {
+            let indexer = Indexer {
+                source: source.clone(),
+                kafka: cfg.kafka.clone(),
+                chain_id: cfg.chain_id,
+                package: cfg.package,
+                config: cfg.indexer.clone(),
+                health: health.clone(),
+            };
+            indexer.run(from_version, attempt)
+        },
+    )
+    .await;
     side.stop().await;
     result.context("indexer stopped")
 }

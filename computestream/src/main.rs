@@ -3,6 +3,7 @@
 //! service's wiring and the demo; the benchmarks are `computestream-bench` (`bench/`).
 
 mod demo;
+mod dependencies;
 mod devnet;
 mod execute;
 mod index;

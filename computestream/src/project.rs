@@ -1,7 +1,8 @@
 //! `computestream project` and `computestream replay`.
 
 use anyhow::Context;
-use computestream_projector::{replay as rebuild, store, Projector};
+use computestream_projector::{replay as rebuild, store, Projector, StoreError};
+use computestream_runtime::ride_out::ride_out;
 
 use crate::config::AppConfig;
 
@@ -16,13 +17,22 @@ pub async fn run(cfg: &AppConfig) -> anyhow::Result<()> {
     .await
     .context("opening the read-model database (database.url)")?;
     tracing::info!(schema = %cfg.projector.schema, side = %side.addr, "projector starting");
+    crate::dependencies::watch_broker(&side, &cfg.kafka)?;
+    crate::dependencies::watch_postgres(&side, cfg.database.url.expose())?;
     let projector = Projector {
         pool,
         kafka: cfg.kafka.clone(),
         config: cfg.projector.clone(),
         health,
     };
-    let result = projector.run(shutdown.clone(), None).await;
+    // An attempt resumes from the offsets stored with the read models.
+    let result = ride_out(
+        "projector",
+        &shutdown,
+        StoreError::is_retryable,
+        |attempt| projector.run(attempt, None),
+    )
+    .await;
     side.stop().await;
     result.context("projector stopped")
 }

@@ -1,8 +1,9 @@
 //! `computestream serve`: the GraphQL gateway, the REST API and the dashboard.
 
 use anyhow::Context;
-use computestream_graphql::Gateway;
+use computestream_graphql::{Gateway, GatewayError};
 use computestream_projector::store;
+use computestream_runtime::ride_out::ride_out;
 
 use crate::config::AppConfig;
 
@@ -17,24 +18,38 @@ pub async fn run(cfg: &AppConfig) -> anyhow::Result<()> {
     )
     .await
     .context("opening the read models (database.url)")?;
-    let running = Gateway {
-        config: cfg.gateway.clone(),
-        pool,
-        kafka: cfg.kafka.clone(),
-        chain_id: cfg.chain_id,
-        package: cfg.package,
-        payment_ahead_secs: cfg.settler.payment_ahead_secs,
-        health: side.health.clone(),
-    }
-    .start(side.shutdown.clone())
-    .await
-    .context("starting the gateway (gateway.listen in use?)")?;
-    side.health.ok("gateway");
-    println!(
-        "gateway: dashboard http://{0}/  GraphQL http://{0}/graphql  subscriptions ws://{0}/graphql/ws  REST http://{0}/api/v1",
-        running.addr
-    );
-    let result = running.task.await.context("gateway task")?;
+    crate::dependencies::watch_broker(&side, &cfg.kafka)?;
+    crate::dependencies::watch_postgres(&side, cfg.database.url.expose())?;
+    let result = ride_out(
+        "gateway",
+        &side.shutdown,
+        GatewayError::is_retryable,
+        |attempt| {
+            let gateway = Gateway {
+                config: cfg.gateway.clone(),
+                pool: pool.clone(),
+                kafka: cfg.kafka.clone(),
+                chain_id: cfg.chain_id,
+                package: cfg.package,
+                payment_ahead_secs: cfg.settler.payment_ahead_secs,
+                health: side.health.clone(),
+            };
+            let health = side.health.clone();
+            async move {
+                let running = gateway.start(attempt).await?;
+                health.ok("gateway");
+                println!(
+                    "gateway: dashboard http://{0}/  GraphQL http://{0}/graphql  subscriptions ws://{0}/graphql/ws  REST http://{0}/api/v1",
+                    running.addr
+                );
+                running
+                    .task
+                    .await
+                    .map_err(|e| GatewayError::Config(format!("gateway task: {e}")))?
+            }
+        },
+    )
+    .await;
     side.stop().await;
-    result.context("gateway stopped")
+    result.context("gateway stopped (gateway.listen in use?)")
 }

@@ -1,8 +1,20 @@
-//! The chaos test: the whole pipeline as separate `computestream` processes on the devnet —
-//! the indexer, the projector, the settler, one executor per provider running real
-//! containers, the gateway — with 200 jobs whose buyers pay every second over x402. At random
-//! moments one service is killed with SIGKILL and restarted, at least 20 times in all, every
-//! kind of service several times. Then, once every job has ended and every stream is closed:
+//! The chaos test: the whole pipeline as separate `computestream` processes — the indexer,
+//! the projector, the settler, one executor per provider running real containers, the
+//! gateway — on infrastructure of the test's own: the devnet as a process on its journal, the
+//! broker on durable storage, a PostgreSQL cluster. 200 jobs whose buyers pay every second
+//! over x402. At random moments one thing fails, in a random order each round, three rounds
+//! at least:
+//!
+//! - a service is killed with SIGKILL and restarted;
+//! - the broker is killed with SIGKILL and restarted on its storage;
+//! - PostgreSQL stops with an immediate shutdown (a crash for its clients) and starts again
+//!   (WAL recovery) while the projector writes and the gateway reads;
+//! - the devnet is killed with SIGKILL and restarted from its journal.
+//!
+//! During each infrastructure outage every service that depends on it stays up and reports
+//! unhealthy on `/healthz` (the outage is held until they all do), then healthy again once
+//! it is back, having logged the outage once, not once per record. Then, once every job has
+//! ended and every stream is closed:
 //!
 //! - the log holds every chain event exactly once (compared with a clean indexer run);
 //! - the read models hold every chain event exactly once (each job, escrow and stream as the
@@ -24,15 +36,16 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use computestream_devnet::load::{self, LoadPlan};
-use computestream_devnet::{DevnetConfig, Running};
+use computestream_devnet::DevnetConfig;
 use computestream_domain::{ed25519_authentication_key, JobStatus, SigningKey};
 use computestream_eventlog::KafkaSettings;
 use computestream_executor::Buyer;
 use computestream_projector::{replay, store, ProjectorConfig};
 use computestream_schemas::{topics, Envelope, Event};
-use computestream_testkit::chain::{devnet, expiry, identity};
-use computestream_testkit::{job_image, read_topic, TestDatabase};
+use computestream_testkit::chain::{expiry, identity};
+use computestream_testkit::{job_image, read_topic};
 use futures::StreamExt;
+use support::infra::{self, journaled_devnet, wait_reported, ChainViews, OwnPostgres};
 use support::processes::{base, Service};
 
 mod support;
@@ -43,7 +56,8 @@ const PROVIDERS: usize = 4;
 const FIRST_PROVIDER: usize = 40;
 const JOBS: usize = 200;
 const JOB_SECONDS: u64 = 40;
-const MIN_KILLS: usize = 20;
+/// Three rounds of the eight victims: five services and three pieces of infrastructure.
+const MIN_KILLS: usize = 24;
 const RATE: u64 = load::PRICE_PER_SECOND;
 /// Seconds buyers may pay ahead of those served (`payment_ahead_secs`, both defaults).
 const LEAD_SECS: u64 = 5;
@@ -69,34 +83,33 @@ fn now_secs() -> i64 {
         .as_secs() as i64
 }
 
-fn chain_jobs_ended(running: &Running) -> usize {
-    let node = running.devnet.node().expect("node");
-    (1..=JOBS as u64)
-        .filter(|j| node.state.jobs.get(j).is_some_and(|j| j.status >= 2))
-        .count()
-}
-
-/// The jobs that have not ended, with their status on chain and their provider.
-fn jobs_not_ended(running: &Running) -> Vec<String> {
-    let node = running.devnet.node().expect("node");
-    (1..=JOBS as u64)
-        .filter_map(|j| match node.state.jobs.get(&j) {
-            Some(job) if job.status >= 2 => None,
-            Some(job) => Some(format!(
-                "job {j} {} (provider {})",
-                status_name(job.status),
-                job.provider
-            )),
-            None => Some(format!("job {j} missing")),
+async fn chain_jobs_ended(chain: &ChainViews) -> usize {
+    chain
+        .count(1..=JOBS as u64, |j| async move {
+            chain.job_status(j).await.is_some_and(|s| s >= 2)
         })
-        .collect()
+        .await
 }
 
-fn chain_streams_closed(running: &Running) -> usize {
-    let node = running.devnet.node().expect("node");
-    (1..=JOBS as u64)
-        .filter(|s| node.state.streams.get(s).is_some_and(|s| !s.open))
-        .count()
+/// The jobs that have not ended (or that the node cannot answer for), with their status.
+async fn jobs_not_ended(chain: &ChainViews) -> Vec<String> {
+    let mut out = Vec::new();
+    for j in 1..=JOBS as u64 {
+        match chain.job_status(j).await {
+            Some(s) if s >= 2 => {}
+            Some(s) => out.push(format!("job {j} {}", status_name(s))),
+            None => out.push(format!("job {j} unknown")),
+        }
+    }
+    out
+}
+
+async fn chain_streams_closed(chain: &ChainViews) -> usize {
+    chain
+        .count(1..=JOBS as u64, |s| async move {
+            chain.stream_open(s).await == Some(false)
+        })
+        .await
 }
 
 fn status_name(s: u8) -> &'static str {
@@ -117,12 +130,18 @@ async fn envelopes(kafka: &KafkaSettings, spec: topics::TopicSpec) -> Vec<Envelo
         .collect()
 }
 
-async fn wait_for(what: &str, secs: u64, mut done: impl FnMut() -> bool, services: &[Service]) {
-    for _ in 0..secs * 10 {
-        if done() {
+async fn wait_for<Fut: std::future::Future<Output = bool>>(
+    what: &str,
+    secs: u64,
+    mut done: impl FnMut() -> Fut,
+    services: &[Service],
+) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+    while std::time::Instant::now() < deadline {
+        if done().await {
             return;
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_millis(250)).await;
     }
     for s in services {
         eprintln!("--- {} (last lines) ---\n{}", s.name, s.tail());
@@ -179,15 +198,50 @@ fn watch_container_starts(
     (starts, task)
 }
 
+/// What fails in one chaos step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Victim {
+    /// `services[i]`, SIGKILLed and restarted.
+    Service(usize),
+    Broker,
+    Postgres,
+    Devnet,
+}
+
+/// The services that depend on each piece of infrastructure (by name prefix), and so must
+/// report unhealthy while it is down.
+fn dependents(v: Victim) -> &'static [&'static str] {
+    match v {
+        Victim::Broker => &["indexer", "projector", "settler", "gateway", "executor"],
+        Victim::Postgres => &["projector", "gateway"],
+        Victim::Devnet => &["indexer", "settler", "executor"],
+        Victim::Service(_) => &[],
+    }
+}
+
+/// The log line the dependency watcher writes when an outage starts
+/// (`computestream_runtime::dependency::watch`).
+const OUTAGE_LINE: &str = "dependency unreachable";
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn kill_9_every_service_at_random_moments_loses_nothing_and_pays_nothing_twice() {
+async fn kill_9_every_service_and_the_infrastructure_at_random_moments_loses_nothing_and_pays_nothing_twice(
+) {
     let started_at = now_secs() - 1;
-    let db = TestDatabase::fresh().await;
-    let kafka = computestream_testkit::kafka();
+    let dir = std::env::temp_dir().join(format!("cs-chaos-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let mut pg = OwnPostgres::start(&dir);
+    let url = pg.url.clone();
+    let broker_port = computestream_testkit::free_port();
+    let mut broker = infra::durable_broker(&dir, broker_port);
+    broker.start();
+    assert!(
+        infra::port_open(broker_port).await,
+        "the broker did not start"
+    );
+    let kafka = KafkaSettings::new(format!("127.0.0.1:{broker_port}")).with_topic_prefix("chaos.");
     computestream_eventlog::admin::ensure_topics(&kafka, &topics::ALL)
         .await
         .expect("topics");
-    let (running, devnet_stop) = devnet().await;
     let id = identity();
     for p in 0..PROVIDERS {
         let key = SigningKey::from_seed(load::provider_seed(FIRST_PROVIDER + p));
@@ -213,6 +267,7 @@ async fn kill_9_every_service_at_random_moments_loses_nothing_and_pays_nothing_t
             jobs: JOBS,
             deposits: 0,
             batch: JOBS,
+            max_job_secs: load::MAX_JOB_SECS,
         },
         id,
         root,
@@ -221,36 +276,67 @@ async fn kill_9_every_service_at_random_moments_loses_nothing_and_pays_nothing_t
         FIRST_PROVIDER,
     )
     .expect("workload");
-    for phase in &workload.setup {
-        let txns = phase.iter().map(|t| t.to_bcs().expect("bcs")).collect();
-        running.submit_all(txns).await.expect("setup phase");
-    }
-
-    // The pipeline, one process per service.
-    let dir = std::env::temp_dir().join(format!("cs-chaos-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
-    let node_url = running.rest_url();
-    let url = db.url.clone();
-    let mut services = Vec::new();
+    // The chain's setup runs on a devnet in this process, journaled; the run itself on
+    // `computestream devnet` over the same journal, which the chaos kills and restarts.
+    let journal = dir.join("devnet.journal");
     {
-        let (k, u, n) = (kafka.clone(), url.clone(), node_url.clone());
+        let (running, stop) = journaled_devnet(id, &journal).await;
+        for phase in &workload.setup {
+            let txns = phase.iter().map(|t| t.to_bcs().expect("bcs")).collect();
+            running.submit_all(txns).await.expect("setup phase");
+        }
+        stop.trigger();
+        running.task.await.expect("join").expect("setup devnet");
+    }
+    let devnet_port = computestream_testkit::free_port();
+    let mut devnet = infra::devnet_process(&dir, &format!("127.0.0.1:{devnet_port}"), &journal);
+    devnet.start();
+    assert!(
+        infra::port_open(devnet_port).await,
+        "the devnet did not start"
+    );
+    let node_url = format!("http://127.0.0.1:{devnet_port}/v1");
+    let chain = ChainViews::new(&node_url, &id.package.to_string());
+
+    // The pipeline, one process per service, each with its side port (`/healthz`).
+    let mut services = Vec::new();
+    let mut sides = Vec::new();
+    let side = |sides: &mut Vec<String>| {
+        let s = format!("127.0.0.1:{}", computestream_testkit::free_port());
+        sides.push(s.clone());
+        s
+    };
+    {
+        let (k, u, n, s) = (
+            kafka.clone(),
+            url.clone(),
+            node_url.clone(),
+            side(&mut sides),
+        );
         services.push(Service::new("indexer", &dir, move || {
             let mut c = base("index", &k, &u, "chaos");
             c.env("COMPUTESTREAM_INDEXER__NODE_URL", &n)
-                .env("COMPUTESTREAM_INDEXER__POLL_INTERVAL_MS", "50");
+                .env("COMPUTESTREAM_INDEXER__POLL_INTERVAL_MS", "50")
+                .env("COMPUTESTREAM_SIDE_PORT", &s);
             c
         }));
     }
     {
-        let (k, u) = (kafka.clone(), url.clone());
+        let (k, u, s) = (kafka.clone(), url.clone(), side(&mut sides));
         services.push(Service::new("projector", &dir, move || {
             let mut c = base("project", &k, &u, "chaos");
-            c.env("COMPUTESTREAM_PROJECTOR__LINGER_MS", "20");
+            c.env("COMPUTESTREAM_PROJECTOR__LINGER_MS", "20")
+                .env("COMPUTESTREAM_SIDE_PORT", &s);
             c
         }));
     }
     {
-        let (k, u, n) = (kafka.clone(), url.clone(), node_url.clone());
+        let (k, u, n, s) = (
+            kafka.clone(),
+            url.clone(),
+            node_url.clone(),
+            side(&mut sides),
+        );
         services.push(Service::new("settler", &dir, move || {
             let mut c = base("settle", &k, &u, "chaos");
             c.env("COMPUTESTREAM_SETTLER__NODE_URL", &n)
@@ -260,22 +346,25 @@ async fn kill_9_every_service_at_random_moments_loses_nothing_and_pays_nothing_t
                 )
                 .env("COMPUTESTREAM_SETTLER__INTERVAL_SECS", "3")
                 .env("COMPUTESTREAM_SETTLER__CONFIRM_TIMEOUT_SECS", "15")
-                .env("COMPUTESTREAM_SETTLER__LISTEN", "127.0.0.1:0");
+                .env("COMPUTESTREAM_SETTLER__LISTEN", "127.0.0.1:0")
+                .env("COMPUTESTREAM_SIDE_PORT", &s);
             c
         }));
     }
     let gateway = format!("127.0.0.1:{}", computestream_testkit::free_port());
     {
-        let (k, u, n, g) = (
+        let (k, u, n, g, s) = (
             kafka.clone(),
             url.clone(),
             node_url.clone(),
             gateway.clone(),
+            side(&mut sides),
         );
         services.push(Service::new("gateway", &dir, move || {
             let mut c = base("serve", &k, &u, "chaos");
             c.env("COMPUTESTREAM_GATEWAY__LISTEN", &g)
-                .env("COMPUTESTREAM_GATEWAY__NODE_URL", &n);
+                .env("COMPUTESTREAM_GATEWAY__NODE_URL", &n)
+                .env("COMPUTESTREAM_SIDE_PORT", &s);
             c
         }));
     }
@@ -283,7 +372,12 @@ async fn kill_9_every_service_at_random_moments_loses_nothing_and_pays_nothing_t
     for p in 0..PROVIDERS {
         let listen = format!("127.0.0.1:{}", computestream_testkit::free_port());
         endpoints.push(format!("http://{listen}"));
-        let (k, u, n) = (kafka.clone(), url.clone(), node_url.clone());
+        let (k, u, n, s) = (
+            kafka.clone(),
+            url.clone(),
+            node_url.clone(),
+            side(&mut sides),
+        );
         let work = dir.join(format!("provider-{p}"));
         let artifacts = format!("file://{}", dir.join("artifacts").display());
         services.push(Service::new(&format!("executor-{p}"), &dir, move || {
@@ -301,13 +395,26 @@ async fn kill_9_every_service_at_random_moments_loses_nothing_and_pays_nothing_t
                 .env("COMPUTESTREAM_EXECUTOR__ARTIFACTS_URL", &artifacts)
                 .env("COMPUTESTREAM_EXECUTOR__GRACE_SECS", "60")
                 .env("COMPUTESTREAM_EXECUTOR__HEARTBEAT_SECS", "2")
-                .env("COMPUTESTREAM_EXECUTOR__SANDBOX__MEMORY_MB", "32");
+                .env("COMPUTESTREAM_EXECUTOR__SANDBOX__MEMORY_MB", "32")
+                .env("COMPUTESTREAM_SIDE_PORT", &s);
             c
         }));
     }
     for s in services.iter_mut() {
         s.start();
     }
+    let http = reqwest::Client::new();
+    let names: Vec<&str> = vec!["indexer", "projector", "settler", "gateway", "executor"];
+    wait_reported(
+        "every service reports healthy",
+        120,
+        &http,
+        &services,
+        &sides,
+        &names,
+        true,
+    )
+    .await;
 
     // The buyers: every second each pays its job's next second, until the job ends.
     let paying = Arc::new(AtomicBool::new(true));
@@ -344,9 +451,10 @@ async fn kill_9_every_service_at_random_moments_loses_nothing_and_pays_nothing_t
         })
     };
 
-    // Chaos: SIGKILL one service at a random moment, restart it after a random pause; every
-    // kind of service in turn (indexer, projector, settler, gateway, an executor), in a
-    // random order each round, until enough kills are done and every job has ended.
+    // Chaos: one victim at a random moment — a service (SIGKILL, restarted after a random
+    // pause) or a piece of infrastructure (down until every service that depends on it
+    // reports unhealthy, then back) — every kind in turn, in a random order each round,
+    // until enough kills are done and every job has ended.
     let mut rng = Xorshift(
         SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -356,31 +464,124 @@ async fn kill_9_every_service_at_random_moments_loses_nothing_and_pays_nothing_t
     );
     println!("chaos seed {}", rng.0);
     let mut kills = 0usize;
-    let deadline = std::time::Instant::now() + Duration::from_secs(600);
-    let mut round: Vec<usize> = Vec::new();
-    while kills < MIN_KILLS || chain_jobs_ended(&running) < JOBS {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "jobs did not end: {} of {JOBS} ended after {kills} kills; not ended: {:?}; service logs in {}",
-            chain_jobs_ended(&running),
-            jobs_not_ended(&running),
-            dir.display()
-        );
+    let mut outages: BTreeMap<&'static str, (usize, f64)> = BTreeMap::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(900);
+    let mut round: Vec<Victim> = Vec::new();
+    while kills < MIN_KILLS || chain_jobs_ended(&chain).await < JOBS {
+        if std::time::Instant::now() >= deadline {
+            for s in &services {
+                eprintln!("--- {} (last lines) ---\n{}", s.name, s.tail());
+            }
+            panic!(
+                "jobs did not end: {} of {JOBS} ended after {kills} kills; not ended: {:?}; logs in {}",
+                chain_jobs_ended(&chain).await,
+                jobs_not_ended(&chain).await,
+                dir.display()
+            );
+        }
         tokio::time::sleep(Duration::from_millis(300 + rng.below(1_700))).await;
         if kills >= MIN_KILLS {
             continue;
         }
         if round.is_empty() {
-            round = vec![0, 1, 2, 3, 4 + rng.below(PROVIDERS as u64) as usize];
+            round = vec![
+                Victim::Service(0),
+                Victim::Service(1),
+                Victim::Service(2),
+                Victim::Service(3),
+                Victim::Service(4 + rng.below(PROVIDERS as u64) as usize),
+                Victim::Broker,
+                Victim::Postgres,
+                Victim::Devnet,
+            ];
             for i in (1..round.len()).rev() {
                 round.swap(i, rng.below(i as u64 + 1) as usize);
             }
         }
         let victim = round.pop().expect("round");
-        services[victim].kill();
         kills += 1;
-        tokio::time::sleep(Duration::from_millis(rng.below(1_000))).await;
-        services[victim].start();
+        if let Victim::Service(i) = victim {
+            services[i].kill();
+            tokio::time::sleep(Duration::from_millis(rng.below(1_000))).await;
+            services[i].start();
+            continue;
+        }
+        let down_at = std::time::Instant::now();
+        let name = match victim {
+            Victim::Broker => {
+                broker.kill();
+                "broker"
+            }
+            Victim::Postgres => {
+                pg.stop_immediate();
+                "postgres"
+            }
+            _ => {
+                devnet.kill();
+                "devnet"
+            }
+        };
+        wait_reported(
+            &format!("every service that depends on the {name} reports unhealthy"),
+            60,
+            &http,
+            &services,
+            &sides,
+            dependents(victim),
+            false,
+        )
+        .await;
+        // The gateway keeps answering while the read models are away (errors, not hangs).
+        if victim == Victim::Postgres {
+            let answer = http
+                .post(format!("http://{gateway}/graphql"))
+                .json(&serde_json::json!({"query": "{ marketplaceStats { jobs } }"}))
+                .timeout(Duration::from_secs(30))
+                .send()
+                .await
+                .expect("the gateway answers during the database's outage");
+            assert!(answer.status().as_u16() < 600);
+        }
+        tokio::time::sleep(Duration::from_millis(rng.below(2_000))).await;
+        match victim {
+            Victim::Broker => {
+                broker.start();
+                assert!(
+                    infra::port_open(broker_port).await,
+                    "the broker did not restart"
+                );
+            }
+            Victim::Postgres => pg.start_again(),
+            _ => {
+                devnet.start();
+                assert!(
+                    infra::port_open(devnet_port).await,
+                    "the devnet did not restart"
+                );
+            }
+        }
+        let entry = outages.entry(name).or_insert((0, 0.0));
+        entry.0 += 1;
+        entry.1 += down_at.elapsed().as_secs_f64();
+        // Every service rode the outage out in its process, and is ready again.
+        wait_reported(
+            &format!("every service is healthy again after the {name}'s restart"),
+            180,
+            &http,
+            &services,
+            &sides,
+            &names,
+            true,
+        )
+        .await;
+        for s in services.iter_mut() {
+            assert!(
+                !s.exited(),
+                "{} exited during the {name}'s outage:\n{}",
+                s.name,
+                s.tail()
+            );
+        }
     }
     let seconds_of_chaos = now_secs() - started_at;
 
@@ -388,7 +589,7 @@ async fn kill_9_every_service_at_random_moments_loses_nothing_and_pays_nothing_t
     wait_for(
         "every stream is closed on chain",
         300,
-        || chain_streams_closed(&running) == JOBS,
+        || async { chain_streams_closed(&chain).await == JOBS },
         &services,
     )
     .await;
@@ -401,10 +602,20 @@ async fn kill_9_every_service_at_random_moments_loses_nothing_and_pays_nothing_t
     {
         s.stop();
     }
-    let head = running.devnet.node().expect("node").ledger_version();
+    let head = chain
+        .ledger_version()
+        .await
+        .expect("the node's ledger version");
     assert!(
         indexed_past(&kafka, head).await,
         "the indexer did not reach the head {head}"
+    );
+    // The chain as its journal has it, in this process, for the checks below.
+    devnet.stop();
+    let (running, devnet_stop) = journaled_devnet(id, &journal).await;
+    assert!(
+        running.devnet.node().expect("node").ledger_version() >= head,
+        "the journal holds the ledger the run saw"
     );
     let ends = replay::log_ends(&kafka).await.expect("log ends");
     let end_total: i64 = ends.values().sum();
@@ -676,15 +887,50 @@ async fn kill_9_every_service_at_random_moments_loses_nothing_and_pays_nothing_t
         rows += x.len();
     }
 
-    let per_service: Vec<String> = services
+    // 7. Each outage is in each dependent's log once (the watcher's line), not once per
+    // record.
+    let mut outage_lines = Vec::new();
+    for s in &services {
+        let lines = s.log_lines_with(OUTAGE_LINE);
+        let expected: usize = [Victim::Broker, Victim::Postgres, Victim::Devnet]
+            .into_iter()
+            .filter(|v| dependents(*v).iter().any(|p| s.name.starts_with(p)))
+            .map(|v| {
+                let name = match v {
+                    Victim::Broker => "broker",
+                    Victim::Postgres => "postgres",
+                    _ => "devnet",
+                };
+                outages.get(name).map_or(0, |o| o.0)
+            })
+            .sum();
+        // A probe may time out now and then on a loaded machine (an outage of its own, a few
+        // seconds long); one line per record would be hundreds.
+        assert!(
+            lines <= expected + 3,
+            "{}: {lines} outage lines for {expected} outages:\n{}",
+            s.name,
+            s.tail()
+        );
+        outage_lines.push(format!("{} {lines}", s.name));
+    }
+
+    let mut per_component: Vec<String> = services
         .iter()
         .filter(|s| s.kills > 0)
         .map(|s| format!("{} {}", s.name, s.kills))
         .collect();
+    for (name, (n, secs)) in &outages {
+        per_component.push(format!("{name} {n} ({secs:.0} s down in all)"));
+    }
     println!(
         "chaos: {kills} kills in {seconds_of_chaos} s ({}); {} chain events, {records} log records, {rows} read-model rows",
-        per_service.join(", "),
+        per_component.join(", "),
         a.len()
+    );
+    println!(
+        "outage lines logged per service: {}",
+        outage_lines.join(", ")
     );
     println!(
         "streams: {JOBS}, container starts the engine reported: {containers} (none twice), job outcomes: {outcomes:?}, vouchers accepted: {accepted}, metered seconds: {metered_total}"
@@ -693,10 +939,17 @@ async fn kill_9_every_service_at_random_moments_loses_nothing_and_pays_nothing_t
         "paid to providers: {paid_total} octas, refunded to buyers: {refunded_total} octas, escrow conserved on chain and in the read models"
     );
     assert!(kills >= MIN_KILLS);
+    for name in ["broker", "postgres", "devnet"] {
+        assert!(
+            outages.get(name).is_some_and(|o| o.0 >= 2),
+            "the {name} went down at least twice"
+        );
+    }
     assert!(paid_total > 0, "something was paid");
     replayed.close().await;
     pool.close().await;
     devnet_stop.trigger();
-    db.drop_now().await;
+    drop(pg);
+    broker.stop();
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -3,7 +3,9 @@
 //! - against a node given by URL with funded keys from a file (the Bardock testnet path; here
 //!   the node is `computestream devnet` in its own process, reached only over REST), and
 //! - interrupted with Ctrl-C (SIGINT) mid-run: the buyers cancel, every stream closes with
-//!   its final voucher, the checks pass, and the process exits 0.
+//!   its final voucher, the checks pass, and the process exits 0;
+//! - on a busy machine (a thread spinning on every core) for ten minutes: every paying job
+//!   completes.
 //!
 //! Each test uses its own account indices: tests share the Docker engine, whose job
 //! containers are named per provider and job.
@@ -254,4 +256,76 @@ async fn ctrl_c_winds_the_demo_down_cleanly() {
     );
     assert!(out.contains("2 jobs cancelled"), "{out}");
     assert_checks_pass(&out);
+}
+
+/// The jobs of the busy-machine test run this long: a buyer that cannot keep up falls behind
+/// a little more each second, so a short run would not show it (issue #21: every job was
+/// stopped after ~500 s).
+const BUSY_SECONDS: u64 = 600;
+
+/// Spins one thread per core at normal priority until dropped: the machine is busy.
+struct CpuHog {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    threads: Vec<std::thread::JoinHandle<u64>>,
+}
+
+impl CpuHog {
+    fn start() -> CpuHog {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let threads = (0..cores)
+            .map(|_| {
+                let stop = stop.clone();
+                std::thread::spawn(move || {
+                    let mut spins = 0u64;
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        spins = std::hint::black_box(spins.wrapping_add(1));
+                    }
+                    spins
+                })
+            })
+            .collect();
+        CpuHog { stop, threads }
+    }
+}
+
+impl Drop for CpuHog {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_busy_machine_stops_no_paying_job() {
+    let kafka = computestream_testkit::kafka();
+    let node = node_with_keys(80, 2, 8).await;
+    let hog = CpuHog::start();
+    let seconds = BUSY_SECONDS.to_string();
+    let mut child = demo_against(
+        &kafka,
+        &node,
+        &[
+            "--seconds",
+            &seconds,
+            "--settle-every",
+            "10",
+            "--schema",
+            "demo_busy",
+        ],
+    );
+    let out = tokio::task::spawn_blocking(move || {
+        let out = output(&mut child, |_| {});
+        (out, child.wait().expect("wait"))
+    })
+    .await
+    .expect("join");
+    drop(hog);
+    drop(node);
+    assert!(out.1.success(), "the demo failed ({}):\n{}", out.1, out.0);
+    // A job stopped for want of payment ends failed, not completed.
+    assert!(out.0.contains("8 of 8 jobs completed"), "{}", out.0);
+    assert_checks_pass(&out.0);
 }

@@ -95,6 +95,7 @@ async fn kill_9_at_random_moments_loses_and_duplicates_nothing() {
             jobs: 60,
             deposits: 3,
             batch: 20,
+            max_job_secs: load::MAX_JOB_SECS,
         },
         id(),
         seed,

@@ -27,6 +27,9 @@ pub struct LoadPlan {
     pub deposits: usize,
     /// Streams per settlement batch in the measured phase.
     pub batch: usize,
+    /// Each job's `max_duration_secs` (`job_registry::create_job`); its escrow covers at
+    /// least this many seconds at [`PRICE_PER_SECOND`].
+    pub max_job_secs: u64,
 }
 
 /// Signed transactions, phase by phase.
@@ -109,6 +112,8 @@ fn bcs<T: serde::Serialize>(v: &T) -> Result<Vec<u8>, String> {
 pub const PRICE_PER_SECOND: u64 = 1_000;
 /// Every job's escrow in the workload (octas): 10,000 seconds at the price.
 pub const ESCROW: u64 = 10_000_000;
+/// The jobs' `max_duration_secs` in the benchmarks and tests: an hour.
+pub const MAX_JOB_SECS: u64 = 3600;
 
 /// A job's status change signed by its provider (`sequence_number` follows the provider's
 /// registration, its first transaction) or, for a cancellation, by its buyer (whose
@@ -218,7 +223,10 @@ pub fn build_at(
         .collect::<Result<Vec<_>, _>>()?;
     let mut settler = Signer::new(0xe3, 0)?;
     let price = PRICE_PER_SECOND;
-    let escrow = ESCROW;
+    let escrow = PRICE_PER_SECOND
+        .checked_mul(plan.max_job_secs)
+        .ok_or("max_job_secs: the escrow overflows u64")?
+        .max(ESCROW);
     let fund = 100 * computestream_domain::OCTAS_PER_MOVE;
 
     let mut funding = Vec::new();
@@ -252,7 +260,7 @@ pub fn build_at(
         let args = vec![
             bcs(&provider.0)?,
             bcs(&image.to_owned())?,
-            bcs(&3600u64)?,
+            bcs(&plan.max_job_secs)?,
             bcs(&escrow)?,
             bcs(&pk)?,
         ];

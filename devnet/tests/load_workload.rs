@@ -24,6 +24,7 @@ fn workload_commits_and_conserves_value() {
         jobs: 20,
         deposits: 2,
         batch: 7,
+        max_job_secs: load::MAX_JOB_SECS,
     };
     let w = load::build(plan, id, seed, clock / 1_000_000 + 3600).expect("workload");
     let mut node = Node::new(id.chain_id, id.package, clock, &[(root, ROOT_BALANCE)]);

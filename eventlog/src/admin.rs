@@ -1,12 +1,11 @@
 //! Topic administration.
 
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
-use rdkafka::client::DefaultClientContext;
 use rdkafka::types::RDKafkaErrorCode;
 
 use computestream_schemas::topics::TopicSpec;
 
-use crate::{EventLogError, KafkaSettings};
+use crate::{EventLogError, KafkaSettings, LogContext};
 
 /// Creates each topic with its partitions and retention; topics that exist are left as they
 /// are. Returns the broker-side names.
@@ -14,9 +13,9 @@ pub async fn ensure_topics(
     settings: &KafkaSettings,
     specs: &[TopicSpec],
 ) -> Result<Vec<String>, EventLogError> {
-    let admin: AdminClient<DefaultClientContext> = settings
+    let admin: AdminClient<LogContext> = settings
         .client_config("computestream-admin")
-        .create()
+        .create_with_context(LogContext)
         .map_err(|e| EventLogError::Setup(e.to_string()))?;
     let names: Vec<String> = specs.iter().map(|s| settings.topic(s.name)).collect();
     let retention: Vec<String> = specs.iter().map(|s| s.retention_ms().to_string()).collect();

@@ -2,7 +2,7 @@ use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
 
-use crate::{EventLogError, KafkaSettings};
+use crate::{EventLogError, KafkaSettings, LogContext};
 
 /// One record as read from the log.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,7 +18,7 @@ pub struct LogRecord {
 /// caller decides where to start (offsets it stored with its own effects) and records
 /// progress itself.
 pub struct LogConsumer {
-    consumer: StreamConsumer,
+    consumer: StreamConsumer<LogContext>,
 }
 
 impl std::fmt::Debug for LogConsumer {
@@ -31,7 +31,7 @@ impl LogConsumer {
     /// `group` names the consumer for the broker's bookkeeping only; offsets are never
     /// committed to the broker.
     pub fn new(settings: &KafkaSettings, group: &str) -> Result<Self, EventLogError> {
-        let consumer: StreamConsumer = settings
+        let consumer: StreamConsumer<LogContext> = settings
             .client_config(group)
             .set("group.id", group)
             .set("enable.auto.commit", "false")
@@ -44,7 +44,7 @@ impl LogConsumer {
             // drains its queue faster than that (the projector catching up paused ~0.3 s
             // every ~140,000 records).
             .set("fetch.queue.backoff.ms", "10")
-            .create()
+            .create_with_context(LogContext)
             .map_err(|e| EventLogError::Setup(e.to_string()))?;
         Ok(LogConsumer { consumer })
     }

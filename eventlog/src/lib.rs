@@ -10,20 +10,25 @@
 //!   and offsets, for consumers that store their offsets with their effects;
 //! - [`tails`]: partition watermarks, for resuming from what the log already holds, and
 //!   reading partitions up to their current end;
-//! - [`job_log`]: one job's events (its two partitions), for evidence checks.
+//! - [`job_log`]: one job's events (its two partitions), for evidence checks;
+//! - [`BrokerProbe`]: whether the broker answers (a service's readiness).
 //!
 //! The broker used in development and CI is nisshi (Kafka protocol, no transactions);
 //! production points the same settings at Apache Kafka, Redpanda or MSK.
 
 pub mod admin;
+mod client_context;
 mod consumer;
 mod error;
 pub mod job_log;
+mod probe;
 mod producer;
 mod settings;
 pub mod tails;
 
+pub use client_context::LogContext;
 pub use consumer::{LogConsumer, LogRecord};
 pub use error::EventLogError;
+pub use probe::BrokerProbe;
 pub use producer::{Delivered, EnvelopeProducer};
 pub use settings::KafkaSettings;

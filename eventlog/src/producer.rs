@@ -10,7 +10,7 @@ use tracing::instrument;
 use computestream_schemas::topics::{self, partition_for};
 use computestream_schemas::Envelope;
 
-use crate::{EventLogError, KafkaSettings};
+use crate::{EventLogError, KafkaSettings, LogContext};
 
 /// Where a record landed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,7 +40,7 @@ pub struct EnvelopeProducer {
 
 /// One producer session and the sends in a row that timed out on it.
 struct Session {
-    producer: FutureProducer,
+    producer: FutureProducer<LogContext>,
     timeouts_in_a_row: AtomicU32,
 }
 
@@ -65,7 +65,7 @@ impl EnvelopeProducer {
     }
 
     fn session(settings: &KafkaSettings, client_id: &str) -> Result<Arc<Session>, EventLogError> {
-        let producer: FutureProducer = settings
+        let producer: FutureProducer<LogContext> = settings
             .client_config(client_id)
             .set("enable.idempotence", "true")
             .set("acks", "all")
@@ -75,7 +75,7 @@ impl EnvelopeProducer {
                 "message.timeout.ms",
                 settings.request_timeout_ms.to_string(),
             )
-            .create()
+            .create_with_context(LogContext)
             .map_err(|e| EventLogError::Setup(e.to_string()))?;
         Ok(Arc::new(Session {
             producer,

@@ -2,7 +2,7 @@
 
 use rdkafka::consumer::{BaseConsumer, Consumer};
 
-use crate::{EventLogError, KafkaSettings};
+use crate::{EventLogError, KafkaSettings, LogContext};
 
 /// `(low, high)` watermarks of each partition `0..partitions` of `topic`: `high` is the
 /// offset the next record will get, so `high - 1` is the last record (when `high > low`).
@@ -22,9 +22,9 @@ async fn marks_of(
 ) -> Result<Vec<(i64, i64)>, EventLogError> {
     let settings = settings.clone();
     tokio::task::spawn_blocking(move || {
-        let consumer: BaseConsumer = settings
+        let consumer: BaseConsumer<LogContext> = settings
             .client_config("computestream-tails")
-            .create()
+            .create_with_context(LogContext)
             .map_err(|e| EventLogError::Setup(e.to_string()))?;
         parts
             .iter()
@@ -50,9 +50,9 @@ pub async fn offsets_for_time(
     let settings = settings.clone();
     let topic = topic.to_owned();
     tokio::task::spawn_blocking(move || {
-        let consumer: BaseConsumer = settings
+        let consumer: BaseConsumer<LogContext> = settings
             .client_config("computestream-tails")
-            .create()
+            .create_with_context(LogContext)
             .map_err(|e| EventLogError::Setup(e.to_string()))?;
         let mut tpl = rdkafka::TopicPartitionList::new();
         for p in 0..partitions {

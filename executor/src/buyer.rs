@@ -72,6 +72,10 @@ pub enum Payment {
 /// How far ahead of the seconds served a buyer pays, unless told otherwise.
 pub const DEFAULT_LEAD_SECS: u64 = 2;
 
+/// The longest a payment's request may take: a request stuck on a busy or unreachable
+/// executor fails, and the next turn pays everything served so far in one voucher.
+pub const PAYMENT_REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 #[derive(Debug)]
 pub struct Buyer {
     http: reqwest::Client,
@@ -178,6 +182,7 @@ impl Buyer {
         let r = self
             .http
             .get(url)
+            .timeout(PAYMENT_REQUEST_TIMEOUT)
             .send()
             .await
             .map_err(|e| BuyerError::Http(e.to_string()))?;
@@ -309,6 +314,7 @@ impl Buyer {
             .http
             .get(&url)
             .header(header::PAYMENT_SIGNATURE, header::encode(&payload))
+            .timeout(PAYMENT_REQUEST_TIMEOUT)
             .send()
             .await
             .map_err(|e| BuyerError::Http(e.to_string()))?;

@@ -237,7 +237,8 @@ impl<R: ContainerRuntime, C: JobChain> Executor<R, C> {
             let record = match record {
                 Ok(r) => r,
                 Err(e) if e.is_retryable() => {
-                    tracing::warn!(error = %e, "log read failed; retrying");
+                    // The broker probe logs the outage once; each failed read is a debug line.
+                    tracing::debug!(error = %e, "log read failed; retrying");
                     tokio::time::sleep(Duration::from_millis(200)).await;
                     continue;
                 }

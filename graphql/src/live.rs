@@ -300,11 +300,23 @@ impl LiveFeed {
         consumer.assign_many(&ends)?;
         health.ok("live-feed");
         let mut pruned = Instant::now();
+        // Whether reads fail (the broker is away); a record, or a quiet second without an
+        // error, ends it.
+        let mut failing = false;
         loop {
             let r = tokio::select! {
                 _ = shutdown.wait() => return Ok(()),
-                r = consumer.next() => r,
+                r = tokio::time::timeout(Duration::from_secs(1), consumer.next()) => r,
             };
+            let Ok(r) = r else {
+                if std::mem::take(&mut failing) {
+                    health.ok("live-feed");
+                }
+                continue;
+            };
+            if r.is_ok() && std::mem::take(&mut failing) {
+                health.ok("live-feed");
+            }
             match r {
                 Ok(rec) => {
                     let Ok(env) = Envelope::from_json(&rec.payload) else {
@@ -323,6 +335,7 @@ impl LiveFeed {
                 }
                 Err(e) if e.is_retryable() => {
                     health.failing("live-feed", e.to_string());
+                    failing = true;
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 }
                 Err(e) => return Err(e.into()),

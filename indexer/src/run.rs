@@ -2,11 +2,12 @@
 
 use computestream_runtime::now_ms;
 use std::collections::HashSet;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use computestream_domain::AccountAddress;
 use computestream_eventlog::{admin, tails, EnvelopeProducer, KafkaSettings};
 use computestream_nodeapi::Transaction;
+use computestream_runtime::dependency::{Outage, Transition};
 use computestream_runtime::{Health, Shutdown};
 use computestream_schemas::{topics, Envelope};
 use tracing::Instrument;
@@ -155,6 +156,8 @@ impl<S: ChainSource> Indexer<S> {
         // The next batch is fetched while the current one is produced (a two-stage
         // pipeline); a prefetched batch is used only if it starts where the log ends.
         let mut prefetched: Option<Result<Option<Batch>, SourceError>> = None;
+        // The node's outages, logged when they start and end (not once per retry).
+        let mut outage = Outage::default();
         loop {
             if shutdown.is_triggered() {
                 return Ok(());
@@ -167,11 +170,13 @@ impl<S: ChainSource> Indexer<S> {
                 Ok(None) => {
                     backoff = poll;
                     self.health.ok("node");
+                    node_back(&mut outage);
                     tokio::select! { _ = shutdown.wait() => return Ok(()), _ = tokio::time::sleep(poll) => {} }
                 }
                 Ok(Some(batch)) => {
                     backoff = poll;
                     self.health.ok("node");
+                    node_back(&mut outage);
                     let (from, to) = (next, batch.next - 1);
                     let commit = self
                         .commit(
@@ -211,7 +216,11 @@ impl<S: ChainSource> Indexer<S> {
                         } => *d,
                         _ => backoff,
                     };
-                    tracing::warn!(error = %e, wait_ms = wait.as_millis() as u64, "node read failed; retrying");
+                    if outage.observe(Err(e.to_string()), Instant::now()).is_some() {
+                        tracing::warn!(dependency = "node", error = %e, "dependency unreachable; retrying with backoff until it is back");
+                    } else {
+                        tracing::debug!(error = %e, wait_ms = wait.as_millis() as u64, "node read failed; retrying");
+                    }
                     tokio::select! { _ = shutdown.wait() => return Ok(()), _ = tokio::time::sleep(wait) => {} }
                     backoff = (backoff * 2).min(Duration::from_millis(self.config.max_backoff_ms));
                 }
@@ -345,6 +354,17 @@ impl<S: ChainSource> Indexer<S> {
 
 fn version_of(id: &str) -> Option<u64> {
     computestream_schemas::EventId::chain_position_of(id).map(|(v, _)| v)
+}
+
+/// Logs the end of a node outage, if one was running.
+fn node_back(outage: &mut Outage) {
+    if let Some(Transition::Up { after }) = outage.observe(Ok(()), Instant::now()) {
+        tracing::warn!(
+            dependency = "node",
+            outage_secs = after.as_secs_f64(),
+            "dependency back"
+        );
+    }
 }
 
 #[cfg(test)]

@@ -6,14 +6,20 @@
 //! - [`Shutdown`]: one cancellation token per process, fired by SIGINT/SIGTERM;
 //! - [`telemetry`]: `tracing` subscriber and the Prometheus recorder;
 //! - [`http_listener`]: the public HTTP listener with its timeouts and connection cap;
+//! - [`dependency`]: probes of the broker, PostgreSQL and the node that set readiness and
+//!   log one line per outage, and the [`dependency::Backoff`] retries use;
+//! - [`ride_out`]: a service stopped by a retryable error starts again in-process after a
+//!   backoff;
 //! - [`side_port`]: the `/healthz` and `/metrics` HTTP server on a side port, with
 //!   [`Health`] checks services register.
 
 mod clock;
 pub mod config;
+pub mod dependency;
 mod error;
 mod health;
 pub mod http_listener;
+pub mod ride_out;
 mod secret;
 mod shutdown;
 pub mod side_port;

@@ -182,7 +182,8 @@ impl<C: SettlementChain> Settler<C> {
                     let first = match first {
                         Ok(r) => r,
                         Err(e) if e.is_retryable() => {
-                            tracing::warn!(error = %e, "log read failed; retrying");
+                            // The broker probe logs the outage once.
+                            tracing::debug!(error = %e, "log read failed; retrying");
                             tokio::time::sleep(Duration::from_millis(200)).await;
                             continue;
                         }

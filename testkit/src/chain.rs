@@ -53,6 +53,7 @@ pub async fn devnet_with_jobs(providers: usize, jobs: usize) -> (Running, Shutdo
             jobs,
             deposits: 0,
             batch: jobs.max(1),
+            max_job_secs: load::MAX_JOB_SECS,
         },
         identity(),
         root,

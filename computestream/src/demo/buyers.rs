@@ -2,11 +2,13 @@
 //! its provider's executor) until every job ended or Ctrl-C; the terminal shows a summary of
 //! the read models each second.
 
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use computestream_domain::{Octas, SigningKey};
 use computestream_executor::{Buyer, Payment};
 use sqlx::PgPool;
+use tokio::task::JoinSet;
 
 use super::chain::DemoChain;
 
@@ -16,7 +18,10 @@ pub struct Paid {
     pub interrupted: bool,
 }
 
-/// Pays each second of every job until all ended, `limit_secs` passed, or Ctrl-C.
+/// Pays each second of every job until all ended, `limit_secs` passed, or Ctrl-C. Every
+/// job's buyer pays on its own schedule in a task of its own, so one slow payment (a busy
+/// machine, a slow executor) delays no other buyer; a buyer that fell behind pays everything
+/// served in its next voucher. The summary is printed each second beside them.
 pub async fn pay_until_done(
     chain: &DemoChain,
     endpoints: &[String],
@@ -24,15 +29,47 @@ pub async fn pay_until_done(
     limit_secs: u64,
 ) -> Paid {
     let id = chain.id;
-    let buyers: Vec<Buyer> = chain
-        .keys
-        .buyers
-        .iter()
-        .map(|seed| Buyer::new(SigningKey::from_seed(*seed), id.chain_id, id.package))
-        .collect();
-    let mut through = vec![Octas::ZERO; chain.jobs.len()];
+    let through = Arc::new(Mutex::new(vec![Octas::ZERO; chain.jobs.len()]));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let mut buyers = JoinSet::new();
+    for (i, job) in chain.jobs.iter().enumerate() {
+        let Some(seed) = chain.keys.buyers.get(job.buyer) else {
+            tracing::warn!(
+                job = job.job_id,
+                "no buyer key for this job; it is not paid"
+            );
+            continue;
+        };
+        let Some(endpoint) = endpoints.get(job.provider).cloned() else {
+            tracing::warn!(job = job.job_id, "no endpoint for this job's provider");
+            continue;
+        };
+        let buyer = Buyer::new(SigningKey::from_seed(*seed), id.chain_id, id.package);
+        let (through, mut stopped, job_id) = (through.clone(), stopped.clone(), job.job_id);
+        buyers.spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    _ = stopped.changed() => return,
+                    _ = tick.tick() => {}
+                }
+                match buyer.pay_due(&endpoint, job_id).await {
+                    Ok(Payment::Paid(p)) => {
+                        if let Ok(mut t) = through.lock() {
+                            t[i] = p.cumulative;
+                        }
+                    }
+                    Ok(Payment::Ended(_)) => return,
+                    Ok(Payment::NothingDue) => {}
+                    Err(e) => tracing::debug!(job = job_id, error = %e, "not paid this second"),
+                }
+            }
+        });
+    }
+    let started = Instant::now();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
-    let mut elapsed = 0u64;
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut interrupted = false;
     // One listener for the whole loop: a SIGINT while the buyers pay is not lost.
     let ctrl_c = tokio::signal::ctrl_c();
@@ -42,28 +79,16 @@ pub async fn pay_until_done(
             _ = &mut ctrl_c => { interrupted = true; break }
             _ = tick.tick() => {}
         }
-        elapsed += 1;
-        let payments = futures::future::join_all(
-            chain
-                .jobs
-                .iter()
-                .map(|j| buyers[j.buyer].pay_due(&endpoints[j.provider], j.job_id)),
-        )
-        .await;
-        for (i, p) in payments.into_iter().enumerate() {
-            match p {
-                Ok(Payment::Paid(p)) => through[i] = p.cumulative,
-                Ok(Payment::NothingDue | Payment::Ended(_)) => {}
-                Err(e) => {
-                    tracing::debug!(job = chain.jobs[i].job_id, error = %e, "not paid this second")
-                }
-            }
-        }
+        let elapsed = started.elapsed().as_secs();
         super::report::summary(pool, elapsed).await;
-        if chain.all_ended().await || elapsed > limit_secs {
+        while buyers.try_join_next().is_some() {}
+        if buyers.is_empty() || chain.all_ended().await || elapsed > limit_secs {
             break;
         }
     }
+    let _ = stop.send(true);
+    while buyers.join_next().await.is_some() {}
+    let through = through.lock().map(|t| t.clone()).unwrap_or_default();
     Paid {
         through,
         interrupted,

@@ -43,12 +43,20 @@ impl std::fmt::Debug for Keys {
     }
 }
 
+/// The local demo's providers are the workload's accounts from this index on, apart from
+/// those the tests use: the Docker engine names job containers per provider and job id, and
+/// a fresh devnet numbers its jobs from 1 again, so a demo and a test sharing an engine must
+/// not share a provider.
+pub const DEMO_FIRST_PROVIDER: usize = 10_000;
+
 impl Keys {
     /// The local workload's accounts (funded by the devnet setup).
     pub fn local(providers: usize, jobs: usize) -> Keys {
         Keys {
             settler: load::settler_seed(),
-            providers: (0..providers).map(load::provider_seed).collect(),
+            providers: (DEMO_FIRST_PROVIDER..DEMO_FIRST_PROVIDER + providers)
+                .map(load::provider_seed)
+                .collect(),
             buyers: (0..jobs).map(load::buyer_seed).collect(),
         }
     }
@@ -115,6 +123,7 @@ pub async fn local(
     providers: usize,
     jobs: usize,
     image: &str,
+    run_for: u64,
     shutdown: Shutdown,
 ) -> anyhow::Result<DemoChain> {
     let devnet_cfg = DevnetConfig {
@@ -126,17 +135,20 @@ pub async fn local(
         .await
         .context("starting the devnet (devnet.listen in use?)")?;
     let expiry = now_ms() / 1000 + 24 * 3600;
-    let w = load::build_with_image(
+    let w = load::build_at(
         LoadPlan {
             providers,
             jobs,
             deposits: 0,
             batch: jobs,
+            // Jobs may run their whole `--seconds`, with room for the stall grace.
+            max_job_secs: run_for.saturating_add(600),
         },
         id,
         root,
         expiry,
         image,
+        DEMO_FIRST_PROVIDER,
     )
     .map_err(anyhow::Error::msg)?;
     for phase in &w.setup {

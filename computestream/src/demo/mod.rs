@@ -22,7 +22,8 @@ use std::time::Duration;
 use anyhow::Context;
 use computestream_devnet::load;
 use computestream_devnet::ChainIdentity;
-use computestream_executor::DockerRuntime;
+use computestream_domain::{ed25519_authentication_key, SigningKey};
+use computestream_executor::{ContainerRuntime, DockerRuntime};
 use computestream_projector::store;
 use computestream_runtime::now_ms;
 
@@ -152,11 +153,22 @@ pub async fn run(cfg: &AppConfig, args: DemoArgs) -> anyhow::Result<()> {
                 args.providers,
                 args.jobs,
                 &image,
+                run_for,
                 shutdown.child(),
             )
             .await?
         }
     };
+    if chain.devnet.is_some() {
+        // A fresh devnet numbers its jobs from 1 again: an earlier run's job containers of
+        // these providers are not this run's, and an executor must not adopt them.
+        for seed in &chain.keys.providers {
+            let provider = ed25519_authentication_key(&SigningKey::from_seed(*seed).public_key());
+            for c in docker.list(&provider.to_long_string()).await? {
+                docker.remove(&c.id).await?;
+            }
+        }
+    }
     let node_url = chain.node_url.clone();
     let running = services::start(services::Wiring {
         cfg,

@@ -46,7 +46,25 @@ pub async fn check(
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // The projector reaches what the log holds now (on a busy machine it can be a while
+    // behind): the read models are complete before they are compared with the chain.
+    let ends = computestream_projector::replay::log_ends(kafka).await?;
+    let offsets = computestream_projector::OffsetStore::new(computestream_projector::CONSUMER);
+    for _ in 0..3_000 {
+        let mut behind = false;
+        for ((topic, partition), end) in &ends {
+            let stored = offsets.load(&pool, topic).await?;
+            let at = stored
+                .iter()
+                .find(|(p, _)| p == partition)
+                .map_or(0, |(_, o)| *o);
+            behind |= at < *end;
+        }
+        if !behind {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let onchain_settlements: i64 =
         sqlx::query_scalar("SELECT count(DISTINCT version) FROM stream_settlements")
             .fetch_one(&pool)
