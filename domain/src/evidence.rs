@@ -76,6 +76,16 @@ pub struct EvidenceBundle {
     pub chain: Vec<ChainFact>,
 }
 
+impl EvidenceBundle {
+    /// Whether nothing a verdict reads can change any more: the stream is closed (no
+    /// payment can land) and the provider's commitment is on chain (its records end there).
+    /// The provider commits after it has stopped the job, which may be after the stream
+    /// closed: until then a verdict would miss the commitment.
+    pub fn is_final(&self) -> bool {
+        self.terms.closed && self.commitment.is_some()
+    }
+}
+
 /// One thing that does not hold, at its exact place.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]

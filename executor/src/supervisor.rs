@@ -235,9 +235,11 @@ impl<R: ContainerRuntime, C: JobChain> JobContext<R, C> {
             Stop::Shutdown => return, // adopted again on restart
             Stop::Cancelled => {
                 let _ = self.runtime.stop(&container, 2).await;
+                // The evidence before the clean-up: a busy engine was seen taking minutes to
+                // remove a stopped container, and the buyer's verdict waited on it.
+                self.commit_evidence(job_id, evidence_of(&head)).await;
                 let _ = self.runtime.remove(&container).await;
                 self.shared.set_container(job_id, None);
-                self.commit_evidence(job_id, evidence_of(&head)).await;
                 return;
             }
             Stop::Exited(exit) if exit.oom_killed => Self::failed(

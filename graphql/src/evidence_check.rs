@@ -8,7 +8,8 @@
 //! a time and a request that finds one running is refused at once (`RATE_LIMITED`), not
 //! queued; a check runs to its end in its own task, so its verdict is kept even when the
 //! request that started it is cancelled (the gateway's request timeout); a final verdict
-//! (stream closed) is kept for a day and an open job's for five seconds, in bounded maps.
+//! (stream closed and the provider's commitment on chain: `EvidenceBundle::is_final`) is kept
+//! for a day, any other for five seconds, in bounded maps.
 
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
@@ -24,10 +25,12 @@ use crate::expiring_map::ExpiringMap;
 use crate::limits::RateLimiter;
 use crate::GatewayError;
 
-/// Verdicts kept once the stream is closed (nothing the verdict reads changes after it).
+/// Verdicts kept once final (nothing the verdict reads changes after it).
 const FINAL_TTL_MS: u64 = 24 * 3600 * 1000;
 const FINAL_CAPACITY: usize = 10_000;
-/// Verdicts on jobs whose stream is still open (a settlement may still land).
+/// Verdicts that may still change: the stream is open (a settlement may still land), or the
+/// provider's commitment is not on chain yet (it commits after it stopped the job, which can
+/// be after the close; a verdict kept for a day from before it would never see it).
 const OPEN_TTL_MS: u64 = 5_000;
 const OPEN_CAPACITY: usize = 1_000;
 
@@ -143,7 +146,7 @@ impl EvidenceChecker {
         )
         .map_err(|e: GatherError| GatewayError::NotFound(e.to_string()))?;
         let verdict = Arc::new(verify(&bundle));
-        let map = if bundle.terms.closed {
+        let map = if bundle.is_final() {
             &self.inner.final_verdicts
         } else {
             &self.inner.open_verdicts

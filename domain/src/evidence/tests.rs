@@ -198,3 +198,14 @@ fn paying_other_than_the_newest_voucher_within_the_lead_is_reported() {
         }
     );
 }
+
+#[test]
+fn a_verdict_is_final_only_once_the_stream_closed_and_the_commitment_landed() {
+    assert!(clean().is_final());
+    let mut b = clean();
+    b.commitment = None;
+    assert!(!b.is_final(), "the provider commits after the close");
+    let mut b = clean();
+    b.terms.closed = false;
+    assert!(!b.is_final(), "a payment may still land");
+}
