@@ -34,6 +34,18 @@ const FINAL_CAPACITY: usize = 10_000;
 const OPEN_TTL_MS: u64 = 5_000;
 const OPEN_CAPACITY: usize = 1_000;
 
+/// A verdict and whether it can still change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checked {
+    /// What `computestream verify` prints for the job.
+    pub verdict: Verdict,
+    /// True once nothing the verdict reads can change: the stream is closed and the
+    /// provider's commitment is on chain ([`EvidenceBundle::is_final`]).
+    ///
+    /// [`EvidenceBundle::is_final`]: computestream_domain::evidence::EvidenceBundle::is_final
+    pub is_final: bool,
+}
+
 /// Checks jobs' evidence from the log, one at a time, with bounded caches.
 #[derive(Debug, Clone)]
 pub struct EvidenceChecker {
@@ -49,8 +61,8 @@ struct Inner {
     one_at_a_time: Arc<Semaphore>,
     /// Checks each client may start per minute (`gateway.evidence_checks_per_minute`).
     per_client: RateLimiter,
-    final_verdicts: Mutex<ExpiringMap<u64, Arc<Verdict>>>,
-    open_verdicts: Mutex<ExpiringMap<u64, Arc<Verdict>>>,
+    final_verdicts: Mutex<ExpiringMap<u64, Arc<Checked>>>,
+    open_verdicts: Mutex<ExpiringMap<u64, Arc<Checked>>>,
 }
 
 impl EvidenceChecker {
@@ -77,7 +89,7 @@ impl EvidenceChecker {
         }
     }
 
-    fn cached(&self, job_id: u64) -> Option<Arc<Verdict>> {
+    fn cached(&self, job_id: u64) -> Option<Arc<Checked>> {
         let now = now_ms();
         for map in [&self.inner.final_verdicts, &self.inner.open_verdicts] {
             let mut m = map.lock().unwrap_or_else(|p| p.into_inner());
@@ -99,7 +111,7 @@ impl EvidenceChecker {
         &self,
         job_id: u64,
         client: Option<IpAddr>,
-    ) -> Result<Arc<Verdict>, GatewayError> {
+    ) -> Result<Arc<Checked>, GatewayError> {
         if let Some(v) = self.cached(job_id) {
             return Ok(v);
         }
@@ -131,7 +143,7 @@ impl EvidenceChecker {
         .map_err(|e| GatewayError::Config(format!("the evidence check stopped: {e}")))?
     }
 
-    async fn run_check(&self, job_id: u64) -> Result<Arc<Verdict>, GatewayError> {
+    async fn run_check(&self, job_id: u64) -> Result<Arc<Checked>, GatewayError> {
         // Someone else may have checked it just before.
         if let Some(v) = self.cached(job_id) {
             return Ok(v);
@@ -145,15 +157,18 @@ impl EvidenceChecker {
             &envelopes,
         )
         .map_err(|e: GatherError| GatewayError::NotFound(e.to_string()))?;
-        let verdict = Arc::new(verify(&bundle));
-        let map = if bundle.is_final() {
+        let checked = Arc::new(Checked {
+            verdict: verify(&bundle),
+            is_final: bundle.is_final(),
+        });
+        let map = if checked.is_final {
             &self.inner.final_verdicts
         } else {
             &self.inner.open_verdicts
         };
         map.lock()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(job_id, verdict.clone(), now_ms());
-        Ok(verdict)
+            .insert(job_id, checked.clone(), now_ms());
+        Ok(checked)
     }
 }

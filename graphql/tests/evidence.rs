@@ -13,7 +13,7 @@ use serde_json::json;
 use support::{code, config, gateway, provider_of_job, seeded, Client, T0_MS};
 
 const QUERY: &str = "query($id: ID!) { job(id: $id) { evidence { meteringHead meteredSeconds
-  verification { holds signedSeconds head committedHead committedSeconds newestVoucher paid firstFailure findings } } } }";
+  verification { holds final signedSeconds head committedHead committedSeconds newestVoucher paid firstFailure findings } } } }";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_gateway_verifies_a_jobs_evidence_from_the_log() {
@@ -51,6 +51,10 @@ async fn the_gateway_verifies_a_jobs_evidence_from_the_log() {
     let e = &clean["job"]["evidence"];
     let v = &e["verification"];
     assert_eq!(v["holds"], true, "{clean}");
+    assert_eq!(
+        v["final"], true,
+        "the stream closed and the commitment is on chain: the verdict cannot change"
+    );
     assert_eq!(v["signedSeconds"], "30");
     assert_eq!(
         v["head"], e["meteringHead"],
@@ -68,6 +72,7 @@ async fn the_gateway_verifies_a_jobs_evidence_from_the_log() {
     assert_eq!(v["holds"], false, "{forked}");
     assert_eq!(v["firstFailure"], "second 5: two different records");
     assert_eq!(v["signedSeconds"], "4", "the chain holds up to the fork");
+    assert_eq!(v["final"], true);
 
     // Asked again: the same verdict (a closed stream's verdict is kept).
     let again = c.data(QUERY, json!({"id": "2"})).await;

@@ -156,7 +156,7 @@ test('buyer rents, pays per second, sees a settlement, cancels and is refunded',
   await page.locator('[data-testid="job-evidence"]', { hasText: 's metered' }).waitFor({ timeout: 60_000 }).catch(failedOn(page, 'evidence'));
   // The page checks it: the signed records chain to the head committed on chain, and what
   // the chain paid is the newest voucher (the gateway runs `computestream verify`'s check).
-  const verdict = page.locator('[data-testid="evidence-verdict"][data-holds="true"]');
+  const verdict = page.locator('[data-testid="evidence-verdict"][data-holds="true"][data-final="true"]');
   await verdict.waitFor({ timeout: 60_000 }).catch(failedOn(page, 'evidence-verdict'));
   assert.ok(BigInt((await verdict.getAttribute('data-signed-seconds')) ?? '0') >= PAY_SECONDS, 'the verdict counts the signed seconds');
   await SHOTS(page, 'buyer-refunded');
@@ -166,7 +166,7 @@ test('buyer rents, pays per second, sees a settlement, cancels and is refunded',
     assert.equal(jobId, NEXT_JOB_ID, 'the job got the id the watcher waited for');
     await watcher.locator('[data-testid="job-status"]', { hasText: 'cancelled' }).waitFor({ timeout: 60_000 }).catch(failedOn(watcher, 'watcher'));
     await waitOctas(watcher, '[data-testid="total-settled"]', (v) => v > 0n, 30_000).catch(failedOn(watcher, 'watcher'));
-    await watcher.locator('[data-testid="evidence-verdict"][data-holds="true"]').waitFor({ timeout: 60_000 }).catch(failedOn(watcher, 'watcher'));
+    await watcher.locator('[data-testid="evidence-verdict"][data-holds="true"][data-final="true"]').waitFor({ timeout: 60_000 }).catch(failedOn(watcher, 'watcher'));
     await SHOTS(watcher, 'watcher');
     await watcher.context().close();
   }

@@ -3,10 +3,10 @@
 //! vouchers against it ([`crate::evidence_check`], the same check as `computestream verify`).
 
 use async_graphql::{ComplexObject, Context, SimpleObject};
-use computestream_domain::evidence::Verdict;
 
 use super::args::services;
 use crate::error::Gql;
+use crate::evidence_check::Checked;
 use crate::limits::ClientIp;
 
 /// What the provider committed on chain when the job ended: public chain facts.
@@ -27,7 +27,7 @@ pub struct JobEvidence {
 impl JobEvidence {
     /// The job's signed records and vouchers checked against this commitment and what the
     /// chain paid. Reads the job's partitions of the log: expensive, one at a time per
-    /// gateway, cached (a closed stream's verdict for a day, an open one's for 5 s); a client
+    /// gateway, cached (a final verdict for a day, any other for 5 s); a client
     /// starts at most `gateway.evidence_checks_per_minute` checks a minute.
     /// Errors: `NOT_FOUND` when the log does not hold the job, `RATE_LIMITED` while another
     /// check runs or past the client's checks, `INTERNAL` when the log cannot be read.
@@ -48,6 +48,11 @@ impl JobEvidence {
 pub struct EvidenceVerification {
     /// True when every check holds (no findings).
     pub holds: bool,
+    /// True once nothing the verdict reads can change: the stream is closed and the
+    /// provider's commitment is on chain. A verdict that is not final may change (a
+    /// settlement or the commitment may still land); ask again after 5 s.
+    #[graphql(name = "final")]
+    pub is_final: bool,
     /// Seconds signed by the provider in one unbroken chain from second 1 (u64, decimal).
     pub signed_seconds: String,
     /// SHA3-256 of the last record of that chain, 0x-hex (the genesis hash without records).
@@ -66,11 +71,13 @@ pub struct EvidenceVerification {
     pub findings: Vec<String>,
 }
 
-impl From<&Verdict> for EvidenceVerification {
-    fn from(v: &Verdict) -> Self {
+impl From<&Checked> for EvidenceVerification {
+    fn from(c: &Checked) -> Self {
+        let v = &c.verdict;
         let findings: Vec<String> = v.findings.iter().map(ToString::to_string).collect();
         EvidenceVerification {
             holds: v.holds(),
+            is_final: c.is_final,
             signed_seconds: v.signed_seconds.to_string(),
             head: v.head.to_string(),
             committed_head: v.committed.map(|c| c.metering_head.to_string()),

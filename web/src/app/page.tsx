@@ -1,7 +1,7 @@
 'use client';
 
 import Link from 'next/link';
-import { useCallback, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 
 import { Address } from '@/components/Address';
 import { Amount } from '@/components/Amount';
@@ -19,6 +19,8 @@ import {
 } from '@/lib/queries';
 
 const PAGE_SIZE = 20;
+/** When the list is asked again after an on-chain availability change (ms after the last one). */
+const LIST_REFETCH_MS = [1500, 6000, 20_000];
 
 interface Filters {
   gpuType: string;
@@ -55,20 +57,25 @@ export default function MarketplacePage() {
   }, [filters, order, cursors]);
 
   const { data, error, loading, refetch } = useQuery<MarketplaceData>(MARKETPLACE, variables);
-  const refetchTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const refetchTimers = useRef<ReturnType<typeof setTimeout>[]>([]);
+  useEffect(() => () => refetchTimers.current.forEach(clearTimeout), []);
 
   const onAvailability = useCallback(
     (d: { providerAvailability: AvailabilityUpdate }) => {
       const u = d.providerAvailability;
       setLive((m) => ({ ...m, [longAddress(u.provider)]: u }));
       if (u.source === 'availability') {
-        // An on-chain change can move a provider in or out of the filtered list.
+        // An on-chain change can move a provider in or out of the filtered list. The read
+        // models trail the live feed (by seconds on a loaded machine): the list is asked
+        // again a few times after the last change, not once.
         setPendingChanges((n) => n + 1);
-        if (refetchTimer.current) clearTimeout(refetchTimer.current);
-        refetchTimer.current = setTimeout(() => {
-          setPendingChanges(0);
-          refetch();
-        }, 1500);
+        refetchTimers.current.forEach(clearTimeout);
+        refetchTimers.current = LIST_REFETCH_MS.map((ms, i) =>
+          setTimeout(() => {
+            if (i === 0) setPendingChanges(0);
+            refetch();
+          }, ms),
+        );
       }
     },
     [refetch],

@@ -19,18 +19,22 @@ function short(hash: string): string {
   return hash.length > 12 ? `${hash.slice(0, 10)}…` : hash;
 }
 
-/** The verdict on the job's evidence, asked once it is committed and again when the stream closes. */
+/**
+ * The verdict on the job's evidence, asked once it is committed, every 3 s until the verdict
+ * is final (the stream closed and the commitment on chain: before that a settlement may still
+ * change it), and again when the stream closes.
+ */
 function EvidenceVerdict({ jobId, closed }: { jobId: string; closed: boolean }) {
-  const [polled, setPolled] = useState(false);
-  // Asked again every 3 s until a verdict comes (the gateway runs one check at a time).
-  const q = useQuery<JobEvidenceCheckData>(JOB_EVIDENCE_CHECK, { id: jobId }, { pollMs: polled ? undefined : 3000 });
+  const [settled, setSettled] = useState(false);
+  // The gateway runs one check at a time and keeps a verdict that is not final for 5 s.
+  const q = useQuery<JobEvidenceCheckData>(JOB_EVIDENCE_CHECK, { id: jobId }, { pollMs: settled ? undefined : 3000 });
   const refetch = q.refetch;
   useEffect(() => {
     if (closed) refetch();
   }, [closed, refetch]);
   const v = q.data?.job?.evidence?.verification ?? null;
   useEffect(() => {
-    if (v) setPolled(true);
+    if (v?.final) setSettled(true);
   }, [v]);
   if (q.error && !v) return <ErrorBox error={q.error} title="Could not check the evidence" />;
   if (!v) {
@@ -45,9 +49,13 @@ function EvidenceVerdict({ jobId, closed }: { jobId: string; closed: boolean }) 
       className={`rounded-lg border p-2 text-xs ${v.holds ? 'border-emerald-200 bg-emerald-50 text-emerald-900' : 'border-rose-200 bg-rose-50 text-rose-900'}`}
       data-testid="evidence-verdict"
       data-holds={String(v.holds)}
+      data-final={String(v.final)}
       data-signed-seconds={v.signedSeconds}
     >
-      <div className="font-semibold">{v.holds ? 'Verified' : 'Does not verify'}</div>
+      <div className="font-semibold">
+        {v.holds ? 'Verified' : 'Does not verify'}
+        {!v.final && <span className="font-normal"> so far: a settlement or the commitment may still land</span>}
+      </div>
       <div>
         {v.signedSeconds} s signed by the provider in one chain, head{' '}
         <span className="font-mono" title={v.head}>

@@ -9,7 +9,7 @@ import { useApp } from '@/app/providers';
 import { explainError, type ChainErrorInfo } from './abort';
 import { waitForSuccess } from './chain';
 import type { Variables } from './graphql';
-import { resubscribeDelayMs } from './backoff';
+import { AFTER_WRITE_MS, CATCH_UP_ATTEMPTS, catchUpDelayMs, resubscribeDelayMs } from './backoff';
 
 export interface QueryState<T> {
   data: T | null;
@@ -57,7 +57,41 @@ export function useQuery<T>(
   return { ...state, refetch };
 }
 
-/** A GraphQL subscription over graphql-transport-ws; `onData` may change between renders. */
+/** A callback that runs `refetch` at {@link AFTER_WRITE_MS} after the page's own transaction committed (cleared on unmount). */
+export function useRefetchAfterWrite(refetch: () => void): () => void {
+  const timers = useRef<ReturnType<typeof setTimeout>[]>([]);
+  useEffect(() => () => timers.current.forEach(clearTimeout), []);
+  return useCallback(() => {
+    timers.current.forEach(clearTimeout);
+    timers.current = AFTER_WRITE_MS.map((ms) => setTimeout(refetch, ms));
+  }, [refetch]);
+}
+
+/**
+ * Runs `refetch` again, with {@link catchUpDelayMs}'s backoff, while `awaiting` names
+ * something the view still lacks (`viewLag`); stops after {@link CATCH_UP_ATTEMPTS} asks in
+ * a row (about 10 minutes). A new `awaiting` starts the count again.
+ */
+export function useRefetchWhile(awaiting: string | null, refetch: () => void): void {
+  useEffect(() => {
+    if (awaiting === null) return;
+    let attempt = 0;
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const next = () => {
+      attempt += 1;
+      if (attempt > CATCH_UP_ATTEMPTS) return;
+      timer = setTimeout(() => {
+        refetch();
+        next();
+      }, catchUpDelayMs(attempt));
+    };
+    next();
+    return () => {
+      if (timer !== null) clearTimeout(timer);
+    };
+  }, [awaiting, refetch]);
+}
+
 /**
  * A live subscription. The WebSocket client reconnects by itself; an error for the operation
  * (the gateway refusing or ending it, e.g. a job its read models do not hold yet, or a

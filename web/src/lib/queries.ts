@@ -192,6 +192,8 @@ export interface JobEvidence {
 /** The verdict on a job's evidence (`Job.evidence.verification`; `computestream verify`). */
 export interface EvidenceVerification {
   holds: boolean;
+  /** True once the verdict cannot change (stream closed, commitment on chain); ask again until it is. */
+  final: boolean;
   signedSeconds: string;
   head: string;
   committedHead: string | null;
@@ -208,7 +210,7 @@ export const JOB_EVIDENCE_CHECK = `
     job(id: $id) {
       id
       evidence {
-        verification { holds signedSeconds head committedHead committedSeconds newestVoucher paid firstFailure findings }
+        verification { holds final signedSeconds head committedHead committedSeconds newestVoucher paid firstFailure findings }
       }
     }
   }

@@ -15,7 +15,7 @@ import { TxStatus } from '@/components/TxStatus';
 import { AmountError, formatMove, octas, parseMove, parseWhole } from '@/lib/amount';
 import { payloads } from '@/lib/chain';
 import { ago, formatClock, formatTime, longAddress, sameAddress, statusColor } from '@/lib/format';
-import { useNow, useQuery, useSubscription, useTransaction } from '@/lib/hooks';
+import { useNow, useQuery, useRefetchAfterWrite, useSubscription, useTransaction } from '@/lib/hooks';
 import {
   PROVIDER_CONSOLE,
   SUB_AVAILABILITY,
@@ -31,12 +31,6 @@ function total(points: SeriesPoint[] | undefined): bigint {
   return (points ?? []).reduce((s, p) => s + octas(p.amount), 0n);
 }
 
-/** Refetches a few times after a transaction, while the indexer catches up. */
-function useSettle(refetch: () => void) {
-  return useCallback(() => {
-    for (const ms of [800, 2500, 6000]) setTimeout(refetch, ms);
-  }, [refetch]);
-}
 
 function RegisterForm({ onDone }: { onDone: () => void }) {
   const { config } = useApp();
@@ -174,7 +168,7 @@ function Console({ address }: { address: string }) {
   }, [address, rangeTick]);
 
   const { data, error, loading, refetch } = useQuery<ProviderConsoleData>(PROVIDER_CONSOLE, variables);
-  const settle = useSettle(refetch);
+  const settle = useRefetchAfterWrite(refetch);
   const afterTx = settle;
   const p = data?.provider ?? null;
 

@@ -20,7 +20,7 @@ import { TxStatus } from '@/components/TxStatus';
 import { parseMove } from '@/lib/amount';
 import { hashOfVersion, jobIdFromTransaction, makeAptos, payloads } from '@/lib/chain';
 import { formatClock, formatDuration, formatTime, longAddress, sameAddress, statusColor, timeMs } from '@/lib/format';
-import { useQuery, useSubscription, useTransaction } from '@/lib/hooks';
+import { useQuery, useRefetchAfterWrite, useRefetchWhile, useSubscription, useTransaction } from '@/lib/hooks';
 import { applyUpdate, bucketFor, historyPoints, type PaymentPoint } from '@/lib/paymentHistory';
 import {
   JOB_BRIEF,
@@ -38,6 +38,7 @@ import {
 } from '@/lib/queries';
 import { loadJobKey, pendingKeys, saveJobKey } from '@/lib/sessionKeys';
 import { usePayer } from '@/lib/usePayer';
+import { viewLag } from '@/lib/viewLag';
 
 const ACTIVE = new Set(['PENDING', 'RUNNING']);
 
@@ -189,6 +190,7 @@ function JobView({ id }: { id: bigint }) {
   const buffered = useRef<PaymentStreamUpdate[]>([]);
   const [statusUpdates, setStatusUpdates] = useState<JobStatusUpdate[]>([]);
   const [liveStatus, setLiveStatus] = useState<string | null>(null);
+  const [liveClosed, setLiveClosed] = useState(false);
 
   const historyKey = job?.stream ? `${job.stream.openedAt}|${range?.bucketSecs ?? 60}` : null;
   const seeded = useRef<string | null>(null);
@@ -213,6 +215,7 @@ function JobView({ id }: { id: bigint }) {
         }
         return applyUpdate(p, u);
       });
+      if (u.kind === 'closed') setLiveClosed(true);
       if (u.kind === 'settled' || u.kind === 'closed') refetchView();
     },
     [refetchView],
@@ -227,6 +230,17 @@ function JobView({ id }: { id: bigint }) {
     [refetchView],
   );
   useSubscription(SUB_JOB_STATUS, { jobId: idStr }, onStatus, { skip: !indexed });
+
+  // The read models trail the live feed, and the provider's evidence comes with no live
+  // update: ask again while the view lags what the page knows.
+  const lag = job
+    ? viewLag(
+        { status: job.status, streamStatus: job.stream?.status ?? null, hasEvidence: job.evidence !== null },
+        { status: liveStatus, closed: liveClosed },
+      )
+    : null;
+  useRefetchWhile(lag, refetchView);
+  const refetchAfterWrite = useRefetchAfterWrite(refetchView);
 
   // 4. Paying.
   const sessionKey = useMemo(() => loadJobKey(config.chainId, config.package, id), [config, id]);
@@ -270,7 +284,7 @@ function JobView({ id }: { id: bigint }) {
     if (await tx.run('Cancel job', payloads.cancelJob(config, id))) {
       setPaying(false);
       payer.stop();
-      for (const ms of [800, 2500, 6000]) setTimeout(refetchView, ms);
+      refetchAfterWrite();
     }
   };
 
@@ -287,7 +301,7 @@ function JobView({ id }: { id: bigint }) {
     }
     if (await tx.run('Top up escrow', payloads.deposit(config, id, amount))) {
       setTopUp('');
-      for (const ms of [800, 2500, 6000]) setTimeout(refetchView, ms);
+      refetchAfterWrite();
     }
   };
 
