@@ -15,6 +15,8 @@ pub enum DevnetError {
         #[source]
         source: std::io::Error,
     },
+    #[error("devnet ledger: {0}")]
+    Ledger(String),
     #[error("devnet state lock poisoned by an earlier panic")]
     Poisoned,
 }

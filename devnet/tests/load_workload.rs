@@ -43,7 +43,7 @@ fn workload_commits_and_conserves_value() {
     assert_eq!(node.committed_counts().0, total as u64);
     let mut settled = 0;
     for v in 0..=node.ledger_version() {
-        if let Some(Transaction::User(u)) = node.transaction(v) {
+        if let Some(Transaction::User(u)) = node.transaction(v).expect("the ledger reads back") {
             assert!(u.success, "version {v}: {}", u.vm_status);
             settled += u
                 .events

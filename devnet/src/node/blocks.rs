@@ -3,8 +3,10 @@
 
 use computestream_domain::AccountAddress;
 use computestream_nodeapi::{Block, Transaction};
+use serde_json::Value;
 
 use super::Node;
+use crate::DevnetError;
 
 /// One block: its height, hash (the block metadata transaction's `id`), timestamp in
 /// microseconds and the inclusive range of versions it holds. Height 0 is genesis (version 0);
@@ -35,22 +37,31 @@ impl Node {
 
     /// A block in the node's JSON shape (`Block` of aptos-core's `api/types/src/block.rs`),
     /// with its transactions when `with_transactions`.
-    pub fn block_json(&self, b: &BlockInfo, with_transactions: bool) -> Block {
-        Block {
+    ///
+    /// Errors: [`DevnetError::Ledger`] when the ledger cannot read its transactions back.
+    pub fn block_json(&self, b: &BlockInfo, with_transactions: bool) -> Result<Block, DevnetError> {
+        let transactions = if with_transactions {
+            let len =
+                usize::try_from(b.last_version.saturating_sub(b.first_version) + 1).unwrap_or(0);
+            let values = self.transactions(b.first_version, len)?;
+            let parsed: Result<Vec<Transaction>, _> =
+                values.into_iter().map(Transaction::from_value).collect();
+            Some(parsed.map_err(|e| DevnetError::Ledger(e.to_string()))?)
+        } else {
+            None
+        };
+        Ok(Block {
             block_height: b.height.to_string(),
             block_hash: b.hash.clone(),
             block_timestamp: b.timestamp_micros.to_string(),
             first_version: b.first_version.to_string(),
             last_version: b.last_version.to_string(),
-            transactions: with_transactions.then(|| {
-                let len = usize::try_from(b.last_version - b.first_version + 1).unwrap_or(0);
-                self.transactions(b.first_version, len).to_vec()
-            }),
-        }
+            transactions,
+        })
     }
 
     /// The committed user transactions `account` sent, from sequence number `start` (the
-    /// latest `limit` without it), at most `limit`. As the node's
+    /// latest `limit` without it), at most `limit`, in the node's JSON. As the node's
     /// `GET /accounts/{address}/transactions` (aptos-core `api/src/transactions.rs`,
     /// `get_accounts_transactions`): `start` is an account sequence number.
     pub fn account_transactions(
@@ -58,9 +69,9 @@ impl Node {
         account: &AccountAddress,
         start: Option<u64>,
         limit: usize,
-    ) -> Vec<&Transaction> {
+    ) -> Result<Vec<Value>, DevnetError> {
         let Some(versions) = self.by_sender.get(account) else {
-            return Vec::new();
+            return Ok(Vec::new());
         };
         let from = match start {
             Some(s) => usize::try_from(s).unwrap_or(usize::MAX).min(versions.len()),
@@ -69,7 +80,7 @@ impl Node {
         versions[from..]
             .iter()
             .take(limit)
-            .filter_map(|v| self.transaction(*v))
+            .filter_map(|v| self.transaction_value(*v).transpose())
             .collect()
     }
 }

@@ -1,5 +1,6 @@
 //! The devnet node: admission of signed transactions (the mempool's validation), blocks,
-//! execution through [`crate::vm`], and the committed ledger in the node's JSON shapes.
+//! execution through [`crate::vm`], and the committed ledger in the node's JSON shapes (on
+//! disk: [`Ledger`]).
 //!
 //! Kept in one file past ~600 lines on purpose: admission, block production and the ledger's
 //! reads share one lock and one state, and read best side by side; what stands alone is
@@ -19,11 +20,14 @@ use sha3::{Digest, Sha3_256};
 
 use crate::abi;
 use crate::vm::{self, ChainState, ExecFailure};
+use crate::DevnetError;
 
 mod blocks;
+mod ledger;
 mod simulate;
 
 pub use blocks::BlockInfo;
+pub use ledger::Ledger;
 pub use simulate::SimulateOptions;
 
 /// Largest signed transaction accepted, bytes (Aptos: 64 KiB for regular transactions).
@@ -73,7 +77,8 @@ struct Pending {
 /// The node: state, mempool and ledger.
 pub struct Node {
     pub state: ChainState,
-    ledger: Vec<Transaction>,
+    /// On disk, as a node's (`ledger.rs`): the history does not grow the devnet's memory.
+    ledger: Ledger,
     committed_by_hash: HashMap<String, u64>,
     mempool: Vec<Pending>,
     pending_by_hash: HashMap<String, usize>,
@@ -130,9 +135,16 @@ impl Node {
                 "events": [], "type": "genesis_transaction",
             }),
         };
+        let genesis_hash = genesis_txn
+            .to_value()
+            .get("hash")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let mut ledger = Ledger::new();
+        ledger.push(&genesis_txn);
         let mut node = Node {
             state,
-            ledger: vec![genesis_txn],
+            ledger,
             committed_by_hash: HashMap::new(),
             mempool: Vec::new(),
             pending_by_hash: HashMap::new(),
@@ -149,18 +161,14 @@ impl Node {
             }],
             by_sender: HashMap::new(),
         };
-        if let Some(h) = node.ledger[0]
-            .to_value()
-            .get("hash")
-            .and_then(Value::as_str)
-        {
-            node.committed_by_hash.insert(h.to_owned(), 0);
+        if let Some(h) = genesis_hash {
+            node.committed_by_hash.insert(h, 0);
         }
         node
     }
 
     pub fn ledger_version(&self) -> u64 {
-        self.ledger.len() as u64 - 1
+        (self.ledger.len() as u64).saturating_sub(1)
     }
 
     pub fn block_height(&self) -> u64 {
@@ -194,31 +202,40 @@ impl Node {
         }
     }
 
-    pub fn transaction(&self, version: u64) -> Option<&Transaction> {
-        usize::try_from(version)
-            .ok()
-            .and_then(|v| self.ledger.get(v))
+    /// The committed transaction at `version`; `None` above the latest version.
+    ///
+    /// Errors: [`DevnetError::Ledger`] when the ledger's file cannot be read back.
+    pub fn transaction(&self, version: u64) -> Result<Option<Transaction>, DevnetError> {
+        self.ledger.transaction(version)
     }
 
-    /// Committed transactions `start..start+limit`.
-    pub fn transactions(&self, start: u64, limit: usize) -> &[Transaction] {
-        let start = usize::try_from(start)
-            .unwrap_or(usize::MAX)
-            .min(self.ledger.len());
-        let end = start.saturating_add(limit).min(self.ledger.len());
-        &self.ledger[start..end]
+    /// The node's JSON of the committed transaction at `version`; `None` above the latest.
+    ///
+    /// Errors: as [`Node::transaction`].
+    pub fn transaction_value(&self, version: u64) -> Result<Option<Value>, DevnetError> {
+        self.ledger.value(version)
+    }
+
+    /// The node's JSON of committed transactions `start..start+limit` (those that exist).
+    ///
+    /// Errors: as [`Node::transaction`].
+    pub fn transactions(&self, start: u64, limit: usize) -> Result<Vec<Value>, DevnetError> {
+        self.ledger.values(start, limit)
     }
 
     /// A committed or pending transaction by hash.
-    pub fn by_hash(&self, hash: &str) -> Option<Transaction> {
+    ///
+    /// Errors: as [`Node::transaction`].
+    pub fn by_hash(&self, hash: &str) -> Result<Option<Transaction>, DevnetError> {
         let hash = hash.to_ascii_lowercase();
         if let Some(v) = self.committed_by_hash.get(&hash) {
-            return self.transaction(*v).cloned();
+            return self.transaction(*v);
         }
-        self.pending_by_hash
+        Ok(self
+            .pending_by_hash
             .get(&hash)
             .and_then(|i| self.mempool.get(*i))
-            .map(|p| Transaction::Pending(p.json.clone()))
+            .map(|p| Transaction::Pending(p.json.clone())))
     }
 
     /// Validates a BCS signed transaction and parks it in the mempool (the node's 202).
@@ -452,7 +469,7 @@ impl Node {
         if let Some(h) = hash {
             self.committed_by_hash.insert(h, v);
         }
-        self.ledger.push(t);
+        self.ledger.push(&t);
     }
 
     /// Takes the pending transactions that can run now: expired ones are dropped; each

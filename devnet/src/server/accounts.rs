@@ -6,7 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use computestream_domain::AccountAddress;
-use computestream_nodeapi::{AccountData, Transaction};
+use computestream_nodeapi::AccountData;
 use serde_json::{json, Value};
 
 use super::transactions::Page;
@@ -155,12 +155,13 @@ pub(super) async fn transactions(
         Err(r) => return *r,
     };
     let found = match d.node() {
-        Ok(n) => n.state.accounts.contains_key(&a).then(|| {
-            n.account_transactions(&a, start, limit)
-                .into_iter()
-                .map(Transaction::to_value)
-                .collect::<Vec<_>>()
-        }),
+        Ok(n) if n.state.accounts.contains_key(&a) => {
+            match n.account_transactions(&a, start, limit) {
+                Ok(page) => Some(page),
+                Err(e) => return internal(&d, e),
+            }
+        }
+        Ok(_) => None,
         Err(e) => return internal(&d, e),
     };
     match found {

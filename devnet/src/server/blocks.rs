@@ -38,7 +38,13 @@ fn block(d: &Shared, by: By, q: &BlockQuery) -> Response {
                 By::Height(h) => n.block_by_height(h),
                 By::Version(v) => n.block_by_version(v),
             };
-            b.map(|b| Node::block_json(&n, b, with_transactions))
+            match b
+                .map(|b| Node::block_json(&n, b, with_transactions))
+                .transpose()
+            {
+                Ok(found) => found,
+                Err(e) => return internal(d, e),
+            }
         }
         Err(e) => return internal(d, e),
     };

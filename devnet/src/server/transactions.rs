@@ -66,13 +66,12 @@ pub(super) async fn list(State(d): State<Shared>, Query(p): Query<Page>) -> Resp
             format!("Version({start}) is greater than the latest ledger version({latest})"),
         );
     }
-    let page: Vec<Value> = node
-        .transactions(start, limit)
-        .iter()
-        .map(Transaction::to_value)
-        .collect();
+    let page = node.transactions(start, limit);
     drop(node);
-    answer(&d, StatusCode::OK, Value::Array(page))
+    match page {
+        Ok(page) => answer(&d, StatusCode::OK, Value::Array(page)),
+        Err(e) => internal(&d, e),
+    }
 }
 
 /// `GET /v1/transactions/by_version/{version}`; 404 `transaction_not_found`.
@@ -80,8 +79,8 @@ pub(super) async fn by_version(State(d): State<Shared>, Path(version): Path<Stri
     let Ok(v) = version.parse::<u64>() else {
         return bad_request(&d, format!("invalid version {version:?}"));
     };
-    let found = match d.node() {
-        Ok(n) => n.transaction(v).map(Transaction::to_value),
+    let found = match d.node().and_then(|n| n.transaction_value(v)) {
+        Ok(found) => found,
         Err(e) => return internal(&d, e),
     };
     match found {
@@ -115,8 +114,8 @@ pub(super) async fn by_hash(State(d): State<Shared>, Path(hash): Path<String>) -
     if !valid_hash(&hash) {
         return bad_request(&d, format!("invalid transaction hash {hash:?}"));
     }
-    let found = match d.node() {
-        Ok(n) => n.by_hash(&hash).map(|t| t.to_value()),
+    let found = match d.node().and_then(|n| n.by_hash(&hash)) {
+        Ok(found) => found.map(|t| t.to_value()),
         Err(e) => return internal(&d, e),
     };
     match found {
@@ -134,8 +133,8 @@ pub(super) async fn wait_by_hash(State(d): State<Shared>, Path(hash): Path<Strin
     }
     let deadline = tokio::time::Instant::now() + WAIT_BY_HASH;
     loop {
-        let found = match d.node() {
-            Ok(n) => n.by_hash(&hash),
+        let found = match d.node().and_then(|n| n.by_hash(&hash)) {
+            Ok(found) => found,
             Err(e) => return internal(&d, e),
         };
         match found {
