@@ -14,6 +14,10 @@ pub enum EventLogError {
     },
     #[error("topic {topic}: {reason}")]
     Topic { topic: String, reason: String },
+    /// Partitions still to be read delivered nothing for too long
+    /// ([`crate::tails::CatchUp::check_progress`]): read again with a new consumer.
+    #[error("reading the log stalled: {0}")]
+    Stalled(String),
 }
 
 impl EventLogError {
@@ -42,6 +46,7 @@ impl EventLogError {
         match self {
             EventLogError::Setup(_) => false,
             EventLogError::Topic { .. } => false,
+            EventLogError::Stalled(_) => true,
             EventLogError::Kafka { source, .. } => !matches!(
                 source.rdkafka_error_code(),
                 Some(

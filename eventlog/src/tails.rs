@@ -162,11 +162,23 @@ pub async fn read_partitions_where(
     Ok(out)
 }
 
+/// How long a [`CatchUp`] may go without a record from the partitions it still waits for
+/// before its reader starts again ([`CatchUp::check_progress`]).
+pub const CATCH_UP_STALL: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Reading partitions from their first record up to where they ended when reading began:
 /// the "caught up" test of consumers that rebuild their state from the log on start.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct CatchUp {
     behind: Vec<(String, i32, i64)>,
+    /// When a record of a partition still behind was last read (or the tracker was made).
+    progress_at: std::time::Instant,
+}
+
+impl Default for CatchUp {
+    fn default() -> Self {
+        CatchUp::from_ends(Vec::new())
+    }
 }
 
 impl CatchUp {
@@ -188,7 +200,7 @@ impl CatchUp {
             .filter(|(_, _, low, high)| high > low)
             .map(|(t, p, _, high)| (t, p, high))
             .collect();
-        Ok((starts, CatchUp { behind }))
+        Ok((starts, CatchUp::from_ends(behind)))
     }
 
     /// A fence: the current ends of the partitions of `specs` for which `keep(partition)`,
@@ -207,19 +219,56 @@ impl CatchUp {
             .filter(|(t, p, low, high)| *high > next.get(&(t.clone(), *p)).copied().unwrap_or(*low))
             .map(|(t, p, _, high)| (t, p, high))
             .collect();
-        Ok(CatchUp { behind })
+        Ok(CatchUp::from_ends(behind))
     }
 
     /// A tracker of explicit ends: `(topic, partition, end offset)`.
     pub fn from_ends(behind: Vec<(String, i32, i64)>) -> CatchUp {
-        CatchUp { behind }
+        CatchUp {
+            behind,
+            progress_at: std::time::Instant::now(),
+        }
     }
 
     /// Records that `record` was read.
     pub fn seen(&mut self, record: &crate::LogRecord) {
+        let mut tracked = false;
         self.behind.retain(|(t, p, high)| {
-            !(t == &record.topic && *p == record.partition && record.offset + 1 >= *high)
+            let here = t == &record.topic && *p == record.partition;
+            tracked |= here;
+            !(here && record.offset + 1 >= *high)
         });
+        if tracked {
+            self.progress_at = std::time::Instant::now();
+        }
+    }
+
+    /// Whether reading still makes progress: Err when partitions are still behind and none
+    /// of them delivered a record for `limit`. The caller reads again with a new consumer
+    /// and new ends (a service returns the error and restarts in its process): a consumer
+    /// that stopped delivering after a broker restart, or a partition whose end moved back
+    /// (records the broker lost when it was killed), would otherwise hold it for good. The
+    /// chaos test found an executor killed and restarted just before a broker restart
+    /// "reading the log" for minutes.
+    ///
+    /// Errors: [`EventLogError::Stalled`] (retryable), naming the partitions behind.
+    pub fn check_progress(&self, limit: std::time::Duration) -> Result<(), EventLogError> {
+        if self.behind.is_empty() || self.progress_at.elapsed() < limit {
+            return Ok(());
+        }
+        let parts: Vec<String> = self
+            .behind
+            .iter()
+            .take(5)
+            .map(|(t, p, high)| format!("{t}[{p}] to offset {high}"))
+            .collect();
+        Err(EventLogError::Stalled(format!(
+            "{} partition(s) delivered nothing for {} s before reaching the ends they had when reading began ({}{})",
+            self.behind.len(),
+            limit.as_secs(),
+            parts.join(", "),
+            if self.behind.len() > 5 { ", …" } else { "" }
+        )))
     }
 
     /// Every partition reached the end it had at the start.
@@ -246,4 +295,77 @@ async fn kept_marks(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::LogRecord;
+
+    fn record(topic: &str, partition: i32, offset: i64) -> LogRecord {
+        LogRecord {
+            topic: topic.into(),
+            partition,
+            offset,
+            key: None,
+            payload: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn done_once_every_partition_reached_its_end() {
+        let mut c = CatchUp::from_ends(vec![("a".into(), 0, 3), ("a".into(), 1, 1)]);
+        c.seen(&record("a", 0, 1));
+        c.seen(&record("a", 1, 0));
+        assert!(!c.is_done(), "partition 0 is at 2 of 3");
+        c.seen(&record("b", 0, 99));
+        assert!(!c.is_done(), "another topic's records do not count");
+        c.seen(&record("a", 0, 2));
+        assert!(c.is_done());
+    }
+
+    #[test]
+    fn a_tracker_with_nothing_behind_never_stalls() {
+        assert!(CatchUp::from_ends(Vec::new())
+            .check_progress(Duration::ZERO)
+            .is_ok());
+        let mut c = CatchUp::from_ends(vec![("a".into(), 0, 1)]);
+        c.seen(&record("a", 0, 0));
+        assert!(
+            c.check_progress(Duration::ZERO).is_ok(),
+            "done: nothing to wait for"
+        );
+    }
+
+    #[test]
+    fn partitions_behind_that_deliver_nothing_stall_and_say_which() {
+        let c = CatchUp::from_ends(vec![("computestream.chain.v1".into(), 3, 10)]);
+        assert!(
+            c.check_progress(Duration::from_secs(3600)).is_ok(),
+            "within the limit"
+        );
+        let e = c.check_progress(Duration::ZERO).expect_err("stalled");
+        assert!(e.is_retryable(), "{e}");
+        assert!(
+            e.to_string()
+                .contains("computestream.chain.v1[3] to offset 10"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn only_records_of_partitions_behind_are_progress() {
+        let mut c = CatchUp::from_ends(vec![("a".into(), 0, 10)]);
+        let before = c.progress_at;
+        c.seen(&record("a", 1, 5));
+        assert_eq!(
+            c.progress_at, before,
+            "a partition not waited for is not progress"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+        c.seen(&record("a", 0, 5));
+        assert!(c.progress_at > before, "a record of a partition behind is");
+    }
 }

@@ -11,7 +11,7 @@ use std::time::Duration;
 use computestream_domain::{
     AccountAddress, JobStatus, Octas, SigningKey, StreamTerms, VoucherContext,
 };
-use computestream_eventlog::tails::CatchUp;
+use computestream_eventlog::tails::{CatchUp, CATCH_UP_STALL};
 use computestream_eventlog::{admin, EnvelopeProducer, KafkaSettings, LogConsumer};
 use computestream_runtime::{now_ms, Health, Shutdown};
 use computestream_schemas::events::ProviderHeartbeat;
@@ -229,6 +229,10 @@ impl<R: ContainerRuntime, C: JobChain> Executor<R, C> {
                     self.shared.export_job_states();
                     if let Err(e) = producer.send(&Envelope::heartbeat(hb)).await {
                         tracing::warn!(error = %e, "heartbeat not sent");
+                    }
+                    if !caught_up {
+                        // A catch-up that stopped moving starts again (ride_out).
+                        behind.check_progress(CATCH_UP_STALL)?;
                     }
                     continue;
                 }

@@ -40,6 +40,15 @@ impl CloseFences {
         }
     }
 
+    /// Errors with [`EventLogError::Stalled`] when a fence's partitions delivered nothing for
+    /// `limit` ([`CatchUp::check_progress`]).
+    pub fn check_progress(&self, limit: std::time::Duration) -> Result<(), EventLogError> {
+        self.waiting
+            .iter()
+            .filter_map(|(_, f)| f.as_ref())
+            .try_for_each(|f| f.check_progress(limit))
+    }
+
     /// These streams' jobs ended: hold their closes until a fence is passed.
     pub fn hold(&mut self, streams: Vec<u64>) {
         if !streams.is_empty() {

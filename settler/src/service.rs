@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 
 use computestream_domain::{DeskError, DeskPolicy, PlannedRedemption, VoucherContext};
 use computestream_eventlog::{
-    admin, tails::CatchUp, EnvelopeProducer, KafkaSettings, LogConsumer, LogRecord,
+    admin,
+    tails::{CatchUp, CATCH_UP_STALL},
+    EnvelopeProducer, KafkaSettings, LogConsumer, LogRecord,
 };
 use computestream_runtime::{now_ms, Health, Shutdown};
 use computestream_schemas::topics::{self, TopicSpec};
@@ -170,6 +172,13 @@ impl<C: SettlementChain> Settler<C> {
             tokio::select! {
                 _ = shutdown.wait() => break Ok(()),
                 _ = tick.tick() => {
+                    // A catch-up or a fence that stopped moving: read again (ride_out).
+                    let progress = if caught_up { Ok(()) } else { behind.check_progress(CATCH_UP_STALL) }
+                        .and_then(|()| fences.check_progress(CATCH_UP_STALL))
+                        .and_then(|()| orphans.check_progress(CATCH_UP_STALL));
+                    if let Err(e) = progress {
+                        break Err(e.into());
+                    }
                     self.release_closes(&mut fences, in_shard).await;
                     self.drop_orphans(&mut orphans, &fences, in_shard).await;
                     m::desk_totals(&self.shared.desk().totals());
