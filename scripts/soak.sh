@@ -56,16 +56,19 @@ target/$PROFILE/computestream demo --providers "$PROVIDERS" --jobs "$JOBS" --sec
   --schema soak --log-file "$OUT/demo.log" >"$OUT/demo.out" 2>&1 &
 DEMO=$!
 trap 'kill -INT $DEMO 2>/dev/null || true' INT TERM
-minute=0
+# Minutes are wall-clock minutes since the demo started (a loaded machine takes seconds to
+# sample: counting loop turns would stretch the time axis).
+START=$(date +%s)
 while kill -0 "$DEMO" 2>/dev/null; do
+  minute=$((($(date +%s) - START) / 60))
   sample "$minute" demo "$DEMO"
   sample "$minute" broker "$(cat "$STATE_DIR/broker-durable.pid")"
   # shellcheck disable=SC2046
   sample "$minute" postgres $(pgrep -u postgres -d ' ' postgres || true)
   # shellcheck disable=SC2046
   sample "$minute" dockerd $(pgrep -d ' ' -x dockerd || true) $(pgrep -d ' ' -x containerd || true)
-  minute=$((minute + 1))
-  for _ in $(seq 60); do kill -0 "$DEMO" 2>/dev/null || break; sleep 1; done
+  next=$((START + (minute + 1) * 60))
+  while [ "$(date +%s)" -lt "$next" ] && kill -0 "$DEMO" 2>/dev/null; do sleep 1; done
 done
 status=0
 wait "$DEMO" || status=$?

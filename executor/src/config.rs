@@ -151,7 +151,9 @@ pub struct ExecutorConfig {
     /// `[executor.s3]`: how an `s3://` artifacts URL is reached.
     #[serde(default)]
     pub s3: S3Config,
-    /// Seconds of service a buyer may be behind on vouchers before the job is stopped.
+    /// Seconds of service a buyer may be behind on vouchers before the job is stopped; after
+    /// the executor's own process stalls, buyers get a whole window of this many seconds of a
+    /// running executor before they are judged (`payment_judge`).
     #[serde(default = "default_grace")]
     pub grace_secs: u64,
     /// Seconds a buyer may pay before they are served: a voucher may carry up to

@@ -24,6 +24,7 @@ mod docker;
 mod error;
 pub mod outputs_http;
 pub mod outputs_quota;
+mod payment_judge;
 mod payments;
 pub mod sandbox;
 mod service;

@@ -19,6 +19,7 @@ use computestream_schemas::{Envelope, Event};
 use crate::artifacts::ArtifactStore;
 use crate::chain::{Evidence, JobChain, Outcome};
 use crate::container::{ContainerError, ContainerRuntime, Exit};
+use crate::payment_judge::PaymentJudge;
 use crate::sandbox::{container_spec, JobRequest};
 use crate::state::ExecutorState;
 use crate::ExecutorConfig;
@@ -454,8 +455,9 @@ impl<R: ContainerRuntime, C: JobChain> JobContext<R, C> {
         let metered_before = head.second;
         let mut last_cpu_ns: Option<u64> = None;
         let mut unsent: Vec<Envelope> = Vec::new();
+        let mut judge = PaymentJudge::new(self.config.grace_secs, std::time::Instant::now());
         loop {
-            tokio::select! {
+            let scheduled = tokio::select! {
                 exit = &mut wait => {
                     // The whole seconds it ran since the last tick are served too.
                     let served = metered_before + began.elapsed().as_secs();
@@ -475,8 +477,11 @@ impl<R: ContainerRuntime, C: JobChain> JobContext<R, C> {
                     self.flush_all(head, &mut unsent).await;
                     return if self.shared.is_cancelled(job.job_id) { Stop::Cancelled } else { Stop::Shutdown };
                 }
-                _ = tick.tick() => {}
-            }
+                t = tick.tick() => t,
+            };
+            // Late behind its schedule: the process itself was not running (no buyer could
+            // pay either).
+            judge.ticked(scheduled.elapsed(), std::time::Instant::now());
             // One more second served: meter it.
             let usage = self.runtime.usage(container).await.ok().flatten();
             let cpu_micros = match (usage, last_cpu_ns) {
@@ -506,7 +511,7 @@ impl<R: ContainerRuntime, C: JobChain> JobContext<R, C> {
                 return Stop::OutputQuota(why);
             }
             let paid = self.shared.paid_seconds(job.job_id);
-            if head.second > paid.saturating_add(self.config.grace_secs) {
+            if judge.unpaid(head.second, paid, std::time::Instant::now()) {
                 let _ = self.runtime.stop(container, 2).await;
                 wait.abort();
                 self.flush_all(head, &mut unsent).await;
