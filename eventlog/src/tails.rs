@@ -271,6 +271,15 @@ impl CatchUp {
         )))
     }
 
+    /// Where reading stands, for `/healthz`: e.g. `3 partition(s) to go, last record 2 s ago`.
+    pub fn progress(&self) -> String {
+        format!(
+            "{} partition(s) to go, last record {} s ago",
+            self.behind.len(),
+            self.progress_at.elapsed().as_secs()
+        )
+    }
+
     /// Every partition reached the end it had at the start.
     pub fn is_done(&self) -> bool {
         self.behind.is_empty()

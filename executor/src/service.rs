@@ -233,6 +233,7 @@ impl<R: ContainerRuntime, C: JobChain> Executor<R, C> {
                     if !caught_up {
                         // A catch-up that stopped moving starts again (ride_out).
                         behind.check_progress(CATCH_UP_STALL)?;
+                        self.health.failing("executor", format!("reading the log: {}", behind.progress()));
                     }
                     continue;
                 }

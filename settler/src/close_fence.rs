@@ -62,9 +62,13 @@ impl CloseFences {
         kafka: &KafkaSettings,
         keep: impl Fn(i32) -> bool + Copy,
     ) -> Result<(), EventLogError> {
+        if self.waiting.iter().all(|(_, f)| f.is_some()) {
+            return Ok(());
+        }
+        // One snapshot of the ends for every fence waiting to be taken: each is taken now.
+        let now = CatchUp::to_current_ends(kafka, &[topics::METERING], keep, &self.next).await?;
         for (_, fence) in self.waiting.iter_mut().filter(|(_, f)| f.is_none()) {
-            *fence =
-                Some(CatchUp::to_current_ends(kafka, &[topics::METERING], keep, &self.next).await?);
+            *fence = Some(now.clone());
         }
         Ok(())
     }

@@ -179,8 +179,15 @@ impl<C: SettlementChain> Settler<C> {
                     if let Err(e) = progress {
                         break Err(e.into());
                     }
-                    self.release_closes(&mut fences, in_shard).await;
-                    self.drop_orphans(&mut orphans, &fences, in_shard).await;
+                    if !caught_up {
+                        self.health.failing("settler", format!("reading the log: {}", behind.progress()));
+                    } else {
+                        // Fences are taken once caught up: a fence taken later than the end it
+                        // guards waits for more, never for less, and a catch-up that fetched
+                        // the topic's ends for every batch of ended jobs crawled.
+                        self.release_closes(&mut fences, in_shard).await;
+                        self.drop_orphans(&mut orphans, &fences, in_shard).await;
+                    }
                     m::desk_totals(&self.shared.desk().totals());
                     if caught_up && last_plan.elapsed() >= Duration::from_secs(1) {
                         last_plan = Instant::now();
@@ -209,7 +216,9 @@ impl<C: SettlementChain> Settler<C> {
                         .map_err(|e| SettlerError::Build(format!("decode task: {e}")))?;
                     fences.hold(take_closable(&mut decoded));
                     apply(&self.shared, decoded, caught_up);
-                    self.release_closes(&mut fences, in_shard).await;
+                    if caught_up {
+                        self.release_closes(&mut fences, in_shard).await;
+                    }
                     if !caught_up && behind.is_done() {
                         caught_up = true;
                         self.health.ok("settler");
