@@ -229,9 +229,9 @@ async fn job<R: ContainerRuntime>(
             return payment_required(resource, reqs, rej.reason, rej.payer, &network);
         }
     };
-    // Released when this request is done or dropped (a client that hangs up mid-store).
-    let _in_flight = InFlight {
-        shared: &e.shared,
+    // Released once the store below is done, whatever happens to this request.
+    let in_flight = InFlight {
+        shared: e.shared.clone(),
         stream_id: id,
     };
     let v = accepted.voucher;
@@ -246,7 +246,26 @@ async fn job<R: ContainerRuntime>(
             commitment_id: commitment_id.clone(),
         },
     );
-    if let Err(err) = e.producer.send(&env).await {
+    // Stored, then counted as paid, in a task of its own: a buyer that hangs up mid-store
+    // (its request timeout, on a loaded host or with a slow broker) does not cancel it, so a
+    // voucher in the log is always counted. The soak found executors stopping jobs for
+    // vouchers that were in the log: the store outlived the buyers' 5 s timeout, and the
+    // dropped request never counted them.
+    let store = {
+        let e = e.clone();
+        tokio::spawn(async move {
+            let _in_flight = in_flight;
+            let stored = e.producer.send(&env).await.map_err(|err| err.to_string());
+            if stored.is_ok() {
+                e.shared.book().commit(&v, now_ms());
+            }
+            stored
+        })
+    };
+    let stored = store
+        .await
+        .unwrap_or_else(|join| Err(format!("the store task ended: {join}")));
+    if let Err(err) = stored {
         tracing::warn!(job_id = id, error = %err, "could not store a voucher");
         outcome("not_stored");
         let failure = SettleResponse {
@@ -261,7 +280,6 @@ async fn job<R: ContainerRuntime>(
         let resp = (StatusCode::INTERNAL_SERVER_ERROR, Json(&failure)).into_response();
         return with_header(resp, header::PAYMENT_RESPONSE, header::encode(&failure));
     }
-    e.shared.book().commit(&v, now_ms());
     outcome("paid");
     let settled = SettleResponse {
         success: true,
@@ -307,12 +325,12 @@ async fn job_body<R: ContainerRuntime>(
 }
 
 /// A payment being stored: the job's outcome waits for it (see `ExecutorState::end_payments`).
-struct InFlight<'a> {
-    shared: &'a ExecutorState,
+struct InFlight {
+    shared: Arc<ExecutorState>,
     stream_id: u64,
 }
 
-impl Drop for InFlight<'_> {
+impl Drop for InFlight {
     fn drop(&mut self) {
         self.shared.book().release(self.stream_id);
     }

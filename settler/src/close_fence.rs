@@ -40,15 +40,6 @@ impl CloseFences {
         }
     }
 
-    /// Errors with [`EventLogError::Stalled`] when a fence's partitions delivered nothing for
-    /// `limit` ([`CatchUp::check_progress`]).
-    pub fn check_progress(&self, limit: std::time::Duration) -> Result<(), EventLogError> {
-        self.waiting
-            .iter()
-            .filter_map(|(_, f)| f.as_ref())
-            .try_for_each(|f| f.check_progress(limit))
-    }
-
     /// These streams' jobs ended: hold their closes until a fence is passed.
     pub fn hold(&mut self, streams: Vec<u64>) {
         if !streams.is_empty() {
@@ -62,13 +53,9 @@ impl CloseFences {
         kafka: &KafkaSettings,
         keep: impl Fn(i32) -> bool + Copy,
     ) -> Result<(), EventLogError> {
-        if self.waiting.iter().all(|(_, f)| f.is_some()) {
-            return Ok(());
-        }
-        // One snapshot of the ends for every fence waiting to be taken: each is taken now.
-        let now = CatchUp::to_current_ends(kafka, &[topics::METERING], keep, &self.next).await?;
         for (_, fence) in self.waiting.iter_mut().filter(|(_, f)| f.is_none()) {
-            *fence = Some(now.clone());
+            *fence =
+                Some(CatchUp::to_current_ends(kafka, &[topics::METERING], keep, &self.next).await?);
         }
         Ok(())
     }

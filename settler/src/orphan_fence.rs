@@ -53,15 +53,6 @@ impl OrphanFence {
         }
     }
 
-    /// Errors with [`EventLogError::Stalled`] when the pending fence's partitions delivered
-    /// nothing for `limit` ([`CatchUp::check_progress`]).
-    pub fn check_progress(&self, limit: std::time::Duration) -> Result<(), EventLogError> {
-        match &self.pending {
-            Some((_, fence)) => fence.check_progress(limit),
-            None => Ok(()),
-        }
-    }
-
     /// Takes a fence for `held` (the streams held now) when none is pending and the last
     /// was taken long enough ago. `next`: the consumer's next offset per partition.
     pub async fn take(

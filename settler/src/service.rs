@@ -7,9 +7,7 @@ use std::time::{Duration, Instant};
 
 use computestream_domain::{DeskError, DeskPolicy, PlannedRedemption, VoucherContext};
 use computestream_eventlog::{
-    admin,
-    tails::{CatchUp, CATCH_UP_STALL},
-    EnvelopeProducer, KafkaSettings, LogConsumer, LogRecord,
+    admin, tails::CatchUp, EnvelopeProducer, KafkaSettings, LogConsumer, LogRecord,
 };
 use computestream_runtime::{now_ms, Health, Shutdown};
 use computestream_schemas::topics::{self, TopicSpec};
@@ -172,22 +170,8 @@ impl<C: SettlementChain> Settler<C> {
             tokio::select! {
                 _ = shutdown.wait() => break Ok(()),
                 _ = tick.tick() => {
-                    // A catch-up or a fence that stopped moving: read again (ride_out).
-                    let progress = if caught_up { Ok(()) } else { behind.check_progress(CATCH_UP_STALL) }
-                        .and_then(|()| fences.check_progress(CATCH_UP_STALL))
-                        .and_then(|()| orphans.check_progress(CATCH_UP_STALL));
-                    if let Err(e) = progress {
-                        break Err(e.into());
-                    }
-                    if !caught_up {
-                        self.health.failing("settler", format!("reading the log: {}", behind.progress()));
-                    } else {
-                        // Fences are taken once caught up: a fence taken later than the end it
-                        // guards waits for more, never for less, and a catch-up that fetched
-                        // the topic's ends for every batch of ended jobs crawled.
-                        self.release_closes(&mut fences, in_shard).await;
-                        self.drop_orphans(&mut orphans, &fences, in_shard).await;
-                    }
+                    self.release_closes(&mut fences, in_shard).await;
+                    self.drop_orphans(&mut orphans, &fences, in_shard).await;
                     m::desk_totals(&self.shared.desk().totals());
                     if caught_up && last_plan.elapsed() >= Duration::from_secs(1) {
                         last_plan = Instant::now();
@@ -216,9 +200,7 @@ impl<C: SettlementChain> Settler<C> {
                         .map_err(|e| SettlerError::Build(format!("decode task: {e}")))?;
                     fences.hold(take_closable(&mut decoded));
                     apply(&self.shared, decoded, caught_up);
-                    if caught_up {
-                        self.release_closes(&mut fences, in_shard).await;
-                    }
+                    self.release_closes(&mut fences, in_shard).await;
                     if !caught_up && behind.is_done() {
                         caught_up = true;
                         self.health.ok("settler");
