@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use computestream_domain::Octas;
 use computestream_domain::{AccountAddress, MeteringRecord, SigningKey, METERING_GENESIS_HASH};
-use computestream_eventlog::{EnvelopeProducer, LogConsumer};
+use computestream_eventlog::EnvelopeProducer;
 use computestream_graphql::read_models::{self, ProviderQuery};
 use computestream_projector::{replay, ProjectorConfig};
 use computestream_runtime::{now_ms, Shutdown};
@@ -59,6 +59,11 @@ pub struct GatewayBenchArgs {
     /// Seconds between batches (settlement-burst profile).
     #[arg(long, default_value_t = 10)]
     every_secs: u64,
+    /// Serve the subscribers from the fan-out floor (`fanout-floor`: the least a WebSocket
+    /// server must do, no GraphQL) instead of the gateway: what any server reaches on this
+    /// machine with these subscribers. Skips the providers query.
+    #[arg(long)]
+    floor: bool,
 }
 
 /// The gateway process's CPU time so far (user + system), seconds.
@@ -208,13 +213,30 @@ pub async fn run(cfg: &AppConfig, a: GatewayBenchArgs) -> anyhow::Result<()> {
     )
     .await
     .context("projecting the history")?;
-    // The gateway in its own process (its sockets count against its own fd limit).
+    // The gateway (or the floor) in its own process (its sockets count against its own fd
+    // limit).
     let free = || -> anyhow::Result<std::net::SocketAddr> {
         Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?)
     };
     let (addr, side) = (free()?, free()?);
-    let child = std::process::Command::new(crate::services_binary()?)
-        .arg("serve")
+    let spec = if a.settlement_burst {
+        topics::CHAIN_EVENTS
+    } else {
+        topics::METERING
+    };
+    let topic = kafka.topic(spec.name);
+    let mut cmd = if a.floor {
+        let mut c = std::process::Command::new(std::env::current_exe()?);
+        c.arg("fanout-floor")
+            .args(["--listen", &addr.to_string(), "--topic", &topic])
+            .args(["--partitions", &spec.partitions.to_string()]);
+        c
+    } else {
+        let mut c = std::process::Command::new(crate::services_binary()?);
+        c.arg("serve");
+        c
+    };
+    let child = cmd
         .env("COMPUTESTREAM_DATABASE__URL", cfg.database.url.expose())
         .env("COMPUTESTREAM_PROJECTOR__SCHEMA", &schema)
         .env("COMPUTESTREAM_KAFKA__BROKERS", &kafka.brokers)
@@ -241,24 +263,35 @@ pub async fn run(cfg: &AppConfig, a: GatewayBenchArgs) -> anyhow::Result<()> {
     let http = reqwest::Client::new();
     let mut up = false;
     for _ in 0..300 {
-        if let Ok(r) = http.get(format!("http://{side}/healthz")).send().await {
-            if r.status().is_success() {
-                up = true;
-                break;
-            }
+        up = if a.floor {
+            // The floor listens once its consumer is at the topic's ends.
+            tokio::net::TcpStream::connect(addr).await.is_ok()
+        } else {
+            http.get(format!("http://{side}/healthz"))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success())
+        };
+        if up {
+            break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     anyhow::ensure!(up, "the gateway did not become healthy");
     let stop = Shutdown::new();
     let gw_pid = child.0.id().to_string();
+    let server = if a.floor { "fan-out floor" } else { "gateway" };
     let gw = GatewayProcess { addr };
 
     // Each stream's watchers sign in as its buyer (a job's metering is private to its buyer
     // and provider): one session per stream.
     let mut tokens = Vec::new();
     for stream in 1..=a.streams {
-        tokens.push(sign_in(&http, gw.addr, &buyer_key(stream)).await?);
+        tokens.push(if a.floor {
+            String::from("floor")
+        } else {
+            sign_in(&http, gw.addr, &buyer_key(stream)).await?
+        });
     }
     let rss_before_kib = status_kib(&gw_pid, "VmRSS:");
 
@@ -316,31 +349,15 @@ pub async fn run(cfg: &AppConfig, a: GatewayBenchArgs) -> anyhow::Result<()> {
     tokio::time::sleep(Duration::from_secs(2)).await;
     let rss_after_kib = status_kib(&gw_pid, "VmRSS:");
     println!(
-        "gateway RSS: {rss_before_kib} KiB before the subscribers, {rss_after_kib} KiB with them: {:.1} KiB per subscriber",
+        "{server} RSS: {rss_before_kib} KiB before the subscribers, {rss_after_kib} KiB with them: {:.1} KiB per subscriber",
         rss_after_kib.saturating_sub(rss_before_kib) as f64 / a.subscribers as f64
     );
 
     // The log's own latency: a plain consumer of the topic the updates come from, from its
     // end.
-    let spec = if a.settlement_burst {
-        topics::CHAIN_EVENTS
-    } else {
-        topics::METERING
-    };
-    let topic = kafka.topic(spec.name);
-    let marks = computestream_eventlog::tails::watermarks(&kafka, &topic, spec.partitions).await?;
-    // With the gateway's own live-feed fetch wait, for a like-for-like comparison.
-    let mut raw_kafka = kafka.clone();
-    raw_kafka.fetch_wait_max_ms = cfg.gateway.feed_fetch_wait_ms;
-    let raw = LogConsumer::new(&raw_kafka, "bench-gateway-raw")?;
-    raw.assign(
-        &topic,
-        &marks
-            .iter()
-            .enumerate()
-            .map(|(p, (_, h))| (p as i32, *h))
-            .collect::<Vec<_>>(),
-    )?;
+    let raw =
+        crate::fanout_floor::at_live_end(cfg, &kafka, &topic, spec.partitions, "bench-gateway-raw")
+            .await?;
     let raw_lat = Arc::new(Mutex::new(Vec::<u64>::new()));
     let (rl, rstop) = (raw_lat.clone(), stop.child());
     let raw_task = tokio::spawn(async move {
@@ -456,11 +473,16 @@ pub async fn run(cfg: &AppConfig, a: GatewayBenchArgs) -> anyhow::Result<()> {
     rlat.sort_unstable();
     let got = received.load(Ordering::Relaxed);
     println!(
-        "gateway CPU over the measured window: {cpu:.2} s, {:.1} µs per delivery",
+        "{server} CPU over the measured window: {cpu:.2} s, {:.1} µs per delivery",
         cpu * 1e6 / got.max(1) as f64
     );
     println!(
-        "subscriptions ({}): {} updates received of {expected} sent to {} subscribers over {} s; latency produced -> received p50 {} ms, p99 {} ms, max {} ms; the log's own (plain consumer) p50 {} ms, p99 {} ms; ratio {:.2}",
+        "{} ({}): {} updates received of {expected} sent to {} subscribers over {} s; latency produced -> received p50 {} ms, p99 {} ms, max {} ms; the log's own (plain consumer) p50 {} ms, p99 {} ms; ratio {:.2}",
+        if a.floor {
+            "fan-out floor, no gateway"
+        } else {
+            "subscriptions"
+        },
         if a.settlement_burst {
             "settlement burst"
         } else if a.burst {
@@ -481,15 +503,35 @@ pub async fn run(cfg: &AppConfig, a: GatewayBenchArgs) -> anyhow::Result<()> {
     for c in conns {
         c.abort();
     }
+    if !a.floor {
+        providers_query(&http, gw.addr, &pool, a.clients).await;
+    }
+    stop.trigger();
+    let _ = raw_task.await;
+    let gw_rss_kib = status_kib(&gw_pid, "VmHWM:");
+    println!("{server} process peak memory: {gw_rss_kib} KiB");
+    drop(child);
+    sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        .execute(&pool)
+        .await?;
+    Ok(())
+}
 
-    // The providers query under load, against the same SQL run directly.
-    let url = format!("http://{}/graphql", gw.addr);
+/// The providers query through GraphQL over HTTP from `clients` concurrent clients for 10 s,
+/// against the same SQL run directly through the pool.
+async fn providers_query(
+    http: &reqwest::Client,
+    addr: std::net::SocketAddr,
+    pool: &sqlx::PgPool,
+    clients: usize,
+) {
+    let url = format!("http://{addr}/graphql");
     let body = serde_json::json!({"query": "{ providers(first: 20, order: REPUTATION_DESC) { nodes { address gpuType vramGb pricePerSecond reputationBps } } }"});
     let window = Duration::from_secs(10);
     let q_lat = Arc::new(Mutex::new(Vec::<u64>::new()));
     let t = Instant::now();
     let mut tasks = Vec::new();
-    for _ in 0..a.clients {
+    for _ in 0..clients {
         let (http, url, body, q) = (http.clone(), url.clone(), body.clone(), q_lat.clone());
         tasks.push(tokio::spawn(async move {
             while t.elapsed() < window {
@@ -515,7 +557,7 @@ pub async fn run(cfg: &AppConfig, a: GatewayBenchArgs) -> anyhow::Result<()> {
     let raw_n = Arc::new(AtomicU64::new(0));
     let t = Instant::now();
     let mut tasks = Vec::new();
-    for _ in 0..a.clients {
+    for _ in 0..clients {
         let (pool, q, n) = (pool.clone(), q.clone(), raw_n.clone());
         tasks.push(tokio::spawn(async move {
             while t.elapsed() < window {
@@ -531,18 +573,9 @@ pub async fn run(cfg: &AppConfig, a: GatewayBenchArgs) -> anyhow::Result<()> {
     let raw_qps = raw_n.load(Ordering::Relaxed) as f64 / t.elapsed().as_secs_f64();
     println!(
         "providers query: {qps:.0} queries/s through GraphQL over HTTP ({} clients), p50 {:.1} ms, p99 {:.1} ms; the same SQL directly: {raw_qps:.0} queries/s; ratio {:.2}",
-        a.clients,
+        clients,
         pct(&ql, 0.5) as f64 / 1000.0,
         pct(&ql, 0.99) as f64 / 1000.0,
         qps / raw_qps
     );
-    stop.trigger();
-    let _ = raw_task.await;
-    let gw_rss_kib = status_kib(&gw_pid, "VmHWM:");
-    println!("gateway process peak memory: {gw_rss_kib} KiB");
-    drop(child);
-    sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        .execute(&pool)
-        .await?;
-    Ok(())
 }

@@ -9,6 +9,7 @@
 
 mod devnet;
 mod executor;
+mod fanout_floor;
 mod fleet;
 mod gateway;
 mod indexer;
@@ -84,6 +85,9 @@ enum BenchKind {
     /// Gateway: concurrent subscribers and their update latency against the log's own; the
     /// providers query under load against its SQL alone. Raise the fd limit first.
     Gateway(crate::gateway::GatewayBenchArgs),
+    /// The fan-out floor `gateway --floor` starts in place of the gateway (not run by hand).
+    #[command(hide = true)]
+    FanoutFloor(crate::fanout_floor::FanoutFloorArgs),
     /// The demo at scale: N providers, M streams paying every second for S seconds through
     /// the indexer, projector, settler and gateway as separate processes; their lags, memory
     /// and CPU.
@@ -109,6 +113,7 @@ async fn run(cfg: &computestream::config::AppConfig, which: BenchKind) -> anyhow
         BenchKind::Settler(a) => crate::settler::run(cfg, a).await,
         BenchKind::Executor(a) => crate::executor::run(cfg, a).await,
         BenchKind::Gateway(a) => crate::gateway::run(cfg, a).await,
+        BenchKind::FanoutFloor(a) => crate::fanout_floor::run(cfg, a).await,
         BenchKind::Load(a) => crate::load::run(cfg, a).await,
     }
 }
