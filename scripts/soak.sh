@@ -5,9 +5,8 @@
 #
 #   scripts/soak.sh [--jobs N] [--seconds S] [--providers N] [--out DIR] [--release] [--plot]
 #     defaults: 100 jobs, 7200 s, 4 providers, out = /var/tmp/computestream-soak
-#     --release: the optimized build of computestream (as production runs it); with
-#     CS_NISSHI_PROFILE=release the durable broker is the optimized one too (stop a running
-#     debug one first: kill "$(cat /var/lib/computestream-stack/broker-durable.pid)")
+#     --release: the optimized build of computestream (as production runs it); the durable
+#     broker is the stack's (optimized unless CS_NISSHI_PROFILE=debug)
 #
 # Writes DIR/samples.csv (minute, process, rss_kib, fds), DIR/demo.out (the demo's summary and
 # checks), DIR/demo.log (the services' logs), and, with `--plot`, DIR/soak.svg (matplotlib from

@@ -21,9 +21,12 @@ set -euo pipefail
 STATE_DIR=${CS_STACK_DIR:-/var/lib/computestream-stack}
 LOG_DIR=$STATE_DIR/log
 NISSHI_VERSION=0.8.1
-# CS_NISSHI_PROFILE=release builds and runs an optimized broker (for benchmarks; ~15
-# minutes to build on 2 cores); the default debug build is what CI and the demo use.
-NISSHI_PROFILE=${CS_NISSHI_PROFILE:-debug}
+# The broker is nisshi's optimized build (~15 minutes to build on 2 cores; its debug build
+# takes ~13). CS_NISSHI_PROFILE=debug selects the debug build: its in-memory storage
+# lists a partition's segments on every fetch, so with hundreds of idle fetches a second
+# (every service's consumer, the gateway's live feed) it fell minutes behind on a busy
+# machine and the busy-machine demo's settler could not close its streams in time.
+NISSHI_PROFILE=${CS_NISSHI_PROFILE:-release}
 case "$NISSHI_PROFILE" in
   debug) NISSHI_DEFAULT_ROOT=/opt/computestream/nisshi; NISSHI_PROFILE_FLAG=--debug ;;
   release) NISSHI_DEFAULT_ROOT=/opt/computestream/nisshi-release; NISSHI_PROFILE_FLAG= ;;

@@ -143,6 +143,7 @@ async fn wait_for<Fut: std::future::Future<Output = bool>>(
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
+    eprintln!("=== timed out waiting until {what}; each service's last lines:");
     for s in services {
         eprintln!("--- {} (last lines) ---\n{}", s.name, s.tail());
     }
@@ -469,6 +470,7 @@ async fn kill_9_every_service_and_the_infrastructure_at_random_moments_loses_not
     let mut round: Vec<Victim> = Vec::new();
     while kills < MIN_KILLS || chain_jobs_ended(&chain).await < JOBS {
         if std::time::Instant::now() >= deadline {
+            eprintln!("=== jobs did not end within 900 s; each service's last lines:");
             for s in &services {
                 eprintln!("--- {} (last lines) ---\n{}", s.name, s.tail());
             }

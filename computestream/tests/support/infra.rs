@@ -314,6 +314,8 @@ pub async fn wait_reported(
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
+    // First what failed, then the evidence: a CI excerpt keeps the head of a long output.
+    eprintln!("=== timed out waiting until {what}; each service's health and last lines:");
     for (s, side) in services.iter().zip(sides) {
         let body = match client.get(format!("http://{side}/healthz")).send().await {
             Ok(r) => format!("{} {}", r.status(), r.text().await.unwrap_or_default()),
