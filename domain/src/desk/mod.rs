@@ -102,6 +102,9 @@ struct DeskStream {
     inflight: Option<Octas>,
     /// Since when a redeemable, unpaid amount has been waiting (ms).
     due_since_ms: Option<u64>,
+    /// When the newest settlement the desk learnt of was made (ms): no amount counts as
+    /// waiting from before it, however old the message that brings it.
+    settled_at_ms: u64,
     /// The chain refused a close because the stream is closed already (an earlier run
     /// closed it; its `StreamClosed` is not read yet): nothing more to plan.
     closed_on_chain: bool,
@@ -128,10 +131,13 @@ impl DeskStream {
             .unwrap_or(Octas::ZERO)
     }
 
-    fn refresh_due(&mut self, now_ms: u64) {
+    /// Starts or stops the due clock. `at_ms` is when the information that changed the
+    /// redeemable amount was produced; a message read late (a lagging log) starts the clock
+    /// no earlier than the stream's last settlement, so it cannot make a stream due at once.
+    fn refresh_due(&mut self, at_ms: u64) {
         let unpaid = self.redeemable_amount() > self.account.paid;
         match (unpaid, self.due_since_ms) {
-            (true, None) => self.due_since_ms = Some(now_ms),
+            (true, None) => self.due_since_ms = Some(at_ms.max(self.settled_at_ms)),
             (false, Some(_)) => self.due_since_ms = None,
             _ => {}
         }
@@ -218,6 +224,7 @@ impl SettlementDesk {
                 closable: false,
                 inflight: None,
                 due_since_ms: None,
+                settled_at_ms: 0,
                 closed_on_chain: false,
                 lead_secs: self.lead_secs,
             },
@@ -349,19 +356,31 @@ impl SettlementDesk {
         }
     }
 
-    /// The chain paid `paid_total` in total on the stream (`StreamSettled`). Returns, when
-    /// this settled what had been waiting, since when it had waited (ms), for the
-    /// settlement-lag metric.
-    pub fn settled(&mut self, stream_id: u64, paid_total: Octas, now_ms: u64) -> Option<u64> {
+    /// The chain paid `paid_total` in total on the stream (`StreamSettled`, or the
+    /// settler's own confirmation of its transaction), learnt at `at_ms`. Returns, when this
+    /// settled what had been waiting, since when it had waited (ms), for the settlement-lag
+    /// metric.
+    ///
+    /// A total not above what is known already (the indexed event of a settlement the
+    /// settler confirmed itself, read later; a duplicate) changes nothing: re-arming the
+    /// due clock from such an event's old time made every stream due at once whenever the
+    /// log lagged the chain by more than the interval, and each such round's own late
+    /// events did it again (the soak's settlement cascade, docs/BENCHMARKS.md finding 7).
+    pub fn settled(&mut self, stream_id: u64, paid_total: Octas, at_ms: u64) -> Option<u64> {
         let s = self.streams.get_mut(&stream_id)?;
-        let waited = s.due_since_ms;
+        let advanced = paid_total > s.account.paid;
         s.account.record_paid_total(paid_total);
         s.book.mark_paid(paid_total);
         if s.inflight.is_some_and(|a| a <= s.account.paid) {
             s.inflight = None;
         }
+        if !advanced {
+            return None;
+        }
+        let waited = s.due_since_ms;
+        s.settled_at_ms = s.settled_at_ms.max(at_ms);
         s.due_since_ms = None;
-        s.refresh_due(now_ms);
+        s.refresh_due(at_ms);
         waited.filter(|_| s.due_since_ms.is_none())
     }
 

@@ -286,3 +286,55 @@ fn a_voucher_paid_ahead_within_the_lead_is_redeemed_whole() {
         assert_eq!(plan[0].cumulative_amount(), Octas(redeemed), "lead {lead}");
     }
 }
+
+#[test]
+fn a_settlement_read_again_later_leaves_the_due_clock_alone() {
+    // The settler confirms its transaction at 41 s; the indexed StreamSettled of the same
+    // settlement (chain time 40 s) is read at 60 s, when the log lags. Re-arming the clock
+    // at 40 s would make the stream due at 70 s instead of 71 s, and a later event read
+    // later still, at once.
+    let mut f = Fixture::new();
+    let mut desk = SettlementDesk::new(ctx(), 100);
+    desk.open(f.terms(1_000), 0);
+    desk.attest(f.tick(), 0).expect("tick");
+    desk.offer_voucher(f.voucher(10), 0).expect("voucher");
+    let plan = desk.plan(30_000, &policy());
+    desk.submitted(&plan);
+    desk.attest(f.tick(), 35_000).expect("tick");
+    desk.offer_voucher(f.voucher(20), 35_000).expect("voucher");
+    // 20 is still unpaid after either: no waiting ended, the clock restarts at 41 s.
+    assert_eq!(desk.settled(7, Octas(10), 41_000), None, "own confirmation");
+    assert_eq!(
+        desk.settled(7, Octas(10), 40_000),
+        None,
+        "the same, read later"
+    );
+    assert!(
+        desk.plan(70_500, &policy()).is_empty(),
+        "not due before 71 s"
+    );
+    assert_eq!(desk.plan(71_000, &policy()).len(), 1);
+}
+
+#[test]
+fn a_voucher_read_late_is_due_no_sooner_than_an_interval_after_the_last_settlement() {
+    // A voucher made at 20 s reaches the desk after the settlement of 50 s: it waits from
+    // 50 s, not from 20 s.
+    let mut f = Fixture::new();
+    let mut desk = SettlementDesk::new(ctx(), 100);
+    desk.open(f.terms(1_000), 0);
+    desk.attest(f.tick(), 0).expect("tick");
+    desk.attest(f.tick(), 0).expect("tick");
+    desk.offer_voucher(f.voucher(10), 0).expect("voucher");
+    desk.submitted(&desk.plan(30_000, &policy()));
+    assert_eq!(desk.settled(7, Octas(10), 50_000), Some(0));
+    desk.offer_voucher(f.voucher(20), 20_000).expect("voucher");
+    assert!(
+        desk.plan(79_000, &policy()).is_empty(),
+        "due at 80 s, not 50 s"
+    );
+    assert_eq!(
+        desk.plan(80_000, &policy())[0].cumulative_amount(),
+        Octas(20)
+    );
+}
