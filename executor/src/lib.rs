@@ -26,6 +26,7 @@ pub mod outputs_http;
 pub mod outputs_quota;
 mod payment_judge;
 mod payments;
+mod recovery;
 pub mod sandbox;
 mod service;
 mod state;

@@ -20,6 +20,7 @@ use computestream_schemas::{topics, Envelope, Event};
 use crate::artifacts::ArtifactStore;
 use crate::chain::JobChain;
 use crate::container::ContainerRuntime;
+use crate::recovery::Recovery;
 use crate::sandbox::JobRequest;
 use crate::state::ExecutorState;
 use crate::supervisor::{JobContext, MeteringHead, Start};
@@ -201,11 +202,12 @@ impl<R: ContainerRuntime, C: JobChain> Executor<R, C> {
             ctx: self.shared.ctx,
             kafka: self.kafka.clone(),
         };
-        let mut heads: HashMap<u64, MeteringHead> = HashMap::new();
+        let mut recovery = Recovery::default();
         let mut tasks: HashMap<u64, (Shutdown, tokio::task::JoinHandle<()>)> = HashMap::new();
         let mut caught_up = behind.is_done();
         if caught_up {
-            self.reconcile(&job_ctx, &heads, &mut tasks, &shutdown)
+            recovery.caught_up();
+            self.reconcile(&job_ctx, &recovery, &mut tasks, &shutdown)
                 .await?;
         }
         let mut heartbeat = tokio::time::interval(Duration::from_secs(self.config.heartbeat_secs));
@@ -215,9 +217,9 @@ impl<R: ContainerRuntime, C: JobChain> Executor<R, C> {
                 _ = heartbeat.tick() => {
                     tasks.retain(|_, (_, t)| !t.is_finished());
                     // Metering heads of jobs that ended (or were forgotten) are not needed.
-                    heads.retain(|id, _| {
-                        self.shared.job(*id).is_some_and(|j| !j.status.is_terminal())
-                            || tasks.contains_key(id)
+                    recovery.prune(caught_up, |id| {
+                        self.shared.job(id).is_some_and(|j| !j.status.is_terminal())
+                            || tasks.contains_key(&id)
                     });
                     let hb = ProviderHeartbeat {
                         provider,
@@ -257,7 +259,9 @@ impl<R: ContainerRuntime, C: JobChain> Executor<R, C> {
                         self.spawn(&job_ctx, req, Start::Fresh, &mut tasks, &shutdown);
                     }
                 }
-                Fact::Opened(terms) => self.shared.book().opened(terms, now_ms()),
+                Fact::Opened(terms) => {
+                    recovery.opened(&mut self.shared.book(), terms, now_ms());
+                }
                 Fact::Deposited(job, total) => self.shared.book().deposited(job, total),
                 Fact::Status(job, status, outputs) => {
                     self.shared.set_status(job, status, "");
@@ -275,18 +279,16 @@ impl<R: ContainerRuntime, C: JobChain> Executor<R, C> {
                     }
                 }
                 Fact::Closed(stream) => self.shared.book().closed(stream),
-                Fact::Metered(stream, head) => {
-                    let h = heads.entry(stream).or_default();
-                    if head.second > h.second {
-                        *h = head;
-                    }
+                Fact::Metered(stream, head) => recovery.metered(stream, head),
+                Fact::Paid(stream, amount, at) => {
+                    recovery.paid(&mut self.shared.book(), stream, amount, at, caught_up);
                 }
-                Fact::Paid(stream, amount, at) => self.shared.book().restore(stream, amount, at),
                 Fact::Other => {}
             }
             if !caught_up && behind.is_done() {
                 caught_up = true;
-                self.reconcile(&job_ctx, &heads, &mut tasks, &shutdown)
+                recovery.caught_up();
+                self.reconcile(&job_ctx, &recovery, &mut tasks, &shutdown)
                     .await?;
             }
         }
@@ -315,7 +317,7 @@ impl<R: ContainerRuntime, C: JobChain> Executor<R, C> {
     async fn reconcile(
         &self,
         ctx: &JobContext<R, C>,
-        heads: &HashMap<u64, MeteringHead>,
+        recovery: &Recovery,
         tasks: &mut HashMap<u64, (Shutdown, tokio::task::JoinHandle<()>)>,
         shutdown: &Shutdown,
     ) -> Result<(), ExecutorError> {
@@ -328,7 +330,7 @@ impl<R: ContainerRuntime, C: JobChain> Executor<R, C> {
             match self.shared.job(c.job_id) {
                 Some(j) if !j.status.is_terminal() => {
                     adopted.insert(c.job_id);
-                    let head = heads.get(&c.job_id).copied().unwrap_or_default();
+                    let head = recovery.head(c.job_id);
                     tracing::info!(
                         job_id = c.job_id,
                         running = c.running,
