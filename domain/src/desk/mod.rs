@@ -161,6 +161,8 @@ pub struct SettlementDesk {
     held_limit: usize,
     /// Seconds beyond those attested a redeemed voucher may pay ([`SettlementDesk::with_lead`]).
     lead_secs: u64,
+    /// When the last settle round was planned (ms): the next waits an interval.
+    last_round_ms: Option<u64>,
 }
 
 /// Aggregate figures for metrics.
@@ -186,6 +188,7 @@ impl SettlementDesk {
             held_count: 0,
             held_limit,
             lead_secs: 0,
+            last_round_ms: None,
         }
     }
 
@@ -423,7 +426,14 @@ impl SettlementDesk {
     /// `interval_ms` or reached `threshold` get a settle row, and when any does, so does
     /// every other stream with something redeemable. Streams with a redemption in
     /// flight are left alone until it is seen settled or [`SettlementDesk::abandoned`].
-    pub fn plan(&self, now_ms: u64, policy: &DeskPolicy) -> Vec<PlannedRedemption> {
+    ///
+    /// Settle rounds are at least `interval_ms` apart unless an amount reached `threshold`
+    /// (closes are never held back). Without that, the streams that missed a round (in
+    /// flight, or their vouchers still on their way through the log) came due at their own
+    /// moments, each taking every stream with a second's worth of vouchers along, and the
+    /// rounds split into many small ones (17–24 a minute instead of 6 in the re-soak of
+    /// 2026-12-07, docs/BENCHMARKS.md finding 7).
+    pub fn plan(&mut self, now_ms: u64, policy: &DeskPolicy) -> Vec<PlannedRedemption> {
         let mut due: Vec<(u64, PlannedRedemption)> = Vec::new();
         let mut waiting: Vec<(u64, PlannedRedemption)> = Vec::new();
         let mut settle_due = false;
@@ -461,7 +471,10 @@ impl SettlementDesk {
                 voucher,
                 expected_payment,
             };
-            if now_ms.saturating_sub(since) >= policy.interval_ms
+            let paced = self
+                .last_round_ms
+                .is_none_or(|r| now_ms.saturating_sub(r) >= policy.interval_ms);
+            if (paced && now_ms.saturating_sub(since) >= policy.interval_ms)
                 || expected_payment >= policy.threshold
             {
                 due.push((since, row));
@@ -469,6 +482,9 @@ impl SettlementDesk {
             } else {
                 waiting.push((since, row));
             }
+        }
+        if settle_due {
+            self.last_round_ms = Some(now_ms);
         }
         // A transaction is paid per transaction, not per row: once a batch goes out, every
         // stream with something redeemable rides along (and their intervals align).
@@ -497,9 +513,9 @@ impl SettlementDesk {
         }
     }
 
-    /// These redemptions did not happen (rejected, failed, or unconfirmed): plan again.
-    /// Redeeming the same voucher twice pays nothing the second time, so this is safe
-    /// even when the first attempt did in fact commit.
+    /// These redemptions did not happen (rejected, failed, or unconfirmed): plan again (a
+    /// settle row in the next paced round). Redeeming the same voucher twice pays nothing
+    /// the second time, so this is safe even when the first attempt did in fact commit.
     pub fn abandoned(&mut self, items: &[PlannedRedemption]) {
         for p in items {
             if let Some(s) = self.streams.get_mut(&p.stream_id) {

@@ -13,6 +13,7 @@ fn ctx() -> VoucherContext {
 }
 
 struct Fixture {
+    stream_id: u64,
     buyer: SigningKey,
     provider: SigningKey,
     prev: crate::RecordHash,
@@ -21,7 +22,12 @@ struct Fixture {
 
 impl Fixture {
     fn new() -> Self {
+        Fixture::for_stream(7)
+    }
+
+    fn for_stream(stream_id: u64) -> Self {
         Fixture {
+            stream_id,
             buyer: SigningKey::from_seed([1; 32]),
             provider: SigningKey::from_seed([2; 32]),
             prev: METERING_GENESIS_HASH,
@@ -31,7 +37,7 @@ impl Fixture {
 
     fn terms(&self, escrow: u64) -> StreamTerms {
         StreamTerms {
-            stream_id: 7,
+            stream_id: self.stream_id,
             buyer_public_key: self.buyer.public_key(),
             provider: ed25519_authentication_key(&self.provider.public_key()),
             rate_per_second: Octas(RATE),
@@ -43,7 +49,7 @@ impl Fixture {
         let v = Voucher {
             chain_id: 4,
             package: ctx().package,
-            stream_id: 7,
+            stream_id: self.stream_id,
             cumulative_amount: Octas(amount),
         }
         .sign(&self.buyer);
@@ -55,7 +61,7 @@ impl Fixture {
         let r = MeteringRecord {
             chain_id: 4,
             package: ctx().package,
-            stream_id: 7,
+            stream_id: self.stream_id,
             provider: ed25519_authentication_key(&self.provider.public_key()),
             second: self.second,
             prev_hash: self.prev,
@@ -326,7 +332,8 @@ fn a_voucher_read_late_is_due_no_sooner_than_an_interval_after_the_last_settleme
     desk.attest(f.tick(), 0).expect("tick");
     desk.attest(f.tick(), 0).expect("tick");
     desk.offer_voucher(f.voucher(10), 0).expect("voucher");
-    desk.submitted(&desk.plan(30_000, &policy()));
+    let plan = desk.plan(30_000, &policy());
+    desk.submitted(&plan);
     assert_eq!(desk.settled(7, Octas(10), 50_000), Some(0));
     desk.offer_voucher(f.voucher(20), 20_000).expect("voucher");
     assert!(
@@ -337,4 +344,38 @@ fn a_voucher_read_late_is_due_no_sooner_than_an_interval_after_the_last_settleme
         desk.plan(80_000, &policy())[0].cumulative_amount(),
         Octas(20)
     );
+}
+
+#[test]
+fn settle_rounds_are_an_interval_apart_unless_an_amount_reaches_the_threshold() {
+    // Stream 7 is due at 30 s and settled; stream 8's first voucher, made at 10 s, is read
+    // at 31 s (its partition lagged). On its own clock it is due at 40 s, but a round went
+    // out at 30 s: it waits for the next, at 60 s, instead of starting a round of its own.
+    let mut a = Fixture::new();
+    let mut b = Fixture::for_stream(8);
+    let mut desk = SettlementDesk::new(ctx(), 100);
+    desk.open(a.terms(1_000), 0);
+    desk.open(b.terms(1_000), 0);
+    desk.attest(a.tick(), 0).expect("tick");
+    desk.offer_voucher(a.voucher(10), 0).expect("voucher");
+    let plan = desk.plan(30_000, &policy());
+    assert_eq!(plan.len(), 1);
+    desk.submitted(&plan);
+    desk.settled(7, Octas(10), 30_500);
+    desk.attest(b.tick(), 10_000).expect("tick");
+    desk.offer_voucher(b.voucher(10), 10_000).expect("voucher");
+    assert!(desk.plan(31_000, &policy()).is_empty(), "paced");
+    assert!(desk.plan(40_000, &policy()).is_empty(), "paced");
+    assert!(desk.plan(59_999, &policy()).is_empty(), "paced");
+    let plan = desk.plan(60_000, &policy());
+    assert_eq!(plan.len(), 1);
+    assert_eq!(plan[0].stream_id, 8);
+    // An amount at the threshold goes at once, paced or not.
+    let urgent = DeskPolicy {
+        interval_ms: 30_000,
+        threshold: Octas(10),
+    };
+    desk.attest(a.tick(), 61_000).expect("tick");
+    desk.offer_voucher(a.voucher(20), 61_000).expect("voucher");
+    assert_eq!(desk.plan(61_000, &urgent).len(), 2);
 }
