@@ -431,12 +431,15 @@ impl SettlementDesk {
     /// (closes are never held back). Without that, the streams that missed a round (in
     /// flight, or their vouchers still on their way through the log) came due at their own
     /// moments, each taking every stream with a second's worth of vouchers along, and the
-    /// rounds split into many small ones (17–24 a minute instead of 6 in the re-soak of
+    /// rounds split into many small ones (5–41 a minute instead of 6 in the re-soak of
     /// 2026-12-07, docs/BENCHMARKS.md finding 7).
     pub fn plan(&mut self, now_ms: u64, policy: &DeskPolicy) -> Vec<PlannedRedemption> {
         let mut due: Vec<(u64, PlannedRedemption)> = Vec::new();
         let mut waiting: Vec<(u64, PlannedRedemption)> = Vec::new();
         let mut settle_due = false;
+        let paced = self
+            .last_round_ms
+            .is_none_or(|r| now_ms.saturating_sub(r) >= policy.interval_ms);
         for (&stream_id, s) in &self.streams {
             if s.inflight.is_some() || s.closed_on_chain {
                 continue;
@@ -471,9 +474,6 @@ impl SettlementDesk {
                 voucher,
                 expected_payment,
             };
-            let paced = self
-                .last_round_ms
-                .is_none_or(|r| now_ms.saturating_sub(r) >= policy.interval_ms);
             if (paced && now_ms.saturating_sub(since) >= policy.interval_ms)
                 || expected_payment >= policy.threshold
             {
@@ -483,12 +483,10 @@ impl SettlementDesk {
                 waiting.push((since, row));
             }
         }
-        if settle_due {
-            self.last_round_ms = Some(now_ms);
-        }
         // A transaction is paid per transaction, not per row: once a batch goes out, every
         // stream with something redeemable rides along (and their intervals align).
         if settle_due {
+            self.last_round_ms = Some(now_ms);
             due.append(&mut waiting);
         }
         due.sort_by_key(|(since, p)| (*since, p.stream_id));
