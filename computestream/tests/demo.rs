@@ -26,7 +26,13 @@ fn free_addr() -> String {
 
 fn demo(kafka: &computestream_eventlog::KafkaSettings) -> Command {
     let mut c = Command::new(BIN);
+    // A log of its own: a failure shows this run's warnings, not another test's.
+    static RUN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = RUN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let log = std::env::temp_dir().join(format!("cs-demo-{}-{n}.log", std::process::id()));
     c.arg("demo")
+        .arg("--log-file")
+        .arg(log)
         .env("COMPUTESTREAM_KAFKA__BROKERS", &kafka.brokers)
         .env("COMPUTESTREAM_KAFKA__TOPIC_PREFIX", &kafka.topic_prefix)
         .env("COMPUTESTREAM_SIDE_PORT", "127.0.0.1:0")
@@ -70,13 +76,15 @@ fn output(child: &mut Child, mut on_line: impl FnMut(&str)) -> String {
 }
 
 fn assert_checks_pass(out: &str) {
-    assert!(
+    require(
         out.contains("escrow conservation on chain: holds"),
-        "conservation line missing:\n{out}"
+        "the conservation line is missing",
+        out,
     );
-    assert!(
+    require(
         out.contains("paid on chain = the newest voucher within the metered seconds plus the lead (cancelled: at most), stream closed: yes"),
-        "exactness line missing:\n{out}"
+        "the exactness line is missing",
+        out,
     );
     for url in [
         "web app:",
@@ -85,8 +93,49 @@ fn assert_checks_pass(out: &str) {
         "REST API:",
         "x402 facilitator:",
     ] {
-        assert!(out.contains(url), "the demo prints its {url} URL");
+        require(
+            out.contains(url),
+            &format!("the demo prints its {url} URL"),
+            out,
+        );
     }
+}
+
+/// Fails the test when `ok` is false, with `what` and the end of the demo's output (its final
+/// checks and its error) as the last lines the test writes. The whole output was echoed as it
+/// came; CI shows a run's head and tail, so the reason must come last, not before a backtrace.
+fn require(ok: bool, what: &str, out: &str) {
+    if ok {
+        return;
+    }
+    let lines: Vec<&str> = out.lines().collect();
+    let from = lines
+        .iter()
+        .rposition(|l| l.starts_with("Final"))
+        .unwrap_or(lines.len().saturating_sub(20));
+    eprintln!("\n=== the demo's end:");
+    for l in lines.iter().skip(from) {
+        eprintln!("{l}");
+    }
+    // Its services' warnings and errors (the path is the demo's first line).
+    let log = lines
+        .iter()
+        .find_map(|l| l.strip_prefix("logs: "))
+        .and_then(|p| std::fs::read_to_string(p.trim()).ok())
+        .unwrap_or_default();
+    let warnings: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains(" WARN ") || l.contains(" ERROR "))
+        .collect();
+    eprintln!(
+        "=== the demo's log: {} warnings and errors; the last 12:",
+        warnings.len()
+    );
+    for l in warnings.iter().skip(warnings.len().saturating_sub(12)) {
+        eprintln!("{}", l.chars().take(300).collect::<String>());
+    }
+    eprintln!("=== FAILED: {what}");
+    std::panic::resume_unwind(Box::new(what.to_owned()));
 }
 
 /// A node in its own process (`computestream devnet`), known only by its URL, and a keys
@@ -198,10 +247,22 @@ async fn the_demo_runs_against_a_node_given_by_url_with_funded_keys() {
     .await
     .expect("join");
     drop(node);
-    assert!(out.1.success(), "the demo failed ({}):\n{}", out.1, out.0);
+    require(
+        out.1.success(),
+        &format!("the demo failed ({})", out.1),
+        &out.0,
+    );
     assert_checks_pass(&out.0);
-    assert!(out.0.contains("2 providers, 3 jobs"), "{}", out.0);
-    assert!(out.0.contains("3 of 3 jobs completed"), "{}", out.0);
+    require(
+        out.0.contains("2 providers, 3 jobs"),
+        "the demo's header",
+        &out.0,
+    );
+    require(
+        out.0.contains("3 of 3 jobs completed"),
+        "3 of 3 jobs completed",
+        &out.0,
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -245,16 +306,18 @@ async fn ctrl_c_winds_the_demo_down_cleanly() {
     .expect("join");
     drop(node);
     let (out, status, sent) = out;
-    assert!(sent, "the demo never reached a settlement:\n{out}");
-    assert!(
+    require(sent, "the demo never reached a settlement", &out);
+    require(
         status.success(),
-        "the demo did not exit cleanly ({status}):\n{out}"
+        &format!("the demo did not exit cleanly ({status})"),
+        &out,
     );
-    assert!(
+    require(
         out.contains("stopping: the buyers cancel their running jobs"),
-        "{out}"
+        "the buyers cancel their running jobs",
+        &out,
     );
-    assert!(out.contains("2 jobs cancelled"), "{out}");
+    require(out.contains("2 jobs cancelled"), "2 jobs cancelled", &out);
     assert_checks_pass(&out);
 }
 
@@ -324,8 +387,16 @@ async fn a_busy_machine_stops_no_paying_job() {
     .expect("join");
     drop(hog);
     drop(node);
-    assert!(out.1.success(), "the demo failed ({}):\n{}", out.1, out.0);
+    require(
+        out.1.success(),
+        &format!("the demo failed ({})", out.1),
+        &out.0,
+    );
     // A job stopped for want of payment ends failed, not completed.
-    assert!(out.0.contains("8 of 8 jobs completed"), "{}", out.0);
+    require(
+        out.0.contains("8 of 8 jobs completed"),
+        "8 of 8 jobs completed",
+        &out.0,
+    );
     assert_checks_pass(&out.0);
 }

@@ -85,6 +85,8 @@ pub struct Buyer {
     lead_secs: u64,
     /// Per job: the cumulative amount this buyer has committed so far.
     committed: Mutex<HashMap<u64, Octas>>,
+    /// Per job: the largest cumulative amount this buyer signed and sent, answered or not.
+    signed: Mutex<HashMap<u64, Octas>>,
 }
 
 /// The terms a 402 states for the next payment.
@@ -151,6 +153,7 @@ impl Buyer {
             package,
             lead_secs: DEFAULT_LEAD_SECS,
             committed: Mutex::new(HashMap::new()),
+            signed: Mutex::new(HashMap::new()),
         }
     }
 
@@ -163,6 +166,19 @@ impl Buyer {
 
     fn committed(&self, job_id: u64) -> Option<Octas> {
         self.committed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&job_id)
+            .copied()
+    }
+
+    /// The largest cumulative amount this buyer signed and sent for `job_id`, whether or not
+    /// the executor's answer arrived: the most the stream can be charged. A request that timed
+    /// out may still have been stored (the executor stores in a task a hang-up does not
+    /// cancel), so the settler may redeem more than the newest voucher confirmed, never more
+    /// than this.
+    pub fn signed(&self, job_id: u64) -> Option<Octas> {
+        self.signed
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .get(&job_id)
@@ -310,6 +326,11 @@ impl Buyer {
                 voucher: VoucherPayload::from_signed(&voucher),
             },
         };
+        {
+            let mut signed = self.signed.lock().unwrap_or_else(|p| p.into_inner());
+            let most = signed.entry(job_id).or_insert(cumulative);
+            *most = (*most).max(cumulative);
+        }
         let r = self
             .http
             .get(&url)

@@ -511,7 +511,8 @@ impl<R: ContainerRuntime, C: JobChain> JobContext<R, C> {
                 return Stop::OutputQuota(why);
             }
             let paid = self.shared.paid_seconds(job.job_id);
-            if judge.unpaid(head.second, paid, std::time::Instant::now()) {
+            let storing = self.shared.book().in_flight(job.job_id) > 0;
+            if judge.unpaid(head.second, paid, storing, std::time::Instant::now()) {
                 let _ = self.runtime.stop(container, 2).await;
                 wait.abort();
                 self.flush_all(head, &mut unsent).await;

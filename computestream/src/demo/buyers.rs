@@ -12,9 +12,13 @@ use tokio::task::JoinSet;
 
 use super::chain::DemoChain;
 
-/// How the paying ended, and the newest cumulative amount each job's buyer paid.
+/// How the paying ended, and per job (in `DemoChain::jobs` order) what its buyer paid.
 pub struct Paid {
+    /// The newest cumulative amount the executor confirmed (200 with `PAYMENT-RESPONSE`).
     pub through: Vec<Octas>,
+    /// The largest cumulative amount signed and sent, confirmed or not
+    /// ([`Buyer::signed`]): a request that timed out may still have been stored.
+    pub signed: Vec<Octas>,
     pub interrupted: bool,
 }
 
@@ -30,6 +34,7 @@ pub async fn pay_until_done(
 ) -> Paid {
     let id = chain.id;
     let through = Arc::new(Mutex::new(vec![Octas::ZERO; chain.jobs.len()]));
+    let signed = Arc::new(Mutex::new(vec![Octas::ZERO; chain.jobs.len()]));
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let mut buyers = JoinSet::new();
     for (i, job) in chain.jobs.iter().enumerate() {
@@ -45,7 +50,8 @@ pub async fn pay_until_done(
             continue;
         };
         let buyer = Buyer::new(SigningKey::from_seed(*seed), id.chain_id, id.package);
-        let (through, mut stopped, job_id) = (through.clone(), stopped.clone(), job.job_id);
+        let (through, signed, mut stopped, job_id) =
+            (through.clone(), signed.clone(), stopped.clone(), job.job_id);
         buyers.spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(1));
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -54,7 +60,11 @@ pub async fn pay_until_done(
                     _ = stopped.changed() => return,
                     _ = tick.tick() => {}
                 }
-                match buyer.pay_due(&endpoint, job_id).await {
+                let paid = buyer.pay_due(&endpoint, job_id).await;
+                if let (Some(most), Ok(mut s)) = (buyer.signed(job_id), signed.lock()) {
+                    s[i] = most;
+                }
+                match paid {
                     Ok(Payment::Paid(p)) => {
                         if let Ok(mut t) = through.lock() {
                             t[i] = p.cumulative;
@@ -89,8 +99,10 @@ pub async fn pay_until_done(
     let _ = stop.send(true);
     while buyers.join_next().await.is_some() {}
     let through = through.lock().map(|t| t.clone()).unwrap_or_default();
+    let signed = signed.lock().map(|t| t.clone()).unwrap_or_default();
     Paid {
         through,
+        signed,
         interrupted,
     }
 }

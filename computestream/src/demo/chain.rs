@@ -283,15 +283,52 @@ fn u64_at(v: &[Value], i: usize) -> anyhow::Result<u64> {
         .with_context(|| format!("view result {i}: {v:?}"))
 }
 
+/// Runs `call` until it succeeds, fails for good, or failed 6 times over ~30 s: a timeout or
+/// an unavailable node (a busy machine) is tried again. The demo's checks read the chain, and
+/// one slow answer must not fail a run whose money is right.
+async fn retrying<T, F, Fut>(what: &str, mut call: F) -> Result<T, computestream_chain::ChainError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, computestream_chain::ChainError>>,
+{
+    let mut wait = Duration::from_millis(500);
+    let mut tries = 1;
+    loop {
+        match call().await {
+            Err(e) if e.is_retryable() && tries < 6 => {
+                tracing::warn!(call = what, error = %e, "the node did not answer; trying again");
+                tokio::time::sleep(wait).await;
+                wait = wait.saturating_mul(2);
+                tries += 1;
+            }
+            done => return done,
+        }
+    }
+}
+
 impl DemoChain {
     pub fn chain_id(&self) -> u8 {
         self.id.chain_id
     }
 
+    /// A view function's result, tried again while the node is slow or away ([`retrying`]).
+    async fn view(
+        &self,
+        module: &str,
+        function: &str,
+        args: Vec<Value>,
+    ) -> Result<Vec<Value>, computestream_chain::ChainError> {
+        retrying(function, || self.rest.view(module, function, args.clone())).await
+    }
+
+    /// The ledger's newest version, tried again while the node is slow or away.
+    pub async fn head_version(&self) -> Result<u64, computestream_chain::ChainError> {
+        retrying("ledger", || async { Ok(self.rest.ledger().await?.version) }).await
+    }
+
     /// The job's status code on chain.
     pub async fn job_status(&self, job_id: u64) -> anyhow::Result<u8> {
         let v = self
-            .rest
             .view("job_registry", "get_job", vec![json!(job_id.to_string())])
             .await?;
         Ok(u64_at(&v, 6)? as u8)
@@ -300,7 +337,6 @@ impl DemoChain {
     /// `(paid, open)` of a stream.
     pub async fn stream(&self, stream_id: u64) -> anyhow::Result<(u64, bool)> {
         let v = self
-            .rest
             .view(
                 "payment_stream",
                 "get_stream",
@@ -317,7 +353,6 @@ impl DemoChain {
     /// `(deposited, released, refunded, locked)` of a job's escrow.
     pub async fn escrow(&self, job_id: u64) -> anyhow::Result<[u64; 4]> {
         let v = self
-            .rest
             .view("escrow", "get_escrow", vec![json!(job_id.to_string())])
             .await?;
         Ok([

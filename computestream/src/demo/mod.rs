@@ -208,14 +208,8 @@ pub async fn run(cfg: &AppConfig, args: DemoArgs) -> anyhow::Result<()> {
     while !chain.all_closed().await && std::time::Instant::now() < closes_by {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let findings = report::check(
-        &chain,
-        &kafka,
-        &pool,
-        &paid.through,
-        cfg.settler.payment_ahead_secs,
-    )
-    .await?;
+    let findings =
+        report::check(&chain, &kafka, &pool, &paid, cfg.settler.payment_ahead_secs).await?;
     shutdown.trigger();
     running.stopped().await;
     if let Some(d) = chain.devnet {

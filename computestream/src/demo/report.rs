@@ -6,10 +6,11 @@ use std::time::Duration;
 
 use computestream_devnet::load;
 use computestream_domain::settlement::naive_transactions;
-use computestream_domain::{JobStatus, Octas};
+use computestream_domain::JobStatus;
 use computestream_eventlog::KafkaSettings;
 use sqlx::PgPool;
 
+use super::buyers::Paid;
 use super::chain::DemoChain;
 
 /// What the end of the demo found.
@@ -19,6 +20,8 @@ pub struct Findings {
     jobs_done: usize,
     jobs: usize,
     outputs: Vec<String>,
+    /// `job N: STATUS [(reason)]` for each job that did not complete, from the read model.
+    not_completed: Vec<String>,
     seconds: i64,
     deposited: u64,
     paid: u64,
@@ -27,17 +30,18 @@ pub struct Findings {
 }
 
 /// Waits for the indexer and the projector to catch up with the chain, then checks every
-/// stream against the newest voucher its buyer paid (`paid_through`).
+/// stream against the newest voucher its buyer paid (`buyers.through`; a voucher sent whose
+/// answer never came, up to `buyers.signed`, may have been stored and redeemed instead).
 pub async fn check(
     chain: &DemoChain,
     kafka: &KafkaSettings,
     pool: &PgPool,
-    paid_through: &[Octas],
+    buyers: &Paid,
     lead_secs: u64,
 ) -> anyhow::Result<Findings> {
     let pool = pool.clone();
     // Let the indexer and projector catch up, then read back from the chain and the read models.
-    let head = chain.rest.ledger().await?.version;
+    let head = chain.head_version().await?;
     for _ in 0..200 {
         if let Ok(Some(cp)) = computestream_indexer::progress::read_last(kafka).await {
             if cp.next_version > head {
@@ -83,6 +87,18 @@ pub async fn check(
     .fetch_all(&pool)
     .await
     .unwrap_or_default();
+    let not_completed: Vec<String> = sqlx::query_as::<_, (i64, String, String)>(
+        "SELECT job_id, status, reason FROM jobs WHERE status <> 'completed' ORDER BY job_id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap_or_default()
+    .into_iter()
+    .map(|(id, status, reason)| match reason.as_str() {
+        "" => format!("job {id}: {status}"),
+        why => format!("job {id}: {status} ({why})"),
+    })
+    .collect();
     let rate = load::PRICE_PER_SECOND;
     let (mut conserved, mut exact, mut jobs_done) = (true, true, 0);
     let (mut deposited, mut paid, mut refunded) = (0u64, 0u64, 0u64);
@@ -100,24 +116,38 @@ pub async fn check(
             .unwrap_or(0)
             .max(0) as u64;
         // Buyers pay up to `lead_secs` ahead of what was served; the settler redeems the
-        // newest voucher within (metered + lead) seconds.
-        let expected = paid_through[i]
-            .get()
-            .min(metered.saturating_add(lead_secs).saturating_mul(rate));
+        // newest voucher in the log within (metered + lead) seconds: the newest the buyer saw
+        // confirmed, or a later one it sent whose answer did not reach it (a request timed out
+        // on a busy machine after the executor had stored it).
+        let cap = metered.saturating_add(lead_secs).saturating_mul(rate);
+        let through = buyers.through.get(i).map_or(0, |o| o.get());
+        let confirmed = through.min(cap);
+        let sent = buyers
+            .signed
+            .get(i)
+            .map_or(0, |o| o.get())
+            .max(through)
+            .min(cap);
         let (stream_paid, open) = chain.stream(j.job_id).await?;
         let status = chain.job_status(j.job_id).await?;
+        let unanswered = confirmed < stream_paid && stream_paid <= sent;
         let stream_exact = !open
             && if status == JobStatus::Cancelled as u8 {
                 // A cancelled stream closes when the cancellation is read; the seconds the
                 // provider metered until it saw the cancellation too are not billed.
-                stream_paid <= expected
+                stream_paid <= sent
             } else {
-                stream_paid == expected
+                stream_paid == confirmed || unanswered
             };
         if !stream_exact {
             println!(
-                "  stream {}: paid {stream_paid}, open {open}, status {status}; newest voucher {}, metered {metered} s",
-                j.job_id, paid_through[i]
+                "  stream {}: paid {stream_paid}, open {open}, status {status}; newest voucher {through} (sent {sent}), metered {metered} s",
+                j.job_id
+            );
+        } else if unanswered && status != JobStatus::Cancelled as u8 {
+            println!(
+                "  stream {}: paid {stream_paid}, a voucher whose answer did not reach its buyer (newest confirmed {through})",
+                j.job_id
             );
         }
         exact &= stream_exact;
@@ -131,6 +161,7 @@ pub async fn check(
         jobs_done,
         jobs: chain.jobs.len(),
         outputs,
+        not_completed,
         seconds: attested.values().sum(),
         deposited,
         paid,
@@ -148,6 +179,7 @@ impl Findings {
             jobs_done,
             jobs,
             outputs,
+            not_completed,
             seconds,
             deposited,
             paid,
@@ -163,6 +195,9 @@ impl Findings {
                 .map(|c| format!("{c} (and {} more)", outputs.len() - 1))
                 .unwrap_or_else(|| "none".into())
         );
+        for line in not_completed {
+            println!("    {line}");
+        }
         println!("  {seconds} metered seconds; escrow deposited {deposited}, paid to providers {paid}, refunded to buyers {refunded} octas");
         println!(
             "  escrow conservation on chain: {}",
