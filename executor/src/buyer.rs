@@ -412,6 +412,64 @@ mod tests {
         assert_eq!(due(200, None, None).target(Octas(200), 2), Some(Octas(210)));
     }
 
+    /// A voucher sent whose answer was a failure (or never came) may still be in the log:
+    /// the buyer does not count it as committed, but knows it may be charged up to it.
+    #[tokio::test]
+    async fn a_voucher_sent_without_a_good_answer_is_signed_not_committed() {
+        use axum::http::{HeaderMap, StatusCode};
+        use axum::response::IntoResponse;
+        use computestream_schemas::x402::ResourceInfo;
+
+        let mut reqs = due(100, Some(30), Some(1_000)).reqs;
+        reqs.extra = RequirementsExtra {
+            stream_id: "7".into(),
+            charged_cumulative_amount: Some("100".into()),
+            served_seconds: Some("30".into()),
+            max_cumulative_amount: Some("1000".into()),
+            ..RequirementsExtra::default()
+        };
+        let required = PaymentRequired {
+            x402_version: x402::X402_VERSION,
+            error: None,
+            resource: ResourceInfo {
+                url: "/jobs/7".into(),
+                description: "job 7".into(),
+                mime_type: "application/json".into(),
+            },
+            accepts: vec![reqs],
+        };
+        // The executor: a 402 for the due amount; a paid request fails as a store that the
+        // broker refused does (500).
+        let app = axum::Router::new().route(
+            "/jobs/7",
+            axum::routing::get(move |h: HeaderMap| {
+                let required = header::encode(&required);
+                async move {
+                    if h.contains_key(header::PAYMENT_SIGNATURE) {
+                        StatusCode::INTERNAL_SERVER_ERROR.into_response()
+                    } else {
+                        (
+                            StatusCode::PAYMENT_REQUIRED,
+                            [(header::PAYMENT_REQUIRED, required)],
+                        )
+                            .into_response()
+                    }
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move { axum::serve(listener, app).await });
+
+        let buyer = Buyer::new(SigningKey::from_seed([3; 32]), 4, AccountAddress::ONE);
+        assert!(buyer.pay_due(&format!("http://{addr}"), 7).await.is_err());
+        // 30 s served plus the 2 s lead at 10 octas a second.
+        assert_eq!(buyer.signed(7), Some(Octas(320)));
+        assert_eq!(buyer.committed(7), None, "no answer confirmed it");
+    }
+
     #[test]
     fn refusals_that_clear_by_themselves_are_retryable() {
         assert!(BuyerError::Refused(x402::reason::CHANNEL_BUSY.into()).is_retryable());

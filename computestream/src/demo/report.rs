@@ -115,36 +115,25 @@ pub async fn check(
             .copied()
             .unwrap_or(0)
             .max(0) as u64;
-        // Buyers pay up to `lead_secs` ahead of what was served; the settler redeems the
-        // newest voucher in the log within (metered + lead) seconds: the newest the buyer saw
-        // confirmed, or a later one it sent whose answer did not reach it (a request timed out
-        // on a busy machine after the executor had stored it).
         let cap = metered.saturating_add(lead_secs).saturating_mul(rate);
         let through = buyers.through.get(i).map_or(0, |o| o.get());
-        let confirmed = through.min(cap);
-        let sent = buyers
-            .signed
-            .get(i)
-            .map_or(0, |o| o.get())
-            .max(through)
-            .min(cap);
+        let signed = buyers.signed.get(i).map_or(0, |o| o.get());
         let (stream_paid, open) = chain.stream(j.job_id).await?;
         let status = chain.job_status(j.job_id).await?;
-        let unanswered = confirmed < stream_paid && stream_paid <= sent;
-        let stream_exact = !open
-            && if status == JobStatus::Cancelled as u8 {
-                // A cancelled stream closes when the cancellation is read; the seconds the
-                // provider metered until it saw the cancellation too are not billed.
-                stream_paid <= sent
-            } else {
-                stream_paid == confirmed || unanswered
-            };
+        let verdict = judge_stream(
+            stream_paid,
+            through,
+            signed,
+            cap,
+            status == JobStatus::Cancelled as u8,
+        );
+        let stream_exact = !open && verdict != StreamPaid::Wrong;
         if !stream_exact {
             println!(
-                "  stream {}: paid {stream_paid}, open {open}, status {status}; newest voucher {through} (sent {sent}), metered {metered} s",
+                "  stream {}: paid {stream_paid}, open {open}, status {status}; newest voucher {through} (signed {signed}), metered {metered} s",
                 j.job_id
             );
-        } else if unanswered && status != JobStatus::Cancelled as u8 {
+        } else if verdict == StreamPaid::Unanswered {
             println!(
                 "  stream {}: paid {stream_paid}, a voucher whose answer did not reach its buyer (newest confirmed {through})",
                 j.job_id
@@ -168,6 +157,42 @@ pub async fn check(
         refunded,
         onchain_settlements,
     })
+}
+
+/// How a closed stream's payment on chain compares with what its buyer paid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StreamPaid {
+    /// The newest voucher the buyer saw confirmed, within the cap (cancelled: at most the
+    /// newest it signed).
+    Exact,
+    /// A later voucher the buyer sent whose answer did not reach it (a request that timed out
+    /// on a busy machine after the executor had stored it), within the cap.
+    Unanswered,
+    Wrong,
+}
+
+/// Octas in all: `paid` on chain; `through`, the newest voucher confirmed to the buyer;
+/// `signed`, the largest it signed and sent; `cap`, (metered + lead) seconds at the rate, the
+/// most the settler redeems (`SettlementDesk`: the newest voucher in the log within it). A
+/// cancelled stream closes when the cancellation is read, and the seconds metered until the
+/// provider saw it are not billed, so it may be paid less.
+fn judge_stream(paid: u64, through: u64, signed: u64, cap: u64, cancelled: bool) -> StreamPaid {
+    let confirmed = through.min(cap);
+    let most = signed.max(through).min(cap);
+    if cancelled {
+        return if paid <= most {
+            StreamPaid::Exact
+        } else {
+            StreamPaid::Wrong
+        };
+    }
+    if paid == confirmed {
+        StreamPaid::Exact
+    } else if confirmed < paid && paid <= most {
+        StreamPaid::Unanswered
+    } else {
+        StreamPaid::Wrong
+    }
 }
 
 impl Findings {
@@ -233,5 +258,40 @@ pub async fn summary(pool: &PgPool, elapsed: u64) {
     .await;
     if let Ok((running, ended, seconds, vouchered, settled, batches)) = row {
         println!("t={elapsed:>4}s  jobs running={running} ended={ended}  seconds served={seconds:>6}  accrued (vouchers)={vouchered:>10}  settled on chain={settled:>10} octas  settlement txns={batches}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{judge_stream, StreamPaid};
+
+    #[test]
+    fn a_stream_is_paid_its_newest_confirmed_voucher_within_the_cap() {
+        assert_eq!(judge_stream(500, 500, 500, 900, false), StreamPaid::Exact);
+        // The buyer paid ahead of what was metered: the cap wins.
+        assert_eq!(
+            judge_stream(900, 1_000, 1_000, 900, false),
+            StreamPaid::Exact
+        );
+        assert_eq!(judge_stream(400, 500, 500, 900, false), StreamPaid::Wrong);
+        assert_eq!(judge_stream(600, 500, 500, 900, false), StreamPaid::Wrong);
+    }
+
+    #[test]
+    fn a_voucher_whose_answer_never_came_may_be_redeemed_up_to_what_was_signed() {
+        assert_eq!(
+            judge_stream(600, 500, 600, 900, false),
+            StreamPaid::Unanswered
+        );
+        assert_eq!(judge_stream(700, 500, 600, 900, false), StreamPaid::Wrong);
+        // Never above the cap, whatever was signed.
+        assert_eq!(judge_stream(950, 500, 1_000, 900, false), StreamPaid::Wrong);
+    }
+
+    #[test]
+    fn a_cancelled_stream_is_paid_at_most_what_was_signed() {
+        assert_eq!(judge_stream(300, 500, 500, 900, true), StreamPaid::Exact);
+        assert_eq!(judge_stream(600, 500, 600, 900, true), StreamPaid::Exact);
+        assert_eq!(judge_stream(700, 500, 600, 900, true), StreamPaid::Wrong);
     }
 }
