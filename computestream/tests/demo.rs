@@ -40,6 +40,9 @@ fn demo(kafka: &computestream_eventlog::KafkaSettings) -> Command {
         .env("COMPUTESTREAM_SETTLER__LISTEN", "127.0.0.1:0")
         .env("COMPUTESTREAM_DEVNET__LISTEN", "127.0.0.1:0")
         .env("RUST_LOG", "warn")
+        // Its error ends the output without a backtrace (the failure's reason stays in
+        // sight in a CI excerpt).
+        .env("RUST_LIB_BACKTRACE", "0")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
     c

@@ -7,7 +7,9 @@
 //! - [`EnvelopeProducer`]: idempotent (`enable.idempotence`, `acks=all`), keyed by
 //!   aggregate, partitioned by murmur2 of the key (the Java client's rule);
 //! - [`LogConsumer`]: a consumer with auto-commit off and explicitly assigned partitions
-//!   and offsets, for consumers that store their offsets with their effects;
+//!   and offsets, for consumers that store their offsets with their effects; it hands out
+//!   every offset of a partition once, in order, refetching a gap a fetch skipped
+//!   ([`contiguity`]);
 //! - [`tails`]: partition watermarks, for resuming from what the log already holds, and
 //!   reading partitions up to their current end;
 //! - [`job_log`]: one job's events (its two partitions), for evidence checks;
@@ -19,6 +21,7 @@
 pub mod admin;
 mod client_context;
 mod consumer;
+pub mod contiguity;
 mod error;
 pub mod job_log;
 mod probe;

@@ -4,13 +4,14 @@
 //! state: an in-memory broker forgets producer ids); on durable (SQLite) storage the log
 //! keeps what was written before.
 
+mod support;
+use support::heartbeat;
+
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use computestream_domain::AccountAddress;
 use computestream_eventlog::{admin, tails, EnvelopeProducer, KafkaSettings};
-use computestream_schemas::events::ProviderHeartbeat;
-use computestream_schemas::{topics, Envelope};
+use computestream_schemas::topics;
 
 /// A nisshi broker on `port`: on SQLite storage at `db`, or in memory.
 fn broker(port: u16, db: Option<&std::path::Path>) -> Child {
@@ -39,16 +40,6 @@ fn broker(port: u16, db: Option<&std::path::Path>) -> Child {
         std::thread::sleep(Duration::from_millis(100));
     }
     child
-}
-
-fn heartbeat(at_ms: u64) -> Envelope {
-    Envelope::heartbeat(ProviderHeartbeat {
-        provider: AccountAddress::new([0x42; 32]),
-        at_ms,
-        available: true,
-        running_jobs: 0,
-        endpoint: None,
-    })
 }
 
 /// Writes 5 records, SIGKILLs the broker, restarts it, and writes 5 more with the same

@@ -323,13 +323,30 @@ pub fn apply(shared: &SettlerState, decoded: Vec<Decoded>, live: bool) {
                 Ok(o) => m::offered("voucher", o),
                 Err(e) => m::rejected(&e),
             },
-            Input::Record(r) => match r
-                .map_err(DeskError::from)
-                .and_then(|r| desk.attest(r, at_ms))
-            {
-                Ok(o) => m::offered("metering", o),
-                Err(e) => m::rejected(&e),
-            },
+            Input::Record(r) => {
+                let stream_id = r.as_ref().ok().map(|c| c.get().record.stream_id);
+                match r
+                    .map_err(DeskError::from)
+                    .and_then(|r| desk.attest(r, at_ms))
+                {
+                    Ok(o) => m::offered("metering", o),
+                    Err(e) => {
+                        m::rejected(&e);
+                        // A refused record stops the stream's attested seconds (its chain
+                        // cannot be extended past it), so it is settled only up to them:
+                        // never silent.
+                        if let (Some(stream_id), DeskError::Metering(why)) = (stream_id, &e) {
+                            if shared.first_refusal(stream_id) {
+                                tracing::warn!(
+                                    stream_id,
+                                    error = %why,
+                                    "a metering record was refused: the stream is settled only up to the seconds attested before it"
+                                );
+                            }
+                        }
+                    }
+                }
+            }
             Input::Other => {}
             Input::Undecodable(reason) => {
                 tracing::warn!(%reason, "undecodable record skipped (the projector dead-letters it)");

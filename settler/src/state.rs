@@ -1,6 +1,7 @@
 //! The settler's state shared with its facilitator endpoint: the settlement desk (what is
 //! redeemable, held and planned, per stream) and the deployment it settles for.
 
+use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use computestream_domain::{AccountAddress, SettlementDesk, VoucherContext};
@@ -9,6 +10,8 @@ use computestream_domain::{AccountAddress, SettlementDesk, VoucherContext};
 #[derive(Debug)]
 pub struct SettlerState {
     desk: Mutex<SettlementDesk>,
+    /// Streams one of whose metering records the desk refused (logged once each).
+    refused: Mutex<BTreeSet<u64>>,
     pub chain_id: u8,
     pub package: AccountAddress,
 }
@@ -28,6 +31,7 @@ impl SettlerState {
                 SettlementDesk::new(VoucherContext { chain_id, package }, held_limit)
                     .with_lead(lead_secs),
             ),
+            refused: Mutex::new(BTreeSet::new()),
             chain_id,
             package,
         })
@@ -38,5 +42,13 @@ impl SettlerState {
     /// is taken over.
     pub fn desk(&self) -> MutexGuard<'_, SettlementDesk> {
         self.desk.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Records that a metering record of `stream_id` was refused; true the first time.
+    pub fn first_refusal(&self, stream_id: u64) -> bool {
+        self.refused
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(stream_id)
     }
 }

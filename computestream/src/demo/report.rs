@@ -22,6 +22,9 @@ pub struct Findings {
     outputs: Vec<String>,
     /// `job N: STATUS [(reason)]` for each job that did not complete, from the read model.
     not_completed: Vec<String>,
+    /// `stream N: …` for each stream paid other than its newest voucher, or still open, or
+    /// paid a voucher whose answer did not reach its buyer.
+    streams: Vec<String>,
     seconds: i64,
     deposited: u64,
     paid: u64,
@@ -102,6 +105,7 @@ pub async fn check(
     let rate = load::PRICE_PER_SECOND;
     let (mut conserved, mut exact, mut jobs_done) = (true, true, 0);
     let (mut deposited, mut paid, mut refunded) = (0u64, 0u64, 0u64);
+    let mut streams = Vec::new();
     for (i, j) in chain.jobs.iter().enumerate() {
         let [d, released, r, locked] = chain.escrow(j.job_id).await?;
         conserved &= u128::from(d) == u128::from(released) + u128::from(r) + u128::from(locked);
@@ -129,15 +133,15 @@ pub async fn check(
         );
         let stream_exact = !open && verdict != StreamPaid::Wrong;
         if !stream_exact {
-            println!(
-                "  stream {}: paid {stream_paid}, open {open}, status {status}; newest voucher {through} (signed {signed}), metered {metered} s",
+            streams.push(format!(
+                "stream {}: paid {stream_paid}, open {open}, status {status}; newest voucher {through} (signed {signed}), metered {metered} s: WRONG",
                 j.job_id
-            );
+            ));
         } else if verdict == StreamPaid::Unanswered {
-            println!(
-                "  stream {}: paid {stream_paid}, a voucher whose answer did not reach its buyer (newest confirmed {through})",
+            streams.push(format!(
+                "stream {}: paid {stream_paid}, a voucher whose answer did not reach its buyer (newest confirmed {through})",
                 j.job_id
-            );
+            ));
         }
         exact &= stream_exact;
         if status == JobStatus::Completed as u8 {
@@ -151,6 +155,7 @@ pub async fn check(
         jobs: chain.jobs.len(),
         outputs,
         not_completed,
+        streams,
         seconds: attested.values().sum(),
         deposited,
         paid,
@@ -205,6 +210,7 @@ impl Findings {
             jobs,
             outputs,
             not_completed,
+            streams,
             seconds,
             deposited,
             paid,
@@ -236,6 +242,9 @@ impl Findings {
         "  per stream, paid on chain = the newest voucher within the metered seconds plus the lead (cancelled: at most), stream closed: {}",
         if exact { "yes" } else { "NO" }
     );
+        for line in streams {
+            println!("    {line}");
+        }
         anyhow::ensure!(conserved, "escrow conservation broke");
         anyhow::ensure!(
             exact,
